@@ -1,0 +1,214 @@
+using System.Security.Cryptography;
+using DeepEverest.Core.Onnx.Proto;
+using Google.Protobuf;
+
+namespace DeepEverest.Core.Onnx;
+
+/// <summary>
+/// A parsed, validated ONNX model with exactly one float tensor input whose first axis is the batch
+/// axis. Immutable: the bytes are copied on load, and <see cref="Sha256"/> identifies the model.
+/// </summary>
+/// <remarks>
+/// The model is checked only as far as DeepEverest depends on it (a graph with nodes, opsets, one
+/// real float input with a fixed per-input shape); operator validity is left to ONNX Runtime, which
+/// reports it when a session is created.
+/// </remarks>
+public sealed class OnnxModelFile
+{
+    private const string Refusal = "not a valid ONNX model: ";
+
+    private readonly byte[] _bytes;
+    private readonly long[] _inputShape;
+
+    private OnnxModelFile(byte[] bytes, ModelProto proto, string inputName, long[] inputShape, bool fixedBatchOfOne)
+    {
+        _bytes = bytes;
+        Proto = proto;
+        InputName = inputName;
+        _inputShape = inputShape;
+        FixedBatchOfOne = fixedBatchOfOne;
+        Sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        long elements = 1;
+        foreach (long dim in inputShape)
+        {
+            elements = checked(elements * dim);
+        }
+
+        InputElements = elements;
+    }
+
+    /// <summary>Name of the model's single real (non-initializer) graph input.</summary>
+    public string InputName { get; }
+
+    /// <summary>
+    /// Shape of one input, without the batch axis (for the demo model <c>[1, 28, 28]</c>). Every entry
+    /// is positive. Each read returns a fresh copy.
+    /// </summary>
+    public long[] InputShape => (long[])_inputShape.Clone();
+
+    /// <summary>Number of floats in one input: the product of <see cref="InputShape"/>.</summary>
+    public long InputElements { get; }
+
+    /// <summary>SHA-256 of the file's bytes, as 64 lower-case hex digits.</summary>
+    public string Sha256 { get; }
+
+    /// <summary>The model file exactly as loaded.</summary>
+    public ReadOnlyMemory<byte> Bytes => _bytes;
+
+    /// <summary>
+    /// The parsed model. Shared and cached by sha: never modify it; <c>Clone()</c> it before editing.
+    /// </summary>
+    internal ModelProto Proto { get; }
+
+    /// <summary>
+    /// True when the input declares its batch axis as the constant 1 rather than a symbol, so the model
+    /// can only be run one input at a time.
+    /// </summary>
+    internal bool FixedBatchOfOne { get; }
+
+    /// <summary>Reads and validates a model file.</summary>
+    /// <param name="path">Path of an <c>.onnx</c> file (protobuf ModelProto, weights inside the file).</param>
+    /// <exception cref="DeepEverestException">
+    /// <see cref="ErrorKind.NotFound"/> when the file does not exist; <see cref="ErrorKind.InvalidArgument"/>
+    /// when it cannot be read or is not a usable model (see <see cref="Load(byte[])"/>).
+    /// </exception>
+    public static OnnxModelFile LoadFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path))
+        {
+            throw DeepEverestException.NotFound($"model file '{path}' does not exist; check the path");
+        }
+
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new DeepEverestException(
+                ErrorKind.InvalidArgument, $"cannot read model file '{path}' ({ex.Message}); check its permissions", ex);
+        }
+
+        return FromOwnedBytes(bytes);
+    }
+
+    /// <summary>Parses and validates a model held in memory. The bytes are copied.</summary>
+    /// <exception cref="DeepEverestException">
+    /// <see cref="ErrorKind.InvalidArgument"/> ("not a valid ONNX model: ...") when the bytes are empty,
+    /// corrupt or truncated, when the model has no graph, no nodes or no opset, when its weights are in
+    /// external data files, when it does not have
+    /// exactly one non-initializer input, or when that input is not a float tensor of shape
+    /// <c>[batch, d1, ..., dn]</c> with a symbolic (or 1) batch axis and fixed positive <c>d1..dn</c>.
+    /// </exception>
+    public static OnnxModelFile Load(byte[] bytes)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        return FromOwnedBytes(bytes.ToArray());
+    }
+
+    /// <summary>Parses and validates <paramref name="bytes"/>, which the new instance takes over.</summary>
+    private static OnnxModelFile FromOwnedBytes(byte[] bytes)
+    {
+        if (bytes.Length == 0)
+        {
+            throw DeepEverestException.Invalid(Refusal + "the file is empty; export the model again");
+        }
+
+        ModelProto proto;
+        try
+        {
+            proto = ModelProto.Parser.ParseFrom(bytes);
+        }
+        catch (InvalidProtocolBufferException ex)
+        {
+            throw new DeepEverestException(
+                ErrorKind.InvalidArgument,
+                Refusal + $"the protobuf is corrupt or truncated ({ex.Message}); export the model again",
+                ex);
+        }
+
+        var (inputName, inputShape, fixedBatch) = Validate(proto);
+        return new OnnxModelFile(bytes, proto, inputName, inputShape, fixedBatch);
+    }
+
+    private static (string Name, long[] Shape, bool FixedBatchOfOne) Validate(ModelProto proto)
+    {
+        // Random bytes often parse as a message made only of unknown fields, so the checks below,
+        // not the parser, are what rejects most garbage.
+        if (proto.Graph is null || proto.Graph.Node.Count == 0)
+        {
+            throw DeepEverestException.Invalid(Refusal + "it has no graph (or an empty one); export the model again");
+        }
+
+        if (proto.IrVersion <= 0 || proto.OpsetImport.Count == 0)
+        {
+            throw DeepEverestException.Invalid(
+                Refusal + "it declares no IR version or no opset_import; export it with a current exporter");
+        }
+
+        // Models are loaded from bytes, so weights in side files could never be found.
+        if (proto.Graph.Initializer.Any(t => t.DataLocation == TensorProto.Types.DataLocation.External))
+        {
+            throw DeepEverestException.Invalid(
+                Refusal + "its weights are stored in external data files; save it as one file "
+                + "(onnx.save(model, path, save_as_external_data=False))");
+        }
+
+        var initializers = OnnxGraph.InitializerNames(proto.Graph);
+        var realInputs = proto.Graph.Input.Where(i => !initializers.Contains(i.Name)).ToList();
+        if (realInputs.Count != 1)
+        {
+            string names = string.Join(", ", realInputs.Select(i => $"'{i.Name}'"));
+            throw DeepEverestException.Invalid(
+                Refusal + $"DeepEverest needs exactly one input tensor but the model has {realInputs.Count}"
+                + (realInputs.Count > 0 ? $" ({names})" : string.Empty)
+                + "; export a model that takes one batch of inputs");
+        }
+
+        ValueInfoProto input = realInputs[0];
+        if (input.Type?.TensorType is not { } tensor || tensor.ElemType != (int)TensorProto.Types.DataType.Float)
+        {
+            throw DeepEverestException.Invalid(
+                Refusal + $"input '{input.Name}' is not a float tensor; DeepEverest feeds float32 inputs");
+        }
+
+        if (tensor.Shape is null || tensor.Shape.Dim.Count < 2)
+        {
+            throw DeepEverestException.Invalid(
+                Refusal + $"input '{input.Name}' must have shape [batch, ...] with at least one dimension "
+                + "after the batch axis; export it with a declared shape");
+        }
+
+        var batch = tensor.Shape.Dim[0];
+        bool fixedOne = batch.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue;
+        if (fixedOne && batch.DimValue != 1)
+        {
+            throw DeepEverestException.Invalid(
+                Refusal + $"the first axis of input '{input.Name}' is fixed at {batch.DimValue}; it must be the "
+                + "batch axis, symbolic (e.g. dynamic_axes={'input': {0: 'batch'}}) or 1");
+        }
+
+        var shape = new long[tensor.Shape.Dim.Count - 1];
+        for (int i = 0; i < shape.Length; i++)
+        {
+            var dim = tensor.Shape.Dim[i + 1];
+            if (dim.ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue || dim.DimValue <= 0)
+            {
+                string shown = dim.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimParam
+                    ? $"'{dim.DimParam}'"
+                    : dim.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue
+                        ? dim.DimValue.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                        : "unknown";
+                throw DeepEverestException.Invalid(
+                    Refusal + $"dimension {i + 1} of input '{input.Name}' is {shown}; only the batch axis may "
+                    + "be dynamic, export the model with a fixed input size");
+            }
+
+            shape[i] = dim.DimValue;
+        }
+
+        return (input.Name, shape, fixedOne);
+    }
+}
