@@ -1,0 +1,20 @@
+namespace DeepEverest.Core.Indexing;
+
+/// <summary>Service-wide defaults of index builds (bound from the "Index" configuration section).</summary>
+public sealed class IndexBuildOptions
+{
+    /// <summary>Inputs per inference batch. Default 256.</summary>
+    public int BatchSize { get; set; } = 256;
+
+    /// <summary>
+    /// MiB the activation matrix of one build may hold in memory; beyond it the build spills to
+    /// temporary files in neuron blocks. Default 2048.
+    /// </summary>
+    public long MemoryBudgetMb { get; set; } = 2048;
+
+    /// <summary>ONNX Runtime intra-op threads; 0 = one per core. Default 0.</summary>
+    public int InferenceThreads { get; set; }
+
+    /// <summary>Directory for spill files; empty = the system temporary directory.</summary>
+    public string TempDirectory { get; set; } = "";
+}

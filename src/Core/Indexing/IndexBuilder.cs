@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using DeepEverest.Core.Onnx;
+using DeepEverest.Core.Storage;
+using DeepEverest.Core.Storage.Records;
+using DeepEverest.Kernels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DeepEverest.Core.Indexing;
+
+/// <summary>
+/// Builds the index of one layer: one inference pass over the dataset (spilling to disk in neuron
+/// blocks when the activation matrix exceeds the memory budget), then per neuron block the MAI,
+/// equi-depth partitions, packed codes and partition bounds, written under a fresh generation that
+/// becomes visible in one final batch. Also materializes layers for the PreprocessAll baseline.
+/// </summary>
+public sealed class IndexBuilder
+{
+    private readonly DeepEverestStore _store;
+    private readonly IKernels _kernels;
+    private readonly IndexBuildOptions _options;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates a builder over the primary store.</summary>
+    public IndexBuilder(DeepEverestStore store, IKernels kernels, IndexBuildOptions options, ILogger? logger = null)
+    {
+        _store = store;
+        _kernels = kernels;
+        _options = options;
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>Builds and publishes an index; returns its record.</summary>
+    public IndexRecord Build(IndexBuildRequest request, IProgress<BuildProgressInfo>? progress, CancellationToken cancellationToken)
+    {
+        LayerProbe probe = LayerProbe.Resolve(_store, request.Model, request.Dataset, request.Layer);
+        IndexParameters parameters = IndexParameters.Choose(request.Partitions, request.Ratio, request.StorageBudget, probe.Inputs);
+        int n = probe.Inputs;
+        int neurons = probe.Neurons;
+        int partitions = parameters.Partitions;
+        int maiCount = parameters.MaiCount(n);
+        int stride = CodeLayout.StrideBytes(n, parameters.Bits);
+        var clock = Stopwatch.StartNew();
+
+        ulong generation = _store.BeginGeneration($"index {request.Model}/{request.Dataset}/{request.Layer}");
+        try
+        {
+            using ActivationMatrix matrix = RunInference(probe, request.BatchSize, request.MemoryBudgetMb, clock, progress, cancellationToken);
+            long inferenceMs = clock.ElapsedMilliseconds;
+            long indexBytes = 0;
+            long neuronsDone = 0;
+            var construction = Stopwatch.StartNew();
+            foreach ((int first, int count, float[] columns) in matrix.Blocks())
+            {
+                // Blocks are built in slices so progress and cancellation stay responsive.
+                const int Slice = 256;
+                var maiIds = new int[Slice * maiCount];
+                var maiValues = new float[Slice * maiCount];
+                var codes = new byte[Slice * stride];
+                var partMin = new float[Slice * partitions];
+                var partMax = new float[Slice * partitions];
+                for (int s = 0; s < count; s += Slice)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    int m = Math.Min(Slice, count - s);
+                    ReadOnlySpan<float> block = columns.AsSpan((int)((long)s * n), m * n);
+                    _kernels.BuildNeuronBlock(block, m, n, partitions, maiCount, maiIds, maiValues, codes, partMin, partMax);
+                    indexBytes += _store.WriteIndexRows(generation, first + s, m, stride, partitions, maiCount, codes, partMin, partMax, maiIds, maiValues);
+                    neuronsDone += m;
+                    double perNeuron = construction.Elapsed.TotalMilliseconds / neuronsDone;
+                    progress?.Report(new BuildProgressInfo(BuildPhase.Construction, n, n, neuronsDone, neurons, clock.Elapsed,
+                        TimeSpan.FromMilliseconds(perNeuron * (neurons - neuronsDone)), $"neuron block {first + s}..{first + s + m - 1}"));
+                }
+            }
+
+            long constructionMs = construction.ElapsedMilliseconds;
+            progress?.Report(new BuildProgressInfo(BuildPhase.Publishing, n, n, neurons, neurons, clock.Elapsed, TimeSpan.Zero, "publishing"));
+            cancellationToken.ThrowIfCancellationRequested();
+            var record = new IndexRecord
+            {
+                Model = request.Model,
+                Dataset = request.Dataset,
+                Layer = request.Layer,
+                Generation = generation,
+                Partitions = (uint)partitions,
+                Bits = (uint)parameters.Bits,
+                Ratio = parameters.Ratio,
+                MaiCount = maiCount,
+                Inputs = n,
+                Neurons = neurons,
+                IndexBytes = indexBytes,
+                InferenceMs = inferenceMs,
+                ConstructionMs = constructionMs,
+                BuiltAtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+                Spilled = matrix.Spilled,
+                KernelBackend = _kernels.Name,
+                ModelSha256 = probe.Model.Sha256,
+            };
+            record.LayerShape.AddRange(probe.Layer.Shape);
+            _store.PublishIndex(record);
+            CoreLog.IndexPublished(_logger, request.Model, request.Dataset, request.Layer, partitions, parameters.Ratio, indexBytes / (n * 4.0 * neurons), inferenceMs, constructionMs);
+            progress?.Report(new BuildProgressInfo(BuildPhase.Done, n, n, neurons, neurons, clock.Elapsed, TimeSpan.Zero, "done"));
+            return record;
+        }
+        catch
+        {
+            _store.AbortGeneration(generation);
+            throw;
+        }
+    }
+
+    /// <summary>Materializes every activation of a layer, column-wise (the PreprocessAll baseline).</summary>
+    public MaterializationRecord Materialize(string model, string dataset, string layer, int batchSize, IProgress<BuildProgressInfo>? progress, CancellationToken cancellationToken)
+    {
+        LayerProbe probe = LayerProbe.Resolve(_store, model, dataset, layer);
+        var clock = Stopwatch.StartNew();
+        ulong generation = _store.BeginGeneration($"materialize {model}/{dataset}/{layer}");
+        try
+        {
+            using ActivationMatrix matrix = RunInference(probe, batchSize, 0, clock, progress, cancellationToken);
+            long inferenceMs = clock.ElapsedMilliseconds;
+            int n = probe.Inputs;
+            const int Slice = 64;
+            foreach ((int first, int count, float[] columns) in matrix.Blocks())
+            {
+                for (int s = 0; s < count; s += Slice)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    int m = Math.Min(Slice, count - s);
+                    _store.WriteActivationColumns(generation, first + s, m, n, columns.AsSpan((int)((long)s * n), m * n));
+                    progress?.Report(new BuildProgressInfo(BuildPhase.Construction, n, n, first + s + m, probe.Neurons, clock.Elapsed, null, "writing columns"));
+                }
+            }
+
+            var record = new MaterializationRecord
+            {
+                Model = model,
+                Dataset = dataset,
+                Layer = layer,
+                Generation = generation,
+                Inputs = n,
+                Neurons = probe.Neurons,
+                Bytes = (long)n * probe.Neurons * 4,
+                InferenceMs = inferenceMs,
+                BuiltAtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            };
+            _store.PublishMaterialization(record);
+            progress?.Report(new BuildProgressInfo(BuildPhase.Done, n, n, probe.Neurons, probe.Neurons, clock.Elapsed, TimeSpan.Zero, "done"));
+            return record;
+        }
+        catch
+        {
+            _store.AbortGeneration(generation);
+            throw;
+        }
+    }
+
+    private ActivationMatrix RunInference(LayerProbe probe, int batchSize, long memoryBudgetMb, Stopwatch clock, IProgress<BuildProgressInfo>? progress, CancellationToken cancellationToken)
+    {
+        int n = probe.Inputs;
+        int neurons = probe.Neurons;
+        int batch = batchSize > 0 ? batchSize : _options.BatchSize;
+        long budget = (memoryBudgetMb > 0 ? memoryBudgetMb : _options.MemoryBudgetMb) << 20;
+        string temp = string.IsNullOrEmpty(_options.TempDirectory) ? Path.GetTempPath() : _options.TempDirectory;
+        var matrix = new ActivationMatrix(n, neurons, budget, temp);
+        try
+        {
+            if (matrix.Spilled)
+            {
+                CoreLog.Spilling(_logger, probe.Layer.Name, matrix.BlockCount, matrix.BlockNeurons);
+            }
+
+            int threads = _options.InferenceThreads > 0 ? _options.InferenceThreads : Environment.ProcessorCount;
+            using ActivationRunner runner = probe.CreateRunner(_store, threads, batch);
+            int elements = DeepEverestStore.InputElements(probe.Dataset);
+            var inputs = new float[batch * elements];
+            var rows = new float[(long)batch * neurons];
+            string note = matrix.Spilled ? $"spilling to {matrix.BlockCount} neuron blocks" : "in memory";
+            for (int start = 0; start < n; start += batch)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                int count = Math.Min(batch, n - start);
+                _store.ReadInputRange(probe.Dataset, start, count, inputs);
+                runner.Run(inputs.AsSpan(0, count * elements), count, rows.AsSpan(0, count * neurons));
+                int bad = ActivationChecks.FirstNonFinite(rows.AsSpan(0, count * neurons));
+                if (bad >= 0)
+                {
+                    throw DeepEverestException.Precondition(
+                        $"Layer '{probe.Layer.Name}' produced a non-finite activation (NaN or infinity) for input {start + bad / neurons}, neuron {bad % neurons}; such a layer cannot be indexed.");
+                }
+
+                matrix.AppendRows(rows.AsSpan(0, count * neurons), count);
+                long done = start + count;
+                double perInput = clock.Elapsed.TotalMilliseconds / done;
+                progress?.Report(new BuildProgressInfo(BuildPhase.Inference, done, n, 0, neurons, clock.Elapsed,
+                    TimeSpan.FromMilliseconds(perInput * (n - done)), note));
+            }
+
+            return matrix;
+        }
+        catch
+        {
+            matrix.Dispose();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,154 @@
+namespace DeepEverest.Core.Query;
+
+/// <summary>Resolves a <see cref="GroupSpec"/> against a layer's shape into flat neuron indices.</summary>
+public static class NeuronGroups
+{
+    /// <summary>Largest group served.</summary>
+    public const int MaxGroupSize = 1 << 20;
+
+    /// <summary>
+    /// Flat indices of the group, in the order given (explicit), row-major (rectangle), or by
+    /// activation descending then index ascending (top of target).
+    /// </summary>
+    public static int[] Resolve(GroupSpec spec, IReadOnlyList<long> layerShape, ReadOnlySpan<float> targetActivations)
+    {
+        long neurons = layerShape.Aggregate(1L, (a, b) => a * b);
+        int[] group = spec switch
+        {
+            GroupSpec.Explicit e => ResolveExplicit(e, layerShape, neurons),
+            GroupSpec.Rectangle r => ResolveRectangle(r, layerShape),
+            GroupSpec.TopOfTarget t => ResolveTop(t, targetActivations, neurons),
+            _ => throw DeepEverestException.Invalid("Unknown neuron group kind."),
+        };
+        if (group.Length == 0)
+        {
+            throw DeepEverestException.Invalid("The neuron group is empty: name at least one neuron.");
+        }
+
+        return group;
+    }
+
+    private static int[] ResolveExplicit(GroupSpec.Explicit spec, IReadOnlyList<long> shape, long neurons)
+    {
+        var result = new int[spec.Neurons.Count];
+        var seen = new HashSet<int>();
+        for (int i = 0; i < result.Length; i++)
+        {
+            long[] location = spec.Neurons[i];
+            long flat;
+            if (location.Length == 1 && shape.Count != 1)
+            {
+                flat = location[0];
+            }
+            else if (location.Length == shape.Count)
+            {
+                flat = 0;
+                for (int d = 0; d < shape.Count; d++)
+                {
+                    if (location[d] < 0 || location[d] >= shape[d])
+                    {
+                        throw DeepEverestException.Invalid(
+                            $"Neuron ({string.Join(", ", location)}) is out of range for layer shape [{string.Join(", ", shape)}].");
+                    }
+
+                    flat = flat * shape[d] + location[d];
+                }
+            }
+            else
+            {
+                throw DeepEverestException.Invalid(
+                    $"Neuron ({string.Join(", ", location)}) has {location.Length} coordinates; the layer has {shape.Count} dimensions [{string.Join(", ", shape)}].");
+            }
+
+            if (flat < 0 || flat >= neurons)
+            {
+                throw DeepEverestException.Invalid($"Neuron {flat} is out of range: the layer has neurons 0..{neurons - 1}.");
+            }
+
+            if (!seen.Add((int)flat))
+            {
+                throw DeepEverestException.Invalid($"Neuron {flat} appears twice in the group.");
+            }
+
+            result[i] = (int)flat;
+        }
+
+        return result;
+    }
+
+    private static int[] ResolveRectangle(GroupSpec.Rectangle spec, IReadOnlyList<long> shape)
+    {
+        if (spec.Ranges.Count != shape.Count)
+        {
+            throw DeepEverestException.Invalid($"The rectangle has {spec.Ranges.Count} ranges; the layer has {shape.Count} dimensions [{string.Join(", ", shape)}].");
+        }
+
+        long count = 1;
+        for (int d = 0; d < shape.Count; d++)
+        {
+            (long start, long end) = spec.Ranges[d];
+            if (start < 0 || end > shape[d] || start >= end)
+            {
+                throw DeepEverestException.Invalid($"Range [{start}, {end}) on dimension {d} is empty or outside [0, {shape[d]}).");
+            }
+
+            count *= end - start;
+        }
+
+        if (count > MaxGroupSize)
+        {
+            throw new DeepEverestException(ErrorKind.ResourceExhausted, $"The rectangle holds {count} neurons; at most {MaxGroupSize} are served.");
+        }
+
+        var result = new List<int>((int)count);
+        var index = spec.Ranges.Select(r => r.Start).ToArray();
+        while (true)
+        {
+            long flat = 0;
+            for (int d = 0; d < shape.Count; d++)
+            {
+                flat = flat * shape[d] + index[d];
+            }
+
+            result.Add((int)flat);
+            int dim = shape.Count - 1;
+            while (dim >= 0 && ++index[dim] == spec.Ranges[dim].End)
+            {
+                index[dim] = spec.Ranges[dim].Start;
+                dim--;
+            }
+
+            if (dim < 0)
+            {
+                return [.. result];
+            }
+        }
+    }
+
+    private static int[] ResolveTop(GroupSpec.TopOfTarget spec, ReadOnlySpan<float> activations, long neurons)
+    {
+        if (spec.Count <= 0 || spec.Count > neurons)
+        {
+            throw DeepEverestException.Invalid($"top:{spec.Count} is out of range: the layer has {neurons} neurons.");
+        }
+
+        if (activations.IsEmpty)
+        {
+            throw DeepEverestException.Invalid("A top-of-target group needs a target.");
+        }
+
+        var order = new int[activations.Length];
+        for (int i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+
+        float[] values = activations.ToArray();
+        Array.Sort(order, (a, b) =>
+        {
+            int c = values[b].CompareTo(values[a]);
+            return c != 0 ? c : a.CompareTo(b);
+        });
+        return order[..spec.Count];
+    }
+}

@@ -1,0 +1,237 @@
+using System.Diagnostics;
+using DeepEverest.Core.Indexing;
+using DeepEverest.Core.Storage;
+using DeepEverest.Core.Storage.Records;
+using DeepEverest.Kernels;
+
+namespace DeepEverest.Core.Query;
+
+/// <summary>
+/// Entry point of queries: validates a <see cref="TopKQuery"/>, resolves its layer, group, target
+/// and filter, picks the strategy (ReprocessAll when the layer has no index) and runs it. Holds
+/// what is shared across queries: the activation cache and the ONNX Runtime sessions. Thread-safe.
+/// </summary>
+public sealed class QueryEngine : IDisposable
+{
+    private readonly DeepEverestStore _store;
+    private readonly IKernels _kernels;
+    private readonly QueryEngineOptions _options;
+    private readonly RunnerPool _runners;
+
+    /// <summary>Creates an engine over a store (primary or secondary).</summary>
+    public QueryEngine(DeepEverestStore store, IKernels kernels, QueryEngineOptions options)
+    {
+        _store = store;
+        _kernels = kernels;
+        _options = options;
+        _runners = new RunnerPool(options.InferenceThreads, 256);
+        Cache = new ActivationCache(options.CacheMb << 20);
+    }
+
+    /// <summary>The activation cache shared across queries.</summary>
+    public ActivationCache Cache { get; }
+
+    /// <summary>The kernels in use.</summary>
+    public IKernels Kernels => _kernels;
+
+    /// <summary>
+    /// Runs a query, yielding progressive updates; the last has Done set and is exact.
+    /// Validation failures throw <see cref="DeepEverestException"/> before the first update.
+    /// </summary>
+    public IEnumerable<TopKUpdateInfo> Execute(TopKQuery query, CancellationToken cancellationToken)
+    {
+        (QueryContext ctx, float[] targetGroup, long? targetId) = Prepare(query, cancellationToken);
+        return ctx.Strategy switch
+        {
+            QueryStrategy.Bounds => BoundsExecutor.Run(ctx, cancellationToken),
+            QueryStrategy.Nta => NtaExecutor.Run(ctx, targetGroup, targetId, cancellationToken),
+            QueryStrategy.Materialized => BruteForceExecutor.Materialized(ctx, cancellationToken),
+            _ => BruteForceExecutor.ReprocessAll(ctx, cancellationToken),
+        };
+    }
+
+    /// <summary>Full-layer activations of a target, with the layer's shape.</summary>
+    public (float[] Values, long[] Shape) Activations(string model, string dataset, string layer, QueryTarget target, CancellationToken cancellationToken)
+    {
+        LayerProbe probe = LayerProbe.Resolve(_store, model, dataset, layer);
+        var source = new ActivationSource(_store, probe, _runners, Cache);
+        return (TargetActivations(probe, source, target, cancellationToken), probe.Layer.Shape.ToArray());
+    }
+
+    private (QueryContext Context, float[] TargetGroup, long? TargetId) Prepare(TopKQuery query, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        int maxK = Math.Min(_options.MaxK, TopKQuery.MaxK);
+        if (query.K <= 0 || query.K > maxK)
+        {
+            throw DeepEverestException.Invalid($"k = {query.K} is out of range: ask for 1 to {maxK} results.");
+        }
+
+        bool distance = query.Score is ScoreKind.L2 or ScoreKind.L1 or ScoreKind.LInf;
+        if (query.Type == QueryType.Similar && !distance)
+        {
+            throw DeepEverestException.Invalid($"'{query.Score}' is not a distance: similarity queries support l2, l1 and linf.");
+        }
+
+        if (query.Type == QueryType.Highest && distance)
+        {
+            throw DeepEverestException.Invalid($"'{query.Score}' is not an aggregate: highest-activation queries support sum, mean and l2 norm (monotone aggregates only).");
+        }
+
+        if (query.Type == QueryType.Similar && query.Target is null)
+        {
+            throw DeepEverestException.Invalid("A similarity query needs a target: a dataset input id or a raw input tensor.");
+        }
+
+        if (query.BatchSize < 0 || query.BatchSize > 4096)
+        {
+            throw DeepEverestException.Invalid($"batch size {query.BatchSize} is out of range: use 1 to 4096 (0 = default).");
+        }
+
+        _store.CatchUp();
+        LayerProbe probe = LayerProbe.Resolve(_store, query.Model, query.Dataset, query.Layer);
+        IndexRecord? index = _store.GetIndex(query.Model, query.Dataset, query.Layer);
+        if (index is not null && (index.Inputs != probe.Inputs || index.ModelSha256 != probe.Model.Sha256))
+        {
+            index = null; // built from an older model or dataset: never answer from it
+        }
+
+        var source = new ActivationSource(_store, probe, _runners, query.Strategy == QueryStrategy.ReprocessAll ? null : Cache);
+        float[] target = query.Target is null ? [] : TargetActivations(probe, source, query.Target, cancellationToken);
+        int[] group = NeuronGroups.Resolve(query.Group, probe.Layer.Shape, target);
+        float[] targetGroup = target.Length == 0 ? new float[group.Length] : group.Select(j => target[j]).ToArray();
+        CostFunction cost;
+        try
+        {
+            cost = new CostFunction(query.Score, group.Length, distance ? targetGroup : [], query.Weights);
+        }
+        catch (ArgumentException e)
+        {
+            throw DeepEverestException.Invalid(e.Message);
+        }
+
+        int[]? labels = _store.GetLabels(probe.Dataset.Name);
+        long? targetId = query.Target?.InputId;
+        int[] allowed = Filter(probe, labels, query.Filter, query.IncludeTarget || query.Type == QueryType.Highest ? null : targetId);
+
+        QueryStrategy strategy = query.Strategy;
+        string message = "";
+        if (index is null && strategy is QueryStrategy.Bounds or QueryStrategy.Nta)
+        {
+            strategy = QueryStrategy.ReprocessAll;
+            message = $"Layer '{query.Layer}' has no index: answered by ReprocessAll (build one with `deepeverest index build`).";
+            source = new ActivationSource(_store, probe, _runners, null);
+        }
+
+        var ctx = new QueryContext(query with { BatchSize = query.BatchSize > 0 ? query.BatchSize : _options.BatchSize }, _store, _kernels, probe, index, group, cost, allowed, labels, source, strategy, message, clock);
+        return (ctx, targetGroup, targetId);
+    }
+
+    private float[] TargetActivations(LayerProbe probe, ActivationSource source, QueryTarget target, CancellationToken cancellationToken)
+    {
+        if (target.InputId is { } id)
+        {
+            if (id < 0 || id >= probe.Inputs)
+            {
+                throw DeepEverestException.Invalid($"Target input {id} is out of range: dataset '{probe.Dataset.Name}' has ids 0..{probe.Inputs - 1}.");
+            }
+
+            return source.TargetRow((int)id, cancellationToken);
+        }
+
+        float[] tensor = target.Tensor ?? throw DeepEverestException.Invalid("The target names neither an input id nor a tensor.");
+        int elements = DeepEverestStore.InputElements(probe.Dataset);
+        if (tensor.Length != elements)
+        {
+            throw DeepEverestException.Invalid(
+                $"The target tensor has {tensor.Length} values; inputs of dataset '{probe.Dataset.Name}' have shape [{string.Join(", ", probe.Dataset.InputShape)}] ({elements} values).");
+        }
+
+        int bad = ActivationChecks.FirstNonFinite(tensor);
+        if (bad >= 0)
+        {
+            throw DeepEverestException.Invalid($"The target tensor holds a non-finite value (NaN or infinity) at position {bad}.");
+        }
+
+        return source.InferTensor(tensor, cancellationToken);
+    }
+
+    private static int[] Filter(LayerProbe probe, int[]? labels, QueryFilter filter, long? excluded)
+    {
+        int n = probe.Inputs;
+        var keep = new bool[n];
+        if (filter.Ids.Length > 0)
+        {
+            foreach (long id in filter.Ids)
+            {
+                if (id < 0 || id >= n)
+                {
+                    throw DeepEverestException.Invalid($"Filter id {id} is out of range: ids run 0..{n - 1}.");
+                }
+
+                keep[id] = true;
+            }
+        }
+        else
+        {
+            Array.Fill(keep, true);
+        }
+
+        if (filter.RangeStart is not null || filter.RangeEnd is not null)
+        {
+            long start = filter.RangeStart ?? 0;
+            long end = filter.RangeEnd ?? n;
+            if (start < 0 || end > n || start >= end)
+            {
+                throw DeepEverestException.Invalid($"Filter id range [{start}, {end}) is empty or outside [0, {n}).");
+            }
+
+            for (int i = 0; i < n; i++)
+            {
+                keep[i] &= i >= start && i < end;
+            }
+        }
+
+        if (filter.Labels.Length > 0)
+        {
+            if (labels is null)
+            {
+                throw DeepEverestException.Invalid($"Dataset '{probe.Dataset.Name}' has no labels to filter on.");
+            }
+
+            var known = probe.Dataset.DistinctLabels.ToHashSet();
+            foreach (int label in filter.Labels)
+            {
+                if (!known.Contains(label))
+                {
+                    throw DeepEverestException.Invalid($"Label {label} does not occur in dataset '{probe.Dataset.Name}' (labels: {string.Join(", ", known.Order())}).");
+                }
+            }
+
+            var wanted = filter.Labels.ToHashSet();
+            for (int i = 0; i < n; i++)
+            {
+                keep[i] &= wanted.Contains(labels[i]);
+            }
+        }
+
+        if (excluded is { } x && x >= 0 && x < n)
+        {
+            keep[x] = false;
+        }
+
+        var allowed = new List<int>(n);
+        for (int i = 0; i < n; i++)
+        {
+            if (keep[i])
+            {
+                allowed.Add(i);
+            }
+        }
+
+        return [.. allowed];
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _runners.Dispose();
+}

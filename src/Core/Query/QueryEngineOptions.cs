@@ -1,0 +1,17 @@
+namespace DeepEverest.Core.Query;
+
+/// <summary>Settings of the query engine (bound from the "DeepEverest:Query" configuration section).</summary>
+public sealed class QueryEngineOptions
+{
+    /// <summary>MiB of the activation cache shared across queries. Default 512.</summary>
+    public long CacheMb { get; set; } = 512;
+
+    /// <summary>ONNX Runtime intra-op threads per runner; 0 = one per core. Default 0.</summary>
+    public int InferenceThreads { get; set; }
+
+    /// <summary>Largest k served (at most <see cref="TopKQuery.MaxK"/>). Default 10,000.</summary>
+    public int MaxK { get; set; } = TopKQuery.MaxK;
+
+    /// <summary>Default inputs verified per batch. Default 64.</summary>
+    public int BatchSize { get; set; } = 64;
+}

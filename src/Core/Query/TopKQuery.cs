@@ -1,0 +1,80 @@
+using DeepEverest.Kernels;
+
+namespace DeepEverest.Core.Query;
+
+/// <summary>What a query asks for.</summary>
+public enum QueryType
+{
+    /// <summary>The k inputs nearest to the target in the group's activation space.</summary>
+    Similar,
+
+    /// <summary>The k inputs with the highest aggregate activation of the group.</summary>
+    Highest,
+}
+
+/// <summary>How the exact answer is computed (numbering of deepeverest.v1.Strategy).</summary>
+public enum QueryStrategy
+{
+    /// <summary>Per-input bounds from partition codes, verified in bound order (default).</summary>
+    Bounds = 1,
+
+    /// <summary>The paper's NTA algorithm on the same index.</summary>
+    Nta = 2,
+
+    /// <summary>Run the model over every considered input.</summary>
+    ReprocessAll = 3,
+
+    /// <summary>Scan the layer's materialized activations.</summary>
+    Materialized = 4,
+}
+
+/// <summary>The target of a query: a dataset input, or a raw model input (already preprocessed).</summary>
+/// <param name="InputId">A dataset input id, or null.</param>
+/// <param name="Tensor">A raw input of the dataset's input shape, or null.</param>
+public sealed record QueryTarget(long? InputId, float[]? Tensor);
+
+/// <summary>Restricts the considered inputs, before any inference.</summary>
+/// <param name="Labels">Keep only these labels (empty = all).</param>
+/// <param name="Ids">Keep only these ids (empty = all).</param>
+/// <param name="RangeStart">Keep only ids &gt;= this (with <paramref name="RangeEnd"/>), or null.</param>
+/// <param name="RangeEnd">Keep only ids &lt; this, or null.</param>
+public sealed record QueryFilter(int[] Labels, long[] Ids, long? RangeStart, long? RangeEnd)
+{
+    /// <summary>No restriction.</summary>
+    public static readonly QueryFilter None = new([], [], null, null);
+}
+
+/// <summary>
+/// One top-k query, as the engine runs it. Per-query settings only: nothing here is index state.
+/// </summary>
+/// <param name="Model">Model name.</param>
+/// <param name="Dataset">Dataset name.</param>
+/// <param name="Layer">Layer name.</param>
+/// <param name="Type">Similar or highest.</param>
+/// <param name="Target">Target (required for similar and for top-of-target groups).</param>
+/// <param name="Group">The neuron group.</param>
+/// <param name="K">Results wanted, 1..<see cref="MaxK"/>.</param>
+/// <param name="Score">Distance (similar) or aggregate (highest).</param>
+/// <param name="Weights">Per-neuron weights in group order (similar only), or empty.</param>
+/// <param name="IncludeTarget">Whether a dataset target may appear in its own answer.</param>
+/// <param name="Filter">Input restriction.</param>
+/// <param name="Strategy">Execution strategy.</param>
+/// <param name="BatchSize">Inputs verified per inference batch; 0 = default (64).</param>
+public sealed record TopKQuery(
+    string Model,
+    string Dataset,
+    string Layer,
+    QueryType Type,
+    QueryTarget? Target,
+    GroupSpec Group,
+    int K,
+    ScoreKind Score,
+    float[] Weights,
+    bool IncludeTarget,
+    QueryFilter Filter,
+    QueryStrategy Strategy = QueryStrategy.Bounds,
+    int BatchSize = 0)
+{
+    /// <summary>Largest k served.</summary>
+    public const int MaxK = 10_000;
+}

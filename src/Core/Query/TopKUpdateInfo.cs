@@ -1,0 +1,36 @@
+namespace DeepEverest.Core.Query;
+
+/// <summary>One result row of an update.</summary>
+/// <param name="InputId">Dataset input id.</param>
+/// <param name="Score">Exact distance or aggregate, or NaN while unknown.</param>
+/// <param name="Lower">Lower end of the interval holding the score.</param>
+/// <param name="Upper">Upper end of the interval holding the score.</param>
+/// <param name="Final">In the exact answer at this rank; never changes again.</param>
+/// <param name="Label">Label of the input, -1 when none.</param>
+public sealed record HitInfo(int InputId, double Score, double Lower, double Upper, bool Final, int Label);
+
+/// <summary>Counters of a query so far.</summary>
+public sealed record QueryStatsInfo(
+    long InputsTotal,
+    long InputsInferred,
+    long InputsPruned,
+    long CacheHits,
+    long ElapsedMs,
+    long ExactFromIndex,
+    QueryStrategy Strategy,
+    int GroupSize);
+
+/// <summary>A progressive update of a top-k query; the last one has <see cref="Done"/> set.</summary>
+/// <param name="Hits">Current top-k in rank order: final hits first, then provisional ones.</param>
+/// <param name="Threshold">Best score an unverified input could still reach (NaN when none is left).</param>
+/// <param name="Done">True on the last update: every hit is final.</param>
+/// <param name="Stats">Counters.</param>
+/// <param name="Message">A note for the user, or empty.</param>
+/// <param name="Group">The resolved group (first update only), else null.</param>
+public sealed record TopKUpdateInfo(
+    IReadOnlyList<HitInfo> Hits,
+    double Threshold,
+    bool Done,
+    QueryStatsInfo Stats,
+    string Message,
+    int[]? Group);

@@ -1,0 +1,206 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using DeepEverest.Core.Storage.Records;
+using Google.Protobuf;
+using RocksDbSharp;
+
+namespace DeepEverest.Core.Storage;
+
+public sealed partial class DeepEverestStore
+{
+    /// <summary>Element type codes of stored inputs (deepeverest.v1.ElementType numbering).</summary>
+    public const int ElementUInt8 = 1;
+
+    /// <summary>Float32 elements.</summary>
+    public const int ElementFloat32 = 2;
+
+    /// <summary>The dataset of that name, or null.</summary>
+    public DatasetRecord? GetDataset(string name) => GetRecord(StoreLayout.DatasetKey(name), DatasetRecord.Parser);
+
+    /// <summary>The dataset of that name, or a NotFound failure naming the known ones.</summary>
+    public DatasetRecord RequireDataset(string name) =>
+        GetDataset(name) ?? throw DeepEverestException.NotFound(
+            $"No dataset '{name}'. Known datasets: {string.Join(", ", ListDatasets().Select(d => d.Name).DefaultIfEmpty("(none)"))}.");
+
+    /// <summary>Every dataset, by name.</summary>
+    public IReadOnlyList<DatasetRecord> ListDatasets() => ListRecords(StoreLayout.DatasetPrefix, DatasetRecord.Parser);
+
+    /// <summary>Labels of a dataset's inputs (index = input id), or null when it has none.</summary>
+    public int[]? GetLabels(string name)
+    {
+        byte[]? value = _db.Get(StoreLayout.LabelsKey(name), Cf(StoreLayout.Meta));
+        return value is null ? null : MemoryMarshal.Cast<byte, int>(value).ToArray();
+    }
+
+    /// <summary>
+    /// Starts writing a dataset. Its inputs go under a fresh dataset id; the record (and labels)
+    /// become visible only in <see cref="DatasetWriter.Commit"/>, so a failed import leaves nothing
+    /// visible, and a replaced dataset stays readable until then.
+    /// </summary>
+    public DatasetWriter BeginDataset(string name, long[] inputShape, int elementType, float scale, float shift)
+    {
+        EnsureWritable();
+        StoreLayout.ValidateName(name, "dataset");
+        uint id;
+        lock (_sequenceLock)
+        {
+            byte[]? value = _db.Get(StoreLayout.DatasetSequenceKey, Cf(StoreLayout.Meta));
+            id = (value is null ? 0 : BinaryPrimitives.ReadUInt32LittleEndian(value)) + 1;
+            var bytes = new byte[4];
+            BinaryPrimitives.WriteUInt32LittleEndian(bytes, id);
+            using var batch = new WriteBatch();
+            batch.Put(StoreLayout.DatasetSequenceKey, bytes, Cf(StoreLayout.Meta));
+            var pending = new PendingBuild { Generation = id, What = "dataset", StartedUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
+            batch.Put(StoreLayout.PendingKey(DatasetPendingTag | id), pending.ToByteArray(), Cf(StoreLayout.Meta));
+            Write(batch, sync: true);
+        }
+
+        var record = new DatasetRecord
+        {
+            Name = name,
+            Id = id,
+            ElementType = elementType,
+            Scale = scale == 0 ? 1 : scale,
+            Shift = shift,
+            CreatedUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+        };
+        record.InputShape.AddRange(inputShape);
+        return new DatasetWriter(this, record);
+    }
+
+    // Pending markers of dataset imports are tagged in the top bit so they never collide with
+    // index generations.
+    private const ulong DatasetPendingTag = 1UL << 63;
+
+    internal void WriteInputs(uint datasetId, int firstId, ReadOnlySpan<byte> inputs, int inputBytes)
+    {
+        using var batch = new WriteBatch();
+        int count = inputs.Length / inputBytes;
+        for (int i = 0; i < count; i++)
+        {
+            batch.Put(StoreLayout.InputKey(datasetId, firstId + i), inputs.Slice(i * inputBytes, inputBytes), Cf(StoreLayout.Inputs));
+        }
+
+        Write(batch, sync: false);
+    }
+
+    internal void CommitDataset(DatasetRecord record, int[]? labels)
+    {
+        DatasetRecord? old = GetDataset(record.Name);
+        using var batch = new WriteBatch();
+        batch.Put(StoreLayout.DatasetKey(record.Name), record.ToByteArray(), Cf(StoreLayout.Meta));
+        if (labels is not null)
+        {
+            batch.Put(StoreLayout.LabelsKey(record.Name), MemoryMarshal.AsBytes(labels.AsSpan()).ToArray(), Cf(StoreLayout.Meta));
+        }
+        else
+        {
+            batch.Delete(StoreLayout.LabelsKey(record.Name), Cf(StoreLayout.Meta));
+        }
+
+        batch.Delete(StoreLayout.PendingKey(DatasetPendingTag | record.Id), Cf(StoreLayout.Meta));
+        if (old is not null)
+        {
+            DeleteInputs(batch, old.Id);
+        }
+
+        Write(batch, sync: true);
+    }
+
+    internal void AbortDataset(uint datasetId)
+    {
+        using var batch = new WriteBatch();
+        DeleteInputs(batch, datasetId);
+        batch.Delete(StoreLayout.PendingKey(DatasetPendingTag | datasetId), Cf(StoreLayout.Meta));
+        Write(batch, sync: true);
+    }
+
+    private void DeleteInputs(WriteBatch batch, uint datasetId)
+    {
+        byte[] start = StoreLayout.InputKey(datasetId, 0);
+        byte[] end = StoreLayout.InputRangeEnd(datasetId);
+        batch.DeleteRange(start, (ulong)start.Length, end, (ulong)end.Length, Cf(StoreLayout.Inputs));
+    }
+
+    /// <summary>Number of elements of one input.</summary>
+    public static int InputElements(DatasetRecord dataset) => checked((int)dataset.InputShape.Aggregate(1L, (a, b) => a * b));
+
+    /// <summary>Bytes of one stored input.</summary>
+    public static int InputBytes(DatasetRecord dataset) =>
+        InputElements(dataset) * (dataset.ElementType == ElementUInt8 ? 1 : 4);
+
+    /// <summary>One input's stored bytes, or a NotFound failure.</summary>
+    public byte[] ReadRawInput(DatasetRecord dataset, long id)
+    {
+        if (id < 0 || id >= dataset.Count)
+        {
+            throw DeepEverestException.NotFound($"Input id {id} is out of range: dataset '{dataset.Name}' has ids 0..{dataset.Count - 1}.");
+        }
+
+        return _db.Get(StoreLayout.InputKey(dataset.Id, (int)id), Cf(StoreLayout.Inputs))
+            ?? throw DeepEverestException.NotFound($"Input {id} of dataset '{dataset.Name}' is missing from the store.");
+    }
+
+    /// <summary>
+    /// Reads inputs by id as the model sees them (stored * scale + shift) into
+    /// <paramref name="destination"/>: ids.Length x elements floats, row-major.
+    /// </summary>
+    public void ReadInputs(DatasetRecord dataset, ReadOnlySpan<int> ids, Span<float> destination)
+    {
+        int elements = InputElements(dataset);
+        var keys = new byte[ids.Length][];
+        for (int i = 0; i < ids.Length; i++)
+        {
+            keys[i] = StoreLayout.InputKey(dataset.Id, ids[i]);
+        }
+
+        var families = Enumerable.Repeat(Cf(StoreLayout.Inputs), ids.Length).ToArray();
+        KeyValuePair<byte[], byte[]>[] values = _db.MultiGet(keys, families);
+        for (int i = 0; i < ids.Length; i++)
+        {
+            byte[] raw = values[i].Value ?? throw DeepEverestException.NotFound($"Input {ids[i]} of dataset '{dataset.Name}' is missing from the store.");
+            Decode(dataset, raw, destination.Slice(i * elements, elements));
+        }
+    }
+
+    /// <summary>Reads the inputs with ids [start, start + count) like <see cref="ReadInputs"/>.</summary>
+    public void ReadInputRange(DatasetRecord dataset, int start, int count, Span<float> destination)
+    {
+        int elements = InputElements(dataset);
+        byte[] end = StoreLayout.InputKey(dataset.Id, start + count);
+        var readOptions = new ReadOptions().SetIterateUpperBound(end);
+        using Iterator it = _db.NewIterator(Cf(StoreLayout.Inputs), readOptions);
+        int i = 0;
+        for (it.Seek(StoreLayout.InputKey(dataset.Id, start)); it.Valid() && i < count; it.Next(), i++)
+        {
+            Decode(dataset, it.GetValueSpan(), destination.Slice(i * elements, elements));
+        }
+
+        if (i != count)
+        {
+            throw DeepEverestException.Precondition($"Dataset '{dataset.Name}' is missing inputs in [{start}, {start + count}).");
+        }
+    }
+
+    /// <summary>Converts stored bytes to model input: value * scale + shift.</summary>
+    public static void Decode(DatasetRecord dataset, ReadOnlySpan<byte> raw, Span<float> destination)
+    {
+        float scale = dataset.Scale;
+        float shift = dataset.Shift;
+        if (dataset.ElementType == ElementUInt8)
+        {
+            for (int e = 0; e < destination.Length; e++)
+            {
+                destination[e] = raw[e] * scale + shift;
+            }
+        }
+        else
+        {
+            ReadOnlySpan<float> values = MemoryMarshal.Cast<byte, float>(raw);
+            for (int e = 0; e < destination.Length; e++)
+            {
+                destination[e] = values[e] * scale + shift;
+            }
+        }
+    }
+}

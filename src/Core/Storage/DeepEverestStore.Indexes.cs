@@ -1,0 +1,243 @@
+using System.Runtime.InteropServices;
+using DeepEverest.Core.Storage.Records;
+using Google.Protobuf;
+using RocksDbSharp;
+
+namespace DeepEverest.Core.Storage;
+
+public sealed partial class DeepEverestStore
+{
+    /// <summary>The published index of a layer, or null.</summary>
+    public IndexRecord? GetIndex(string model, string dataset, string layer) =>
+        GetRecord(StoreLayout.IndexKey(model, dataset, layer), IndexRecord.Parser);
+
+    /// <summary>Every published index.</summary>
+    public IReadOnlyList<IndexRecord> ListIndexes() => ListRecords(StoreLayout.IndexPrefix, IndexRecord.Parser);
+
+    /// <summary>The materialization of a layer, or null.</summary>
+    public MaterializationRecord? GetMaterialization(string model, string dataset, string layer) =>
+        GetRecord(StoreLayout.MaterializationKey(model, dataset, layer), MaterializationRecord.Parser);
+
+    /// <summary>Every materialization.</summary>
+    public IReadOnlyList<MaterializationRecord> ListMaterializations() =>
+        ListRecords(StoreLayout.MaterializationPrefix, MaterializationRecord.Parser);
+
+    /// <summary>
+    /// Starts a build: hands out a generation and records a pending marker, so that rows written
+    /// under it are removed at the next start if the build never publishes.
+    /// </summary>
+    public ulong BeginGeneration(string what)
+    {
+        ulong generation = NextGeneration();
+        var pending = new PendingBuild { Generation = generation, What = what, StartedUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
+        _db.Put(StoreLayout.PendingKey(generation), pending.ToByteArray(), Cf(StoreLayout.Meta), _syncWrite);
+        return generation;
+    }
+
+    /// <summary>
+    /// Writes the index rows of neurons [firstNeuron, firstNeuron + count) of a generation.
+    /// Layouts as produced by <c>IKernels.BuildNeuronBlock</c>.
+    /// </summary>
+    public long WriteIndexRows(
+        ulong generation,
+        int firstNeuron,
+        int count,
+        int stride,
+        int partitions,
+        int maiCount,
+        ReadOnlySpan<byte> codes,
+        ReadOnlySpan<float> partMin,
+        ReadOnlySpan<float> partMax,
+        ReadOnlySpan<int> maiIds,
+        ReadOnlySpan<float> maiValues)
+    {
+        EnsureWritable();
+        using var batch = new WriteBatch();
+        var bounds = new byte[partitions * 8];
+        var mai = new byte[maiCount * 8];
+        long bytes = 0;
+        for (int j = 0; j < count; j++)
+        {
+            byte[] key = StoreLayout.NeuronKey(generation, firstNeuron + j);
+            batch.Put(key, codes.Slice(j * stride, stride), Cf(StoreLayout.Codes));
+            MemoryMarshal.AsBytes(partMin.Slice(j * partitions, partitions)).CopyTo(bounds);
+            MemoryMarshal.AsBytes(partMax.Slice(j * partitions, partitions)).CopyTo(bounds.AsSpan(partitions * 4));
+            batch.Put(key, bounds, Cf(StoreLayout.Bounds));
+            MemoryMarshal.AsBytes(maiIds.Slice(j * maiCount, maiCount)).CopyTo(mai);
+            MemoryMarshal.AsBytes(maiValues.Slice(j * maiCount, maiCount)).CopyTo(mai.AsSpan(maiCount * 4));
+            batch.Put(key, mai, Cf(StoreLayout.Mai));
+            bytes += stride + bounds.Length + mai.Length;
+        }
+
+        Write(batch, sync: false);
+        return bytes;
+    }
+
+    /// <summary>Writes materialized activation columns (neuron-major, count x n floats).</summary>
+    public void WriteActivationColumns(ulong generation, int firstNeuron, int count, int inputs, ReadOnlySpan<float> columns)
+    {
+        EnsureWritable();
+        using var batch = new WriteBatch();
+        for (int j = 0; j < count; j++)
+        {
+            batch.Put(StoreLayout.NeuronKey(generation, firstNeuron + j), MemoryMarshal.AsBytes(columns.Slice(j * inputs, inputs)), Cf(StoreLayout.Activations));
+        }
+
+        Write(batch, sync: false);
+    }
+
+    /// <summary>
+    /// Makes an index visible in one synchronous batch: the record now names its generation, the
+    /// pending marker goes, and the rows of the index it replaces are deleted.
+    /// </summary>
+    public void PublishIndex(IndexRecord record)
+    {
+        EnsureWritable();
+        IndexRecord? old = GetIndex(record.Model, record.Dataset, record.Layer);
+        using var batch = new WriteBatch();
+        batch.Put(StoreLayout.IndexKey(record.Model, record.Dataset, record.Layer), record.ToByteArray(), Cf(StoreLayout.Meta));
+        batch.Delete(StoreLayout.PendingKey(record.Generation), Cf(StoreLayout.Meta));
+        if (old is not null && old.Generation != record.Generation)
+        {
+            DeleteGeneration(batch, old.Generation);
+        }
+
+        Write(batch, sync: true);
+    }
+
+    /// <summary>Publishes a materialization like <see cref="PublishIndex"/>.</summary>
+    public void PublishMaterialization(MaterializationRecord record)
+    {
+        EnsureWritable();
+        MaterializationRecord? old = GetMaterialization(record.Model, record.Dataset, record.Layer);
+        using var batch = new WriteBatch();
+        batch.Put(StoreLayout.MaterializationKey(record.Model, record.Dataset, record.Layer), record.ToByteArray(), Cf(StoreLayout.Meta));
+        batch.Delete(StoreLayout.PendingKey(record.Generation), Cf(StoreLayout.Meta));
+        if (old is not null && old.Generation != record.Generation)
+        {
+            DeleteGeneration(batch, old.Generation);
+        }
+
+        Write(batch, sync: true);
+    }
+
+    /// <summary>Drops an unpublished generation (a cancelled or failed build).</summary>
+    public void AbortGeneration(ulong generation)
+    {
+        EnsureWritable();
+        using var batch = new WriteBatch();
+        DeleteGeneration(batch, generation);
+        batch.Delete(StoreLayout.PendingKey(generation), Cf(StoreLayout.Meta));
+        Write(batch, sync: true);
+    }
+
+    /// <summary>Deletes a published index; returns its bytes, or -1 when there was none.</summary>
+    public long DeleteIndex(string model, string dataset, string layer)
+    {
+        EnsureWritable();
+        IndexRecord? old = GetIndex(model, dataset, layer);
+        if (old is null)
+        {
+            return -1;
+        }
+
+        using var batch = new WriteBatch();
+        batch.Delete(StoreLayout.IndexKey(model, dataset, layer), Cf(StoreLayout.Meta));
+        DeleteGeneration(batch, old.Generation);
+        Write(batch, sync: true);
+        return old.IndexBytes;
+    }
+
+    /// <summary>
+    /// Removes what crashed builds and imports left behind (rows of generations or dataset ids
+    /// whose pending marker is still there). Run by the primary at start-up.
+    /// </summary>
+    public int RemoveAbandonedBuilds()
+    {
+        EnsureWritable();
+        List<PendingBuild> pending = ListRecords(StoreLayout.PendingPrefix, PendingBuild.Parser);
+        foreach (PendingBuild p in pending)
+        {
+            if (p.What == "dataset")
+            {
+                AbortDataset((uint)p.Generation);
+            }
+            else
+            {
+                AbortGeneration(p.Generation);
+            }
+        }
+
+        return pending.Count;
+    }
+
+    /// <summary>
+    /// Reads the index rows of a group of neurons with three MultiGets (codes, bounds, MAI).
+    /// </summary>
+    public GroupIndexData ReadGroup(IndexRecord index, ReadOnlySpan<int> neurons)
+    {
+        int g = neurons.Length;
+        int partitions = (int)index.Partitions;
+        int stride = Kernels.CodeLayout.StrideBytes((int)index.Inputs, (int)index.Bits);
+        var keys = new byte[g][];
+        for (int j = 0; j < g; j++)
+        {
+            keys[j] = StoreLayout.NeuronKey(index.Generation, neurons[j]);
+        }
+
+        byte[][] codeRows = MultiGet(keys, StoreLayout.Codes);
+        byte[][] boundRows = MultiGet(keys, StoreLayout.Bounds);
+        byte[][] maiRows = MultiGet(keys, StoreLayout.Mai);
+        var codes = new byte[(long)g * stride];
+        var partMin = new float[g * partitions];
+        var partMax = new float[g * partitions];
+        var maiIds = new int[g][];
+        var maiValues = new float[g][];
+        int c = (int)index.MaiCount;
+        for (int j = 0; j < g; j++)
+        {
+            codeRows[j].CopyTo(codes.AsSpan(j * stride, stride));
+            ReadOnlySpan<float> b = MemoryMarshal.Cast<byte, float>(boundRows[j]);
+            b[..partitions].CopyTo(partMin.AsSpan(j * partitions));
+            b.Slice(partitions, partitions).CopyTo(partMax.AsSpan(j * partitions));
+            maiIds[j] = MemoryMarshal.Cast<byte, int>(maiRows[j].AsSpan(0, c * 4)).ToArray();
+            maiValues[j] = MemoryMarshal.Cast<byte, float>(maiRows[j].AsSpan(c * 4, c * 4)).ToArray();
+        }
+
+        return new GroupIndexData(codes, partMin, partMax, maiIds, maiValues);
+    }
+
+    /// <summary>Reads materialized columns of a group: g x n floats, neuron-major.</summary>
+    public float[] ReadActivationColumns(MaterializationRecord materialization, ReadOnlySpan<int> neurons)
+    {
+        int n = (int)materialization.Inputs;
+        var keys = new byte[neurons.Length][];
+        for (int j = 0; j < neurons.Length; j++)
+        {
+            keys[j] = StoreLayout.NeuronKey(materialization.Generation, neurons[j]);
+        }
+
+        byte[][] rows = MultiGet(keys, StoreLayout.Activations);
+        var columns = new float[(long)neurons.Length * n];
+        for (int j = 0; j < neurons.Length; j++)
+        {
+            MemoryMarshal.Cast<byte, float>(rows[j]).CopyTo(columns.AsSpan(j * n, n));
+        }
+
+        return columns;
+    }
+
+    private byte[][] MultiGet(byte[][] keys, string family)
+    {
+        var families = Enumerable.Repeat(Cf(family), keys.Length).ToArray();
+        KeyValuePair<byte[], byte[]>[] values = _db.MultiGet(keys, families);
+        var rows = new byte[keys.Length][];
+        for (int i = 0; i < keys.Length; i++)
+        {
+            rows[i] = values[i].Value ?? throw DeepEverestException.Precondition(
+                $"Index data is missing from column family '{family}' (the index may have been replaced during the query; retry).");
+        }
+
+        return rows;
+    }
+}

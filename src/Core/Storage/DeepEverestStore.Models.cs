@@ -1,0 +1,43 @@
+using DeepEverest.Core.Storage.Records;
+using Google.Protobuf;
+
+namespace DeepEverest.Core.Storage;
+
+public sealed partial class DeepEverestStore
+{
+    /// <summary>The model of that name, or null.</summary>
+    public ModelRecord? GetModel(string name) => GetRecord(StoreLayout.ModelKey(name), ModelRecord.Parser);
+
+    /// <summary>The model of that name, or a NotFound failure naming the known ones.</summary>
+    public ModelRecord RequireModel(string name) =>
+        GetModel(name) ?? throw DeepEverestException.NotFound(
+            $"No model '{name}'. Known models: {string.Join(", ", ListModels().Select(m => m.Name).DefaultIfEmpty("(none)"))}.");
+
+    /// <summary>Every registered model, by name.</summary>
+    public IReadOnlyList<ModelRecord> ListModels() => ListRecords(StoreLayout.ModelPrefix, ModelRecord.Parser);
+
+    /// <summary>Full path of a model's file.</summary>
+    public string ModelPath(ModelRecord model) => Path.Combine(DataRoot, "models", model.File);
+
+    /// <summary>Reads a model's ONNX bytes.</summary>
+    public byte[] ReadModelBytes(ModelRecord model) => File.ReadAllBytes(ModelPath(model));
+
+    /// <summary>
+    /// Registers a model: its bytes go to <c>models/&lt;sha256&gt;.onnx</c> (written to a temporary
+    /// file and renamed, so a crash never leaves a half file under that name), then the record.
+    /// </summary>
+    public void PutModel(ModelRecord record, byte[] bytes)
+    {
+        EnsureWritable();
+        StoreLayout.ValidateName(record.Name, "model");
+        string path = Path.Combine(DataRoot, "models", record.File);
+        if (!File.Exists(path))
+        {
+            string temp = path + $".{Guid.NewGuid():N}.tmp";
+            File.WriteAllBytes(temp, bytes);
+            File.Move(temp, path, overwrite: true);
+        }
+
+        _db.Put(StoreLayout.ModelKey(record.Name), record.ToByteArray(), Cf(StoreLayout.Meta), _syncWrite);
+    }
+}

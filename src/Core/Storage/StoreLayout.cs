@@ -1,0 +1,139 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace DeepEverest.Core.Storage;
+
+/// <summary>
+/// The storage layout of the RocksDB store, in one place (docs/storage.md describes it for humans).
+/// <list type="table">
+/// <item><term>meta</term><description>string keys -> protobuf records (<c>Records/*</c>): datasets,
+/// models, published indexes, materializations, pending builds, sequences.</description></item>
+/// <item><term>inputs</term><description>dataset id (u32 BE) + input id (u32 BE) -> the input's raw
+/// elements as stored (uint8 or float32 LE); labels live in meta under <see cref="LabelsKey"/>.</description></item>
+/// <item><term>codes</term><description>generation (u64 BE) + neuron (u32 BE) -> the neuron's packed
+/// partition codes (n x b bits, see <c>IKernels</c>).</description></item>
+/// <item><term>bounds</term><description>generation + neuron -> P float32 minimums then P float32
+/// maximums (LE).</description></item>
+/// <item><term>mai</term><description>generation + neuron -> c int32 ids then c float32 values (LE),
+/// ordered by value descending then id ascending.</description></item>
+/// <item><term>activations</term><description>generation + neuron -> n float32 activations (LE) of
+/// one neuron: the PreprocessAll materialization, column-wise so a group reads g values.</description></item>
+/// </list>
+/// Big-endian integers in keys make RocksDB's byte order equal numeric order, so one generation's
+/// rows are one contiguous key range (deleted with one DeleteRange).
+/// </summary>
+public static class StoreLayout
+{
+    /// <summary>Column family of records.</summary>
+    public const string Meta = "meta";
+
+    /// <summary>Column family of dataset inputs.</summary>
+    public const string Inputs = "inputs";
+
+    /// <summary>Column family of packed partition codes.</summary>
+    public const string Codes = "codes";
+
+    /// <summary>Column family of per-partition min/max.</summary>
+    public const string Bounds = "bounds";
+
+    /// <summary>Column family of the exact top activations (MAI).</summary>
+    public const string Mai = "mai";
+
+    /// <summary>Column family of materialized activations (PreprocessAll).</summary>
+    public const string Activations = "activations";
+
+    /// <summary>Every column family, in creation order.</summary>
+    public static readonly string[] ColumnFamilies = [Meta, Inputs, Codes, Bounds, Mai, Activations];
+
+    /// <summary>Separator inside composite string keys; names never contain it.</summary>
+    public const char Separator = '\u001f';
+
+    /// <summary>Meta key of a dataset record.</summary>
+    public static byte[] DatasetKey(string name) => Utf8("dataset/" + name);
+
+    /// <summary>Meta key of a dataset's labels (int32 LE per input).</summary>
+    public static byte[] LabelsKey(string name) => Utf8("labels/" + name);
+
+    /// <summary>Meta key of a model record.</summary>
+    public static byte[] ModelKey(string name) => Utf8("model/" + name);
+
+    /// <summary>Meta key of a published index.</summary>
+    public static byte[] IndexKey(string model, string dataset, string layer) =>
+        Utf8("index/" + model + Separator + dataset + Separator + layer);
+
+    /// <summary>Meta key of a materialization.</summary>
+    public static byte[] MaterializationKey(string model, string dataset, string layer) =>
+        Utf8("mat/" + model + Separator + dataset + Separator + layer);
+
+    /// <summary>Meta key of a pending build marker.</summary>
+    public static byte[] PendingKey(ulong generation) => Utf8($"pending/{generation:x16}");
+
+    /// <summary>Meta key prefixes, for listing.</summary>
+    public const string DatasetPrefix = "dataset/";
+
+    /// <summary>Prefix of model records.</summary>
+    public const string ModelPrefix = "model/";
+
+    /// <summary>Prefix of index records.</summary>
+    public const string IndexPrefix = "index/";
+
+    /// <summary>Prefix of materialization records.</summary>
+    public const string MaterializationPrefix = "mat/";
+
+    /// <summary>Prefix of pending build markers.</summary>
+    public const string PendingPrefix = "pending/";
+
+    /// <summary>Meta key of the last generation handed out (u64 LE).</summary>
+    public static readonly byte[] GenerationSequenceKey = Utf8("seq/generation");
+
+    /// <summary>Meta key of the last dataset id handed out (u32 LE).</summary>
+    public static readonly byte[] DatasetSequenceKey = Utf8("seq/dataset");
+
+    /// <summary>Key of one input in the inputs column family.</summary>
+    public static byte[] InputKey(uint datasetId, int inputId)
+    {
+        var key = new byte[8];
+        BinaryPrimitives.WriteUInt32BigEndian(key, datasetId);
+        BinaryPrimitives.WriteUInt32BigEndian(key.AsSpan(4), (uint)inputId);
+        return key;
+    }
+
+    /// <summary>First key after every input of a dataset.</summary>
+    public static byte[] InputRangeEnd(uint datasetId)
+    {
+        var key = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(key, datasetId + 1);
+        return key;
+    }
+
+    /// <summary>Key of one neuron's row of a generation (codes, bounds, mai, activations).</summary>
+    public static byte[] NeuronKey(ulong generation, int neuron)
+    {
+        var key = new byte[12];
+        BinaryPrimitives.WriteUInt64BigEndian(key, generation);
+        BinaryPrimitives.WriteUInt32BigEndian(key.AsSpan(8), (uint)neuron);
+        return key;
+    }
+
+    /// <summary>First key of a generation.</summary>
+    public static byte[] GenerationStart(ulong generation)
+    {
+        var key = new byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(key, generation);
+        return key;
+    }
+
+    /// <summary>First key after a generation.</summary>
+    public static byte[] GenerationEnd(ulong generation) => GenerationStart(generation + 1);
+
+    /// <summary>Checks a user-given model or dataset name: 1-64 of [A-Za-z0-9._-].</summary>
+    public static void ValidateName(string name, string what)
+    {
+        if (string.IsNullOrEmpty(name) || name.Length > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+        {
+            throw DeepEverestException.Invalid($"Invalid {what} name '{name}': use 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-'.");
+        }
+    }
+
+    private static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
+}
