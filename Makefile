@@ -1,0 +1,42 @@
+# DeepEverest: `make demo` runs the whole demo on a fresh machine, `make test` runs every test.
+# Both install what they need (idempotently) first.
+
+DATA        ?= ./data
+INDEX_URL   ?= http://127.0.0.1:50051
+QUERY_URL   ?= http://127.0.0.1:50052
+CONFIG      ?= Release
+DOTNET      ?= dotnet
+export DOTNET_CLI_TELEMETRY_OPTOUT=1
+export DOTNET_NOLOGO=1
+
+.PHONY: all setup build test demo serve bench clean format
+
+all: build
+
+# System packages: the Fashion-MNIST dataset (Debian). Torch is only needed to retrain the demo
+# model (tools/train_demo_model.py), so it is not installed here.
+setup:
+	@tools/setup.sh
+
+build: setup
+	$(DOTNET) build DeepEverest.sln -c $(CONFIG) -v minimal -nologo
+
+test: setup
+	$(DOTNET) build DeepEverest.sln -c $(CONFIG) -v minimal -nologo
+	$(DOTNET) test DeepEverest.sln -c $(CONFIG) --no-build -v minimal -nologo --logger "console;verbosity=normal"
+
+demo: build
+	DATA=$(DATA) INDEX_URL=$(INDEX_URL) QUERY_URL=$(QUERY_URL) CONFIG=$(CONFIG) tools/demo.sh
+
+serve: build
+	DATA=$(DATA) INDEX_URL=$(INDEX_URL) QUERY_URL=$(QUERY_URL) CONFIG=$(CONFIG) tools/serve.sh
+
+bench: build
+	$(DOTNET) run --project src/Cli -c $(CONFIG) --no-build -- bench kernels
+
+format:
+	$(DOTNET) format DeepEverest.sln
+
+clean:
+	$(DOTNET) clean DeepEverest.sln -v quiet
+	rm -rf $(DATA)

@@ -1,0 +1,63 @@
+using DeepEverest.Core;
+using DeepEverest.Core.Query;
+using DeepEverest.Core.Storage;
+using DeepEverest.Kernels;
+using Microsoft.Extensions.Options;
+
+namespace DeepEverest.QueryService;
+
+/// <summary>
+/// Opens the shared store as a secondary instance on first use (the IndexService may start after
+/// us and create it) and keeps one <see cref="QueryEngine"/> over it.
+/// </summary>
+internal sealed class QueryEngineHolder(IOptions<QueryServiceOptions> options, IOptions<QueryEngineOptions> engineOptions, IKernels kernels) : IDisposable
+{
+    private readonly Lock _lock = new();
+    private DeepEverestStore? _store;
+    private QueryEngine? _engine;
+
+    /// <summary>The store, opened on first use.</summary>
+    public DeepEverestStore Store
+    {
+        get
+        {
+            EnsureOpen();
+            return _store!;
+        }
+    }
+
+    /// <summary>The engine, created on first use.</summary>
+    public QueryEngine Engine
+    {
+        get
+        {
+            EnsureOpen();
+            return _engine!;
+        }
+    }
+
+    private void EnsureOpen()
+    {
+        lock (_lock)
+        {
+            if (_engine is not null)
+            {
+                return;
+            }
+
+            _store = DeepEverestStore.OpenSecondary(Path.GetFullPath(options.Value.DataRoot));
+            _engine = new QueryEngine(_store, kernels, engineOptions.Value);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _engine?.Dispose();
+        _store?.Dispose();
+    }
+
+    /// <summary>Maps a failure to open the store into a user-facing failure.</summary>
+    public static DeepEverestException NotReady(Exception e) =>
+        DeepEverestException.Precondition($"The store is not available yet: {e.Message}");
+}

@@ -1,0 +1,124 @@
+using DeepEverest.Contracts.V1;
+using DeepEverest.Core;
+using DeepEverest.Core.Query;
+using DeepEverest.Kernels;
+
+namespace DeepEverest.QueryService;
+
+/// <summary>Maps between the public protos and the engine's types.</summary>
+internal static class QueryMapper
+{
+    public static TopKQuery FromSimilar(TopKSimilarRequest r) => new(
+        RequireLayer(r.Layer).Model,
+        r.Layer.Dataset,
+        r.Layer.Layer,
+        QueryType.Similar,
+        Target(r.Target) ?? throw DeepEverestException.Invalid("A similarity query needs a target (input_id or tensor)."),
+        Group(r.Group),
+        r.K,
+        r.Distance switch
+        {
+            Distance.Unspecified or Distance.L2 => ScoreKind.L2,
+            Distance.L1 => ScoreKind.L1,
+            Distance.Linf => ScoreKind.LInf,
+            _ => throw DeepEverestException.Invalid($"Unsupported distance {(int)r.Distance}: use l2, l1 or linf."),
+        },
+        [.. r.Weights],
+        r.IncludeTarget,
+        Filter(r.Filter),
+        Strategy(r.Options),
+        r.Options?.BatchSize ?? 0);
+
+    public static TopKQuery FromHighest(TopKHighestRequest r) => new(
+        RequireLayer(r.Layer).Model,
+        r.Layer.Dataset,
+        r.Layer.Layer,
+        QueryType.Highest,
+        Target(r.Target),
+        Group(r.Group),
+        r.K,
+        r.Aggregate switch
+        {
+            Aggregate.Unspecified or Aggregate.Sum => ScoreKind.Sum,
+            Aggregate.Mean => ScoreKind.Mean,
+            Aggregate.L2Norm => ScoreKind.L2Norm,
+            _ => throw DeepEverestException.Invalid($"Unsupported aggregate {(int)r.Aggregate}: use sum, mean or l2 norm (only aggregates monotone in every activation can be answered exactly from the index)."),
+        },
+        [],
+        IncludeTarget: true,
+        Filter(r.Filter),
+        Strategy(r.Options),
+        r.Options?.BatchSize ?? 0);
+
+    public static LayerRef RequireLayer(LayerRef? layer)
+    {
+        if (layer is null || string.IsNullOrEmpty(layer.Model) || string.IsNullOrEmpty(layer.Dataset) || string.IsNullOrEmpty(layer.Layer))
+        {
+            throw DeepEverestException.Invalid("layer must name a model, a dataset and a layer.");
+        }
+
+        return layer;
+    }
+
+    public static QueryTarget? Target(Target? t) => t?.SourceCase switch
+    {
+        null or Contracts.V1.Target.SourceOneofCase.None => null,
+        Contracts.V1.Target.SourceOneofCase.InputId => new QueryTarget(t.InputId, null),
+        _ => new QueryTarget(null, [.. t.Tensor.Values]),
+    };
+
+    private static GroupSpec Group(NeuronGroup? g) => g?.SelectionCase switch
+    {
+        NeuronGroup.SelectionOneofCase.Neurons => new GroupSpec.Explicit(g.Neurons.Neurons
+            .Select(n => n.LocationCase == Neuron.LocationOneofCase.Coordinates ? n.Coordinates.Values.ToArray() : [n.Flat])
+            .ToList()),
+        NeuronGroup.SelectionOneofCase.Rectangle => new GroupSpec.Rectangle(g.Rectangle.Ranges.Select(r => (r.Start, r.End)).ToList()),
+        NeuronGroup.SelectionOneofCase.TopOfTarget => new GroupSpec.TopOfTarget(g.TopOfTarget),
+        _ => throw DeepEverestException.Invalid("The neuron group is empty: give neurons, a rectangle or top_of_target."),
+    };
+
+    private static QueryFilter Filter(Filter? f) => f is null
+        ? QueryFilter.None
+        : new QueryFilter([.. f.Labels], [.. f.Ids], f.IdRange is null ? null : f.IdRange.Start, f.IdRange is null ? null : f.IdRange.End);
+
+    private static QueryStrategy Strategy(QueryOptions? o) => o?.Strategy switch
+    {
+        null or Contracts.V1.Strategy.Unspecified or Contracts.V1.Strategy.Bounds => QueryStrategy.Bounds,
+        Contracts.V1.Strategy.Nta => QueryStrategy.Nta,
+        Contracts.V1.Strategy.ReprocessAll => QueryStrategy.ReprocessAll,
+        Contracts.V1.Strategy.Materialized => QueryStrategy.Materialized,
+        _ => throw DeepEverestException.Invalid($"Unknown strategy {(int)o.Strategy}."),
+    };
+
+    public static TopKUpdate ToProto(TopKUpdateInfo u)
+    {
+        var update = new TopKUpdate
+        {
+            Threshold = u.Threshold,
+            Done = u.Done,
+            Message = u.Message,
+            Stats = new QueryStats
+            {
+                InputsTotal = u.Stats.InputsTotal,
+                InputsInferred = u.Stats.InputsInferred,
+                InputsPruned = u.Stats.InputsPruned,
+                CacheHits = u.Stats.CacheHits,
+                ElapsedMs = u.Stats.ElapsedMs,
+                InputsExactFromIndex = u.Stats.ExactFromIndex,
+                Strategy = (Strategy)(int)u.Stats.Strategy,
+                GroupSize = u.Stats.GroupSize,
+            },
+        };
+        foreach (HitInfo h in u.Hits)
+        {
+            update.Hits.Add(new Hit { InputId = h.InputId, Score = h.Score, LowerBound = h.Lower, UpperBound = h.Upper, Final = h.Final, Label = h.Label });
+        }
+
+        if (u.Group is not null)
+        {
+            update.Group.AddRange(u.Group.Select(x => (long)x));
+        }
+
+        return update;
+    }
+}

@@ -1,0 +1,33 @@
+using DeepEverest.Kernels;
+
+namespace DeepEverest.QueryService;
+
+/// <summary>Settings of the QueryService (configuration section "DeepEverest").</summary>
+public sealed class QueryServiceOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "DeepEverest";
+
+    /// <summary>Data root shared with the IndexService; the store is opened as a secondary. Default "./data".</summary>
+    public string DataRoot { get; set; } = "./data";
+
+    /// <summary>Server-side cap on one query's time in seconds; 0 = none. Default 300.</summary>
+    public int MaxQuerySeconds { get; set; } = 300;
+
+    /// <summary>Kernel backend: Auto (CUDA when present), Cpu or Cuda. Default Auto.</summary>
+    public KernelBackend Kernels { get; set; } = KernelBackend.Auto;
+
+    /// <summary>Checks the settings at start-up.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(DataRoot))
+        {
+            throw new InvalidOperationException("DeepEverest:DataRoot must be set.");
+        }
+
+        if (MaxQuerySeconds < 0)
+        {
+            throw new InvalidOperationException("DeepEverest:MaxQuerySeconds must be >= 0.");
+        }
+    }
+}

@@ -1,0 +1,128 @@
+using System.Threading.Channels;
+using DeepEverest.Contracts.V1;
+using DeepEverest.Core;
+using DeepEverest.Core.Query;
+using DeepEverest.Core.Storage;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace DeepEverest.QueryService.Services;
+
+/// <summary>
+/// deepeverest.v1.QueryService: runs each query on a worker thread (the work is CPU-bound) and
+/// streams its updates. The call's cancellation (client cancel, deadline) and the server-side
+/// time cap stop the worker before its next verification batch.
+/// </summary>
+internal sealed class QueryServiceImpl(QueryEngineHolder holder, QueryActivity activity, IOptions<QueryServiceOptions> options, ILogger<QueryServiceImpl> logger)
+    : Contracts.V1.QueryService.QueryServiceBase
+{
+    public override Task TopKSimilar(TopKSimilarRequest request, IServerStreamWriter<TopKUpdate> responseStream, ServerCallContext context) =>
+        StreamAsync("similar", QueryMapper.FromSimilar(request), responseStream, context);
+
+    public override Task TopKHighest(TopKHighestRequest request, IServerStreamWriter<TopKUpdate> responseStream, ServerCallContext context) =>
+        StreamAsync("highest", QueryMapper.FromHighest(request), responseStream, context);
+
+    public override Task<GetActivationsResponse> GetActivations(GetActivationsRequest request, ServerCallContext context)
+    {
+        LayerRef layer = QueryMapper.RequireLayer(request.Layer);
+        QueryTarget target = QueryMapper.Target(request.Target) ?? throw DeepEverestException.Invalid("Give a target: input_id or tensor.");
+        holder.Store.CatchUp();
+        (float[] values, long[] shape) = holder.Engine.Activations(layer.Model, layer.Dataset, layer.Layer, target, context.CancellationToken);
+        var response = new GetActivationsResponse();
+        response.Shape.AddRange(shape);
+        response.Values.AddRange(values);
+        if (request.TopM > 0)
+        {
+            int[] top = NeuronGroups.Resolve(new GroupSpec.TopOfTarget(Math.Min(request.TopM, values.Length)), shape, values);
+            response.TopNeurons.AddRange(top.Select(x => (long)x));
+        }
+
+        return Task.FromResult(response);
+    }
+
+    public override Task<GetInputResponse> GetInput(GetInputRequest request, ServerCallContext context)
+    {
+        DeepEverestStore store = holder.Store;
+        store.CatchUp();
+        var dataset = store.RequireDataset(request.Dataset);
+        byte[] raw = store.ReadRawInput(dataset, request.InputId);
+        var values = new float[DeepEverestStore.InputElements(dataset)];
+        // The stored values, without preprocessing: what a person would look at.
+        var plain = dataset.Clone();
+        plain.Scale = 1;
+        plain.Shift = 0;
+        DeepEverestStore.Decode(plain, raw, values);
+        var tensor = new Tensor();
+        tensor.Shape.AddRange(dataset.InputShape);
+        tensor.Values.AddRange(values);
+        int[]? labels = store.GetLabels(dataset.Name);
+        return Task.FromResult(new GetInputResponse { Tensor = tensor, Label = labels?[request.InputId] ?? -1 });
+    }
+
+    private async Task StreamAsync(string kind, TopKQuery query, IServerStreamWriter<TopKUpdate> responseStream, ServerCallContext context)
+    {
+        QueryEngine engine = holder.Engine;
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        int cap = options.Value.MaxQuerySeconds;
+        if (cap > 0)
+        {
+            cts.CancelAfter(TimeSpan.FromSeconds(cap));
+        }
+
+        // Bounded: a slow client holds the worker back instead of letting updates pile up.
+        var channel = Channel.CreateBounded<TopKUpdateInfo>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
+        Task worker = Task.Factory.StartNew(
+            () =>
+            {
+                using IDisposable running = activity.Enter();
+                try
+                {
+                    foreach (TopKUpdateInfo update in engine.Execute(query, cts.Token))
+                    {
+                        channel.Writer.WriteAsync(update, cts.Token).AsTask().GetAwaiter().GetResult();
+                    }
+
+                    channel.Writer.Complete();
+                }
+                catch (Exception e)
+                {
+                    channel.Writer.Complete(e);
+                }
+            },
+            cts.Token,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+
+        TopKUpdateInfo? last = null;
+        try
+        {
+            await foreach (TopKUpdateInfo update in channel.Reader.ReadAllAsync(cts.Token))
+            {
+                last = update;
+                await responseStream.WriteAsync(QueryMapper.ToProto(update), cts.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested && cap > 0)
+        {
+            QueryServiceLog.QueryStopped(logger, kind, query.Layer, $"over the {cap} s cap");
+            throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"The query ran past the server's {cap} s cap (DeepEverest:MaxQuerySeconds)."));
+        }
+        finally
+        {
+            await cts.CancelAsync();
+            try
+            {
+                await worker;
+            }
+            catch (OperationCanceledException)
+            {
+                // The worker stops at its next batch; nothing to report.
+            }
+        }
+
+        if (last is not null)
+        {
+            QueryServiceLog.QueryDone(logger, kind, query.Layer, last.Stats.Strategy.ToString(), last.Stats.GroupSize, query.K, last.Stats.ElapsedMs, last.Stats.InputsInferred, last.Stats.CacheHits, last.Stats.InputsPruned);
+        }
+    }
+}
