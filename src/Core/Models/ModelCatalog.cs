@@ -10,31 +10,37 @@ public static class ModelCatalog
     /// <summary>
     /// Registers <paramref name="bytes"/> under <paramref name="name"/>. Refuses invalid models
     /// (InvalidArgument), an existing name unless <paramref name="replace"/> (AlreadyExists), and
-    /// replacing a model that still has indexes (FailedPrecondition). Nothing is written on failure.
+    /// replacing a model that indexes or materializations were built from (FailedPrecondition: they
+    /// would silently describe another network). Replacing a model by the very same file is a
+    /// no-op. Nothing is written on failure.
     /// </summary>
     public static ModelRecord Register(DeepEverestStore store, string name, byte[] bytes, bool replace)
     {
         StoreLayout.ValidateName(name, "model");
-        OnnxModelFile model = OnnxModelFile.Load(bytes);
         ModelRecord? existing = store.GetModel(name);
         if (existing is not null)
         {
-            if (existing.Sha256 == model.Sha256)
-            {
-                return existing; // the same file again: nothing to do
-            }
-
             if (!replace)
             {
                 throw new DeepEverestException(ErrorKind.AlreadyExists, $"Model '{name}' already exists; pass replace to overwrite it.");
             }
 
-            if (store.ListIndexes().Any(i => i.Model == name))
+            if (existing.Sha256 == Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)))
             {
-                throw DeepEverestException.Precondition($"Model '{name}' has indexes; delete them before replacing it.");
+                return existing;
+            }
+
+            int indexes = store.ListIndexes().Count(i => i.Model == name);
+            int materializations = store.ListMaterializations().Count(m => m.Model == name);
+            if (indexes + materializations > 0)
+            {
+                throw DeepEverestException.Precondition(
+                    $"Model '{name}' has {indexes} index(es) and {materializations} materialization(s); delete them before replacing it.");
             }
         }
 
+        // Parsing and listing layers first: nothing is written for a file that is not a usable model.
+        OnnxModelFile model = OnnxModelFile.Load(bytes);
         IReadOnlyList<LayerDescriptor> layers = ModelInspector.ListLayers(model);
         var record = new ModelRecord
         {

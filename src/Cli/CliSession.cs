@@ -1,0 +1,103 @@
+using DeepEverest.Contracts.V1;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace DeepEverest.Cli;
+
+/// <summary>
+/// One command invocation: lazily opened gRPC channels, the output mode, and helpers shared by
+/// command groups (JSON lines, defaulting of model and dataset, error reporting).
+/// </summary>
+internal sealed class CliSession : IDisposable
+{
+    // Proto3 JSON with defaults written out: a consumer should not have to know that an absent
+    // field means 0 or false.
+    private static readonly JsonFormatter _jsonLines = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
+
+    private readonly string _indexAddress;
+    private readonly string _queryAddress;
+    private GrpcChannel? _indexChannel;
+    private GrpcChannel? _queryChannel;
+    private IndexService.IndexServiceClient? _index;
+
+    /// <summary>Creates a session; no connection is made until a client is used.</summary>
+    public CliSession(string indexAddress, string queryAddress, bool json, CliConsole console)
+    {
+        _indexAddress = indexAddress;
+        _queryAddress = queryAddress;
+        Json = json;
+        Console = console;
+    }
+
+    /// <summary>Whether output is JSON lines.</summary>
+    public bool Json { get; }
+
+    /// <summary>Where output goes.</summary>
+    public CliConsole Console { get; }
+
+    /// <summary>Client of the IndexService.</summary>
+    public IndexService.IndexServiceClient Index =>
+        _index ??= new IndexService.IndexServiceClient(_indexChannel = GrpcChannel.ForAddress(_indexAddress));
+
+    /// <summary>Channel to the QueryService, for the query command groups' clients.</summary>
+    public GrpcChannel QueryChannel => _queryChannel ??= GrpcChannel.ForAddress(_queryAddress);
+
+    /// <summary>Writes one message as a single line of proto3 JSON.</summary>
+    public void WriteJson(IMessage message) => Console.Out.WriteLine(_jsonLines.Format(message));
+
+    /// <summary>
+    /// The model to use: <paramref name="given"/> if set, else the only registered model; fails
+    /// with the list when there are none or several.
+    /// </summary>
+    public async Task<string> ResolveModelAsync(string? given, CancellationToken cancellationToken)
+    {
+        if (!string.IsNullOrEmpty(given))
+        {
+            return given;
+        }
+
+        ListModelsResponse models = await Index.ListModelsAsync(new ListModelsRequest(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return OnlyOne(models.Models.Select(m => m.Name).ToList(), "model", "--model", "deepeverest models add --name NAME --path FILE");
+    }
+
+    /// <summary>The dataset to use, defaulted like <see cref="ResolveModelAsync"/>.</summary>
+    public async Task<string> ResolveDatasetAsync(string? given, CancellationToken cancellationToken)
+    {
+        if (!string.IsNullOrEmpty(given))
+        {
+            return given;
+        }
+
+        ListDatasetsResponse datasets = await Index.ListDatasetsAsync(new ListDatasetsRequest(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return OnlyOne(datasets.Datasets.Select(d => d.Name).ToList(), "dataset", "--dataset", "deepeverest datasets import --name NAME --inputs FILE");
+    }
+
+    /// <summary>Prints <paramref name="error"/> as <c>error: ...</c> on stderr; returns the exit code (1).</summary>
+    public int ReportError(Exception error)
+    {
+        string line = error switch
+        {
+            RpcException { StatusCode: StatusCode.Unavailable } rpc =>
+                $"error: {rpc.StatusCode}: {rpc.Status.Detail} (is the service running? see --index-service / --query-service)",
+            RpcException rpc => $"error: {rpc.StatusCode}: {rpc.Status.Detail}",
+            _ => $"error: {error.Message}",
+        };
+        Console.Error.WriteLine(line);
+        return 1;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _indexChannel?.Dispose();
+        _queryChannel?.Dispose();
+    }
+
+    private static string OnlyOne(List<string> names, string what, string option, string howToAdd) => names.Count switch
+    {
+        1 => names[0],
+        0 => throw new CliException($"no {what} is registered; add one with `{howToAdd}`."),
+        _ => throw new CliException($"{names.Count} {what}s are registered ({string.Join(", ", names)}); choose one with {option}."),
+    };
+}

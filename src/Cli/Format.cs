@@ -1,0 +1,53 @@
+using System.Globalization;
+
+namespace DeepEverest.Cli;
+
+/// <summary>Human-readable formatting of sizes, durations and shapes (invariant culture).</summary>
+internal static class Format
+{
+    /// <summary>Bytes as B, KiB, MiB or GiB with one decimal.</summary>
+    public static string Bytes(long bytes)
+    {
+        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
+        double value = bytes;
+        int unit = 0;
+        while (Math.Abs(value) >= 1024 && unit < units.Length - 1)
+        {
+            value /= 1024;
+            unit++;
+        }
+
+        return unit == 0 ? Invariant($"{bytes} B") : Invariant($"{value:F1} {units[unit]}");
+    }
+
+    /// <summary>Milliseconds as <c>1.2 s</c>, <c>3m 05s</c> or <c>250 ms</c>; "?" when negative (unknown).</summary>
+    public static string Duration(long milliseconds)
+    {
+        if (milliseconds < 0)
+        {
+            return "?";
+        }
+
+        if (milliseconds < 1000)
+        {
+            return Invariant($"{milliseconds} ms");
+        }
+
+        var span = TimeSpan.FromMilliseconds(milliseconds);
+        return span.TotalMinutes < 1
+            ? Invariant($"{span.TotalSeconds:F1} s")
+            : span.TotalHours < 1 ? Invariant($"{(int)span.TotalMinutes}m {span.Seconds:D2}s") : Invariant($"{(int)span.TotalHours}h {span.Minutes:D2}m");
+    }
+
+    /// <summary>A shape as <c>[1, 28, 28]</c>.</summary>
+    public static string Shape(IEnumerable<long> shape) => "[" + string.Join(", ", shape) + "]";
+
+    /// <summary>An integer with thousands separators.</summary>
+    public static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    /// <summary>A fraction as a percentage with one decimal, e.g. <c>12.3%</c>.</summary>
+    public static string Percent(double fraction) => Invariant($"{fraction * 100:F1}%");
+
+    /// <summary>Formats with the invariant culture.</summary>
+    public static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,78 @@
+using System.CommandLine;
+
+namespace DeepEverest.Cli;
+
+/// <summary>
+/// Options every command accepts (<c>--index-service</c>, <c>--query-service</c>, <c>--json</c>)
+/// and the console commands write to. Command groups receive it in their <c>Create</c> method and
+/// open a <see cref="CliSession"/> per invocation with <see cref="RunAsync"/>.
+/// </summary>
+internal sealed class GlobalOptions(CliConsole console)
+{
+    /// <summary>Default IndexService address.</summary>
+    public const string DefaultIndexService = "http://127.0.0.1:50051";
+
+    /// <summary>Default QueryService address.</summary>
+    public const string DefaultQueryService = "http://127.0.0.1:50052";
+
+    /// <summary>Address of the IndexService.</summary>
+    public Option<string> IndexService { get; } = new("--index-service")
+    {
+        Description = "Address of the IndexService.",
+        DefaultValueFactory = _ => DefaultIndexService,
+        Recursive = true,
+    };
+
+    /// <summary>Address of the QueryService.</summary>
+    public Option<string> QueryService { get; } = new("--query-service")
+    {
+        Description = "Address of the QueryService.",
+        DefaultValueFactory = _ => DefaultQueryService,
+        Recursive = true,
+    };
+
+    /// <summary>Machine-readable output: one proto3-JSON object per line.</summary>
+    public Option<bool> Json { get; } = new("--json")
+    {
+        Description = "Print machine-readable output: one proto3-JSON object per line.",
+        Recursive = true,
+    };
+
+    /// <summary>Where output goes.</summary>
+    public CliConsole Console { get; } = console;
+
+    /// <summary>Adds the global options to the root command (they apply to every subcommand).</summary>
+    public void AddTo(RootCommand root)
+    {
+        root.Options.Add(IndexService);
+        root.Options.Add(QueryService);
+        root.Options.Add(Json);
+    }
+
+    /// <summary>
+    /// Sets <paramref name="command"/>'s action to run <paramref name="body"/> in a fresh
+    /// <see cref="CliSession"/>, turning gRPC and usage errors into <c>error: ...</c> on stderr
+    /// and exit code 1.
+    /// </summary>
+    public void SetAction(Command command, Func<CliSession, ParseResult, CancellationToken, Task> body) =>
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, body, cancellationToken));
+
+    /// <summary>Runs one command body; returns the exit code.</summary>
+    public async Task<int> RunAsync(ParseResult parse, Func<CliSession, ParseResult, CancellationToken, Task> body, CancellationToken cancellationToken)
+    {
+        using var session = new CliSession(
+            parse.GetValue(IndexService) ?? DefaultIndexService,
+            parse.GetValue(QueryService) ?? DefaultQueryService,
+            parse.GetValue(Json),
+            Console);
+        try
+        {
+            await body(session, parse, cancellationToken).ConfigureAwait(false);
+            return 0;
+        }
+        catch (Exception e)
+        {
+            return session.ReportError(e);
+        }
+    }
+}

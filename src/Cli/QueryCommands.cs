@@ -1,0 +1,178 @@
+using System.CommandLine;
+using System.Globalization;
+using DeepEverest.Contracts.V1;
+using Grpc.Core;
+using Spectre.Console;
+
+namespace DeepEverest.Cli;
+
+/// <summary>
+/// <c>deepeverest query similar|highest|activations|input</c>: clients of the QueryService. Top-k
+/// queries stream: a table that refines live on a terminal, a line per update otherwise, and with
+/// <c>--json</c> one proto3-JSON <c>TopKUpdate</c> per line.
+/// </summary>
+internal static class QueryCommands
+{
+    public static Command Create(GlobalOptions globals)
+    {
+        var query = new Command("query", "Ask the QueryService: top-k similar or highest-activation inputs, activations, inputs.");
+        query.Subcommands.Add(CreateTopK(globals, similar: true));
+        query.Subcommands.Add(CreateTopK(globals, similar: false));
+        query.Subcommands.Add(CreateActivations(globals));
+        query.Subcommands.Add(CreateInput(globals));
+        return query;
+    }
+
+    private static Command CreateTopK(GlobalOptions globals, bool similar)
+    {
+        var command = new Command(
+            similar ? "similar" : "highest",
+            similar
+                ? "The k inputs nearest to a target in the activation space of a neuron group."
+                : "The k inputs with the highest aggregate activation of a neuron group.");
+        var layer = new LayerRefOptions();
+        layer.AddTo(command);
+        var target = new Option<long?>("--target") { Description = "Target: a dataset input id." };
+        var targetNpy = new Option<string>("--target-npy") { Description = "Target: a raw input in a .npy file (float32, one input's shape), fed to the model as is." };
+        var group = new Option<string>("--group")
+        {
+            Description = "Neuron group: top:M (the target's M most activated neurons), neurons:I,J,... (flat indices), at:C.H.W;C.H.W (coordinates), rect:R,R,... (one per dimension: N, A:B for [A,B), or * for all).",
+            DefaultValueFactory = _ => "top:3",
+        };
+        var k = new Option<int>("--k") { Description = "Number of results (1..10000).", DefaultValueFactory = _ => 20 };
+        var metric = new Option<string>(similar ? "--distance" : "--aggregate")
+        {
+            Description = similar ? "l2 (default), l1 or linf." : "sum (default), mean or l2.",
+            DefaultValueFactory = _ => similar ? "l2" : "sum",
+        };
+        var weights = new Option<string>("--weights") { Description = "Comma-separated non-negative weights, one per group neuron (similar only)." };
+        var includeTarget = new Option<bool>("--include-target") { Description = "Let the target input appear in its own answer." };
+        var labels = new Option<string>("--labels") { Description = "Keep only inputs with these labels, e.g. 0,6." };
+        var ids = new Option<string>("--ids") { Description = "Keep only these input ids, e.g. 1,5,9." };
+        var idRange = new Option<string>("--id-range") { Description = "Keep only ids in [A, B), written A:B." };
+        var strategy = new Option<string>("--strategy") { Description = "bounds (default), nta, reprocess or materialized.", DefaultValueFactory = _ => "bounds" };
+        var batch = new Option<int>("--batch-size") { Description = "Inputs verified per inference batch (0 = service default)." };
+        foreach (Option option in new Option[] { target, targetNpy, group, k, metric, weights, labels, ids, idRange, strategy, batch })
+        {
+            command.Options.Add(option);
+        }
+
+        if (similar)
+        {
+            command.Options.Add(includeTarget);
+        }
+
+        globals.SetAction(command, async (session, parse, cancellationToken) =>
+        {
+            LayerRef layerRef = await layer.ResolveAsync(session, parse, cancellationToken).ConfigureAwait(false);
+            Target? targetMessage = QueryArguments.Target(parse.GetValue(target), parse.GetValue(targetNpy));
+            NeuronGroup neuronGroup = await QueryArguments.GroupAsync(session, layerRef, parse.GetValue(group)!, cancellationToken).ConfigureAwait(false);
+            var filter = QueryArguments.Filter(parse.GetValue(labels), parse.GetValue(ids), parse.GetValue(idRange));
+            var options = new QueryOptions { Strategy = QueryArguments.Strategy(parse.GetValue(strategy)!), BatchSize = parse.GetValue(batch) };
+            var client = new QueryService.QueryServiceClient(session.QueryChannel);
+            AsyncServerStreamingCall<TopKUpdate> call;
+            if (similar)
+            {
+                var request = new TopKSimilarRequest
+                {
+                    Layer = layerRef,
+                    Target = targetMessage ?? throw new CliException("a similarity query needs --target ID or --target-npy FILE."),
+                    Group = neuronGroup,
+                    K = parse.GetValue(k),
+                    Distance = QueryArguments.Distance(parse.GetValue(metric)!),
+                    IncludeTarget = parse.GetValue(includeTarget),
+                    Filter = filter,
+                    Options = options,
+                };
+                request.Weights.AddRange(QueryArguments.Floats(parse.GetValue(weights)));
+                call = client.TopKSimilar(request, cancellationToken: cancellationToken);
+            }
+            else
+            {
+                var request = new TopKHighestRequest
+                {
+                    Layer = layerRef,
+                    Target = targetMessage,
+                    Group = neuronGroup,
+                    K = parse.GetValue(k),
+                    Aggregate = QueryArguments.Aggregate(parse.GetValue(metric)!),
+                    Filter = filter,
+                    Options = options,
+                };
+                call = client.TopKHighest(request, cancellationToken: cancellationToken);
+            }
+
+            using (call)
+            {
+                await TopKView.ShowAsync(session, call.ResponseStream, similar, cancellationToken).ConfigureAwait(false);
+            }
+        });
+        return command;
+    }
+
+    private static Command CreateActivations(GlobalOptions globals)
+    {
+        var command = new Command("activations", "The activations of one input at a layer, with its most activated neurons.");
+        var layer = new LayerRefOptions();
+        layer.AddTo(command);
+        var target = new Option<long?>("--target") { Description = "A dataset input id." };
+        var targetNpy = new Option<string>("--target-npy") { Description = "A raw input in a .npy file." };
+        var top = new Option<int>("--top") { Description = "How many of the most activated neurons to list.", DefaultValueFactory = _ => 10 };
+        command.Options.Add(target);
+        command.Options.Add(targetNpy);
+        command.Options.Add(top);
+        globals.SetAction(command, async (session, parse, cancellationToken) =>
+        {
+            var client = new QueryService.QueryServiceClient(session.QueryChannel);
+            var request = new GetActivationsRequest
+            {
+                Layer = await layer.ResolveAsync(session, parse, cancellationToken).ConfigureAwait(false),
+                Target = QueryArguments.Target(parse.GetValue(target), parse.GetValue(targetNpy)) ?? throw new CliException("give --target ID or --target-npy FILE."),
+                TopM = parse.GetValue(top),
+            };
+            GetActivationsResponse response = await client.GetActivationsAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (session.Json)
+            {
+                session.WriteJson(response);
+                return;
+            }
+
+            Table table = Tables.Create("rank", "neuron", "coordinates", "activation");
+            for (int i = 0; i < response.TopNeurons.Count; i++)
+            {
+                long flat = response.TopNeurons[i];
+                table.AddPlainRow((i + 1).ToString(CultureInfo.InvariantCulture), flat.ToString(CultureInfo.InvariantCulture),
+                    QueryArguments.Coordinates(flat, response.Shape), response.Values[(int)flat].ToString("G6", CultureInfo.InvariantCulture));
+            }
+
+            session.Console.Ansi.Write(table);
+            int zeros = response.Values.Count(v => v == 0);
+            session.Console.Out.WriteLine(Format.Invariant($"layer shape {Format.Shape(response.Shape)}, {response.Values.Count} neurons, {zeros} exactly zero"));
+        });
+        return command;
+    }
+
+    private static Command CreateInput(GlobalOptions globals)
+    {
+        var command = new Command("input", "One dataset input as stored, with its label (images are drawn in the terminal).");
+        var dataset = new Option<string>("--dataset") { Description = "Dataset name (default: the only one)." };
+        var id = new Option<long>("--id") { Description = "Input id.", Required = true };
+        command.Options.Add(dataset);
+        command.Options.Add(id);
+        globals.SetAction(command, async (session, parse, cancellationToken) =>
+        {
+            var client = new QueryService.QueryServiceClient(session.QueryChannel);
+            string name = await session.ResolveDatasetAsync(parse.GetValue(dataset), cancellationToken).ConfigureAwait(false);
+            GetInputResponse response = await client.GetInputAsync(new GetInputRequest { Dataset = name, InputId = parse.GetValue(id) }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (session.Json)
+            {
+                session.WriteJson(response);
+                return;
+            }
+
+            session.Console.Out.WriteLine(Format.Invariant($"input {parse.GetValue(id)} of {name}: label {response.Label}, shape {Format.Shape(response.Tensor.Shape)}"));
+            InputPicture.Write(session.Console.Out, response.Tensor);
+        });
+        return command;
+    }
+}

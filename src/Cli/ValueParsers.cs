@@ -1,0 +1,69 @@
+using System.CommandLine.Parsing;
+using System.Globalization;
+
+namespace DeepEverest.Cli;
+
+/// <summary>Parsers of option values that are friendlier than the defaults.</summary>
+internal static class ValueParsers
+{
+    /// <summary>
+    /// A float given as a number or a fraction, e.g. <c>0.5</c> or <c>1/255</c> (how the demo
+    /// model's scale is usually written).
+    /// </summary>
+    public static float Fraction(ArgumentResult result)
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        if (TryFraction(text, out float value))
+        {
+            return value;
+        }
+
+        result.AddError($"'{text}' is not a number or a fraction like 1/255.");
+        return 0;
+    }
+
+    /// <summary>A shape given as comma-separated positive integers, e.g. <c>1,28,28</c>.</summary>
+    public static long[] Shape(ArgumentResult result)
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        string[] parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var shape = new long[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!long.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out shape[i]) || shape[i] <= 0)
+            {
+                result.AddError($"'{text}' is not a shape: give positive integers separated by commas, e.g. 1,28,28.");
+                return [];
+            }
+        }
+
+        if (shape.Length == 0)
+        {
+            result.AddError("The shape is empty: give positive integers separated by commas, e.g. 1,28,28.");
+        }
+
+        return shape;
+    }
+
+    /// <summary>Parses <c>x</c> or <c>a/b</c> (invariant culture).</summary>
+    public static bool TryFraction(string text, out float value)
+    {
+        const NumberStyles Style = NumberStyles.Float;
+        int slash = text.IndexOf('/', StringComparison.Ordinal);
+        if (slash < 0)
+        {
+            return float.TryParse(text, Style, CultureInfo.InvariantCulture, out value) && float.IsFinite(value);
+        }
+
+        if (double.TryParse(text.AsSpan(0, slash), Style, CultureInfo.InvariantCulture, out double numerator)
+            && double.TryParse(text.AsSpan(slash + 1), Style, CultureInfo.InvariantCulture, out double denominator)
+            && denominator != 0)
+        {
+            value = (float)(numerator / denominator);
+            return float.IsFinite(value);
+        }
+
+        value = 0;
+        return false;
+    }
+}

@@ -1,0 +1,69 @@
+using DeepEverest.Core.Indexing;
+using Microsoft.Extensions.Options;
+
+namespace DeepEverest.IndexService.Internal;
+
+/// <summary>
+/// Checks <see cref="IndexServiceOptions"/> and <see cref="IndexBuildOptions"/> at start-up
+/// (<c>ValidateOnStart</c>), so a bad setting stops the service before it listens instead of
+/// failing the first build.
+/// </summary>
+internal sealed class IndexServiceOptionsValidator : IValidateOptions<IndexServiceOptions>, IValidateOptions<IndexBuildOptions>
+{
+    /// <summary>Largest inference batch a build accepts: bounds the batch buffers a request can ask for.</summary>
+    public const int MaxBatchSize = 65536;
+
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, IndexServiceOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.DataRoot))
+        {
+            failures.Add("DeepEverest:DataRoot must name a directory.");
+        }
+
+        if (options.MaxUploadMb is < 1 or > 4096)
+        {
+            failures.Add($"DeepEverest:MaxUploadMb must be in [1, 4096] MiB, got {options.MaxUploadMb}.");
+        }
+
+        if (options.ProgressMessagesPerSecond is < 1 or > 1000)
+        {
+            failures.Add($"DeepEverest:ProgressMessagesPerSecond must be in [1, 1000], got {options.ProgressMessagesPerSecond}.");
+        }
+
+        if (!Enum.IsDefined(options.Kernels))
+        {
+            failures.Add($"DeepEverest:Kernels must be Auto, Cpu or Cuda, got {(int)options.Kernels}.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, IndexBuildOptions options)
+    {
+        var failures = new List<string>();
+        if (options.BatchSize is < 1 or > MaxBatchSize)
+        {
+            failures.Add($"DeepEverest:Index:BatchSize must be in [1, {MaxBatchSize}], got {options.BatchSize}.");
+        }
+
+        if (options.MemoryBudgetMb < 1)
+        {
+            failures.Add($"DeepEverest:Index:MemoryBudgetMb must be at least 1 MiB, got {options.MemoryBudgetMb}.");
+        }
+
+        if (options.InferenceThreads < 0)
+        {
+            failures.Add($"DeepEverest:Index:InferenceThreads must be 0 (one per core) or more, got {options.InferenceThreads}.");
+        }
+
+        if (!string.IsNullOrEmpty(options.TempDirectory) && !Directory.Exists(options.TempDirectory))
+        {
+            failures.Add($"DeepEverest:Index:TempDirectory '{options.TempDirectory}' does not exist.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

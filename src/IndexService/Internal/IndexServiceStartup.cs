@@ -1,0 +1,22 @@
+using DeepEverest.Core.Storage;
+using DeepEverest.Kernels;
+
+namespace DeepEverest.IndexService.Internal;
+
+/// <summary>
+/// Opens the store and creates the kernels when the host starts (its constructor takes them), so
+/// a locked store or a missing GPU stops the service before it listens rather than failing the
+/// first call.
+/// </summary>
+internal sealed class IndexServiceStartup(DeepEverestStore store, IKernels kernels, ILogger<IndexServiceStartup> logger) : IHostedService
+{
+    /// <inheritdoc />
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        IndexServiceLog.Ready(logger, store.DataRoot, kernels.Name, store.ListModels().Count, store.ListDatasets().Count, store.ListIndexes().Count);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

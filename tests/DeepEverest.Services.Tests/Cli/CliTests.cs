@@ -1,0 +1,151 @@
+using System.Text.RegularExpressions;
+using DeepEverest.Cli;
+using DeepEverest.Contracts.V1;
+using DeepEverest.Services.Tests.Infrastructure;
+using Google.Protobuf;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DeepEverest.Services.Tests.Cli;
+
+/// <summary>
+/// The <c>deepeverest</c> command line against an IndexService on real loopback Kestrel (port 0),
+/// which also proves the service's HTTP/2-only cleartext endpoint works with a plain gRPC client.
+/// </summary>
+public sealed partial class CliTests : IAsyncLifetime
+{
+    private IndexServiceFactory _factory = null!;
+    private string _address = "";
+
+    public Task InitializeAsync()
+    {
+        string root = TestData.CreateTempDirectory();
+        TestData.CopyModel(root);
+        TestData.WriteFashionSlice(root, "fashion", 1000);
+        _factory = new IndexServiceFactory(root, new Dictionary<string, string> { ["DeepEverest:MaxUploadMb"] = "2" });
+        _factory.UseKestrel(0);
+        _factory.StartServer();
+        _address = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _factory.DisposeAsync();
+        TestData.DeleteDirectory(_factory.DataRoot);
+    }
+
+    [Fact]
+    public async Task IndexBuild_OnlyModelAndDataset_DefaultsToThemAndPrintsStorageLine()
+    {
+        Assert.Equal(0, (await RunAsync("models", "add", "--name", "vgg", "--path", TestData.ModelFile)).Code);
+        (int code, string output, _) = await RunAsync(
+            "datasets", "import", "--name", "fashion", "--inputs", "fashion-images.idx", "--labels", "fashion-labels.idx", "--scale", "1/255", "--input-shape", "1,28,28");
+        Assert.Equal(0, code);
+        Assert.Contains("1,000 inputs of shape [1, 28, 28]", output, StringComparison.Ordinal);
+        Assert.Contains(TestData.SmallLayer, (await RunAsync("layers")).Output, StringComparison.Ordinal);
+
+        (code, output, string error) = await RunAsync("index", "build", "--layer", TestData.SmallLayer);
+
+        Assert.True(code == 0, error);
+        Match storage = StorageLine().Match(output);
+        Assert.True(storage.Success, output);
+        (code, output, _) = await RunAsync("--json", "index", "describe", "--layer", TestData.SmallLayer);
+        Assert.Equal(0, code);
+        IndexInfo info = JsonParser.Default.Parse<IndexInfo>(Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        Assert.Equal((info.StorageFraction * 100).ToString("F1", System.Globalization.CultureInfo.InvariantCulture), storage.Groups[1].Value);
+        Assert.Equal(new LayerRef { Model = "vgg", Dataset = "fashion", Layer = TestData.SmallLayer }, info.Layer);
+        Assert.Contains(TestData.SmallLayer, (await RunAsync("index", "list")).Output, StringComparison.Ordinal);
+
+        (code, output, _) = await RunAsync("index", "materialize", "--layer", TestData.SmallLayer);
+        Assert.Equal(0, code);
+        Assert.Contains($"materialized: vgg/fashion/{TestData.SmallLayer}: 1,000 inputs x 2,048 neurons", output, StringComparison.Ordinal);
+
+        // With two models the model can no longer be left out.
+        (code, output, _) = await RunAsync("models", "upload", "--name", "vgg2", "--file", Path.Combine(_factory.DataRoot, TestData.ModelFile));
+        Assert.Equal(0, code);
+        Assert.StartsWith("model vgg2: input 'input' [1, 28, 28], 25 layers", output, StringComparison.Ordinal);
+        (code, _, error) = await RunAsync("layers");
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: 2 models are registered (vgg, vgg2)", error, StringComparison.Ordinal);
+
+        (code, output, _) = await RunAsync("index", "delete", "--model", "vgg", "--layer", TestData.SmallLayer);
+        Assert.Equal(0, code);
+        Assert.StartsWith("deleted: vgg/fashion/", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task IndexDescribe_UnknownModel_PrintsStatusToStderrAndExitsWithOne()
+    {
+        (int code, string output, string error) = await RunAsync("index", "describe", "--model", "nope", "--dataset", "none", "--layer", "x");
+
+        Assert.Equal(1, code);
+        Assert.Equal("", output);
+        Assert.StartsWith("error: NotFound: No model 'nope'", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ModelsUpload_LargerThanLimit_PrintsResourceExhausted()
+    {
+        string file = Path.Combine(_factory.DataRoot, "big.onnx");
+        await File.WriteAllBytesAsync(file, new byte[3 << 20]);
+
+        (int code, _, string error) = await RunAsync("models", "upload", "--name", "big", "--file", file);
+
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: ResourceExhausted: The upload exceeds the limit of 2 MiB", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ModelsList_ServiceNotRunning_PrintsUnavailable()
+    {
+        (int code, _, string error) = await RunAsync("--index-service", "http://127.0.0.1:1", "models", "list");
+
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: Unavailable: ", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task IndexBuild_CancelledLikeCtrlC_ExitsWithOneAndServiceLogsNoError()
+    {
+        await RunAsync("models", "add", "--name", "vgg", "--path", TestData.ModelFile);
+        await RunAsync("datasets", "import", "--name", "fashion", "--inputs", "fashion-images.idx", "--scale", "1/255");
+        const string Layer = "/block1/block1.2/Relu_output_0";
+        using var cancel = new CancellationTokenSource();
+
+        // Cancel (as Ctrl+C does) once the CLI prints the first progress of the inference pass.
+        using var output = new LineWatchingWriter(line =>
+        {
+            if (line.Contains("BUILD_PHASE_INFERENCE", StringComparison.Ordinal) && !line.Contains("\"inputsDone\": \"0\"", StringComparison.Ordinal))
+            {
+                cancel.Cancel();
+            }
+        });
+        using var error = new StringWriter();
+        string[] args = ["--index-service", _address, "--json", "index", "build", "--layer", Layer, "--batch-size", "16"];
+        int code = await global::DeepEverest.Cli.Program.RunAsync(args, CliConsole.ForWriters(output, error), cancel.Token).DefaultTimeout();
+
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: Cancelled: ", error.ToString(), StringComparison.Ordinal);
+
+        // The next build waits for the cancelled one to stop, so afterwards every log is in.
+        Assert.Equal(0, (await RunAsync("index", "build", "--layer", TestData.SmallLayer)).Code);
+        Assert.DoesNotContain(Layer, (await RunAsync("index", "list")).Output, StringComparison.Ordinal);
+        Assert.Empty(_factory.Logs.Errors);
+    }
+
+    private Task<(int Code, string Output, string Error)> RunAsync(params string[] args) => RunAsync(CancellationToken.None, args);
+
+    private async Task<(int Code, string Output, string Error)> RunAsync(CancellationToken cancellationToken, params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        string[] all = args.Contains("--index-service") ? args : ["--index-service", _address, .. args];
+        int code = await global::DeepEverest.Cli.Program.RunAsync(all, CliConsole.ForWriters(output, error), cancellationToken).DefaultTimeout();
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [GeneratedRegex(@"^storage: (\d+\.\d)% of full materialization$", RegexOptions.Multiline)]
+    private static partial Regex StorageLine();
+}
