@@ -19,12 +19,24 @@ public sealed class IndexBuilderTests(DemoStore demo)
     [InlineData(8, 0.05)]
     [InlineData(32, 0.0)]
     [InlineData(2, 0.5)]
-    public void Build_RealActivations_MatchesBruteForceReference(int partitions, double ratio)
+    public void Build_RealActivations_MatchesBruteForceReference(int partitions, double ratio) =>
+        CheckAgainstReference(Layer, partitions, ratio);
+
+    [Fact]
+    public void Build_OneKernelInstanceAcrossParameters_EachIndexMatchesReference()
     {
-        IndexRecord index = demo.BuildIndex(Layer, partitions, ratio);
+        // Kernels keep scratch buffers between calls: builds of other sizes must not leak into the next.
+        CheckAgainstReference(Layer, 2, 0.5);
+        CheckAgainstReference("/block3/block3.5/Relu_output_0", 16, 0.01);
+        CheckAgainstReference(Layer, 64, 0.02);
+    }
+
+    private void CheckAgainstReference(string layer, int partitions, double ratio)
+    {
+        IndexRecord index = demo.BuildIndex(layer, partitions, ratio);
         int n = DemoStore.Inputs;
         int neurons = (int)index.Neurons;
-        float[] rows = demo.FullActivations(Layer);
+        float[] rows = demo.FullActivations(layer);
         int c = (int)Math.Floor(ratio * n);
         Assert.Equal(c, index.MaiCount);
         int[] all = Enumerable.Range(0, neurons).ToArray();
