@@ -123,8 +123,29 @@ public sealed class QueryEngine : IDisposable
             source = new ActivationSource(_store, probe, _runners, null);
         }
 
+        CheckMemory(strategy, index, probe, group.Length);
         var ctx = new QueryContext(query with { BatchSize = query.BatchSize > 0 ? query.BatchSize : _options.BatchSize }, _store, _kernels, probe, index, group, cost, allowed, labels, source, strategy, message, clock);
         return (ctx, targetGroup, targetId);
+    }
+
+    /// <summary>Refuses a query whose working set would exceed <see cref="QueryEngineOptions.MaxQueryMemoryMb"/>.</summary>
+    private void CheckMemory(QueryStrategy strategy, IndexRecord? index, LayerProbe probe, int groupSize)
+    {
+        long n = probe.Inputs;
+        long perNeuron = strategy switch
+        {
+            QueryStrategy.Materialized => n * 4,
+            QueryStrategy.ReprocessAll => 8,
+            // Codes, partition bounds, MAI ids and values, and (NTA) one unpacked byte per input.
+            _ => CodeLayout.StrideBytes((int)n, (int)index!.Bits) + index.Partitions * 8L + index.MaiCount * 16L + (strategy == QueryStrategy.Nta ? n : 0),
+        };
+        long bytes = groupSize * perNeuron + n * 24;
+        long budget = _options.MaxQueryMemoryMb << 20;
+        if (bytes > budget)
+        {
+            throw new DeepEverestException(ErrorKind.ResourceExhausted,
+                $"This query needs about {bytes >> 20} MiB for a group of {groupSize} neurons ({strategy}); the per-query budget is {_options.MaxQueryMemoryMb} MiB (DeepEverest:Query:MaxQueryMemoryMb). Use a smaller group.");
+        }
     }
 
     private float[] TargetActivations(LayerProbe probe, ActivationSource source, QueryTarget target, CancellationToken cancellationToken)

@@ -12,6 +12,12 @@ public sealed class QueryEngineOptions
     /// <summary>Largest k served (at most <see cref="TopKQuery.MaxK"/>). Default 10,000.</summary>
     public int MaxK { get; set; } = TopKQuery.MaxK;
 
+    /// <summary>
+    /// MiB one query may hold (its group's index rows or materialized columns, per-input bounds);
+    /// a larger query is refused with ResourceExhausted before it reads anything. Default 1024.
+    /// </summary>
+    public long MaxQueryMemoryMb { get; set; } = 1024;
+
     /// <summary>Default inputs verified per batch. Default 64.</summary>
     public int BatchSize { get; set; } = 64;
 }

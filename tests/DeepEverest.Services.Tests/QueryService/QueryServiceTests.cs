@@ -226,6 +226,38 @@ public sealed class QueryServiceTests(QueryServiceFixture fixture)
     }
 
     [Fact]
+    public async Task TopKSimilar_GroupOverMemoryBudget_ResourceExhaustedAndServiceKeepsServing()
+    {
+        await using var small = new QueryServiceFactory(fixture.DataRoot, new Dictionary<string, string> { ["DeepEverest:Query:MaxQueryMemoryMb"] = "1" });
+        using var channel = small.CreateChannel();
+        var client = new Contracts.V1.QueryService.QueryServiceClient(channel);
+        TopKSimilarRequest request = Similar(QueryServiceFixture.IndexedLayer, 0);
+        // Every neuron of the [128, 4, 4] layer: 2048 code rows and MAIs, over a 1 MiB budget.
+        request.Group = new NeuronGroup { Rectangle = new HyperRectangle { Ranges = { new Contracts.V1.Range { Start = 0, End = 128 }, new Contracts.V1.Range { Start = 0, End = 4 }, new Contracts.V1.Range { Start = 0, End = 4 } } } };
+        var e = await Assert.ThrowsAsync<RpcException>(() => ReadAsync(client.TopKSimilar(request))).DefaultTimeout();
+        Assert.Equal(StatusCode.ResourceExhausted, e.StatusCode);
+        Assert.Contains("MaxQueryMemoryMb", e.Status.Detail);
+
+        List<TopKUpdate> ok = await ReadAsync(client.TopKSimilar(Similar(QueryServiceFixture.IndexedLayer, 0, k: 3))).DefaultTimeout();
+        Assert.True(ok[^1].Done);
+    }
+
+    [Fact]
+    public async Task TopKSimilar_RectangleGroup_EqualsExplicitList()
+    {
+        TopKSimilarRequest rect = Similar(QueryServiceFixture.IndexedLayer, 9);
+        // Channel 5 at every position of the [128, 4, 4] layer.
+        rect.Group = new NeuronGroup { Rectangle = new HyperRectangle { Ranges = { new Contracts.V1.Range { Start = 5, End = 6 }, new Contracts.V1.Range { Start = 0, End = 4 }, new Contracts.V1.Range { Start = 0, End = 4 } } } };
+        TopKSimilarRequest list = Similar(QueryServiceFixture.IndexedLayer, 9);
+        list.Group = new NeuronGroup { Neurons = new NeuronList() };
+        list.Group.Neurons.Neurons.AddRange(Enumerable.Range(5 * 16, 16).Select(f => new Neuron { Flat = f }));
+        List<TopKUpdate> a = await ReadAsync(fixture.Client.TopKSimilar(rect)).DefaultTimeout();
+        List<TopKUpdate> b = await ReadAsync(fixture.Client.TopKSimilar(list)).DefaultTimeout();
+        Assert.Equal(Enumerable.Range(80, 16).Select(x => (long)x), a[0].Group);
+        Assert.Equal(b[^1].Hits.Select(h => (h.InputId, h.Score)), a[^1].Hits.Select(h => (h.InputId, h.Score)));
+    }
+
+    [Fact]
     public async Task GetActivations_DatasetInput_ShapeAndTopNeurons()
     {
         var response = await fixture.Client.GetActivationsAsync(new GetActivationsRequest
