@@ -23,7 +23,10 @@ build: setup
 
 test: setup
 	$(DOTNET) build DeepEverest.sln -c $(CONFIG) -v minimal -nologo
+	$(DOTNET) format DeepEverest.sln --verify-no-changes -v quiet
 	$(DOTNET) test DeepEverest.sln -c $(CONFIG) --no-build -v minimal -nologo --logger "console;verbosity=normal"
+	# The kernels' scalar fallbacks, as on a CPU without SIMD.
+	DOTNET_EnableHWIntrinsic=0 $(DOTNET) test tests/DeepEverest.Kernels.Tests -c $(CONFIG) --no-build -v minimal -nologo
 
 demo: build
 	DATA=$(DATA) INDEX_URL=$(INDEX_URL) QUERY_URL=$(QUERY_URL) CONFIG=$(CONFIG) tools/demo.sh

@@ -180,13 +180,13 @@ public sealed partial class DeepEverestStore : IDisposable
         }
     }
 
-    private static readonly string[] GenerationFamilies = [StoreLayout.Codes, StoreLayout.Bounds, StoreLayout.Mai, StoreLayout.Activations];
+    private static readonly string[] _generationFamilies = [StoreLayout.Codes, StoreLayout.Bounds, StoreLayout.Mai, StoreLayout.Activations];
 
     private void DeleteGeneration(WriteBatch batch, ulong generation)
     {
         byte[] start = StoreLayout.GenerationStart(generation);
         byte[] end = StoreLayout.GenerationEnd(generation);
-        foreach (string family in GenerationFamilies)
+        foreach (string family in _generationFamilies)
         {
             batch.DeleteRange(start, (ulong)start.Length, end, (ulong)end.Length, Cf(family));
         }

@@ -13,7 +13,7 @@ namespace DeepEverest.Core.Tests.Query;
 [Collection(DemoStoreCollection.Name)]
 public sealed class QueryExactnessTests(DemoStore demo, ITestOutputHelper output)
 {
-    private static readonly (string Layer, int Partitions, double Ratio)[] Layers =
+    private static readonly (string Layer, int Partitions, double Ratio)[] _layers =
     [
         ("/block2/block2.5/Relu_output_0", 16, 0.01),
         ("/block3/block3.2/Relu_output_0", 8, 0.05),
@@ -23,7 +23,7 @@ public sealed class QueryExactnessTests(DemoStore demo, ITestOutputHelper output
     [Fact]
     public void RandomQueries_EveryStrategy_EqualsBruteForce()
     {
-        foreach (var (layer, p, r) in Layers)
+        foreach (var (layer, p, r) in _layers)
         {
             if (demo.Store.GetIndex(DemoStore.Model, DemoStore.Dataset, layer) is null)
             {
@@ -45,7 +45,7 @@ public sealed class QueryExactnessTests(DemoStore demo, ITestOutputHelper output
         const int Queries = 320;
         for (int q = 0; q < Queries; q++)
         {
-            var (layer, _, _) = Layers[q % Layers.Length];
+            var (layer, _, _) = _layers[q % _layers.Length];
             TopKQuery query = RandomQuery(random, layer, groupSizes[random.Next(groupSizes.Length)], ks[random.Next(ks.Length)]);
             var expected = BruteForce(engine, query);
             QueryStrategy[] strategies = q % 16 == 0
