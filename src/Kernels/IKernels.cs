@@ -1,0 +1,84 @@
+namespace DeepEverest.Kernels;
+
+/// <summary>
+/// Every hot loop of DeepEverest behind one interface. Two implementations exist: SIMD C# on the
+/// CPU (<c>SimdKernels</c>) and ILGPU on a CUDA GPU (<c>IlgpuKernels</c>). Callers pick one at
+/// start-up through <see cref="KernelSelector"/> and use only this interface.
+/// </summary>
+/// <remarks>
+/// <para><b>Codes layout.</b> A neuron's partition codes are a little-endian bit stream: the code of
+/// input <c>i</c> occupies bits <c>[i*b, i*b + b)</c>, where bit <c>k</c> of the stream is bit
+/// <c>k % 8</c> of byte <c>k / 8</c>. A neuron's stream takes <see cref="CodeLayout.StrideBytes"/>
+/// bytes; the codes of a group of g neurons are g such streams back to back.</para>
+/// <para><b>Arithmetic.</b> Costs and bounds are computed in double, combining neuron terms in group
+/// order, so an input's lower bound, exact cost and upper bound come from the same arithmetic and
+/// <c>lower &lt;= exact &lt;= upper</c> holds bit for bit (IEEE rounding is monotone). Every
+/// implementation must give bit-identical results to the scalar reference.</para>
+/// </remarks>
+public interface IKernels : IDisposable
+{
+    /// <summary>Short name of the backend, e.g. "simd-avx512", "simd-vector256", "ilgpu-cuda".</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// Lower and upper cost bounds of every input from its partition codes.
+    /// For input i: <c>acc = combine over j in 0..g-1 of term_j(i)</c>, where term_j(i) is
+    /// <c>termLower[j*P + code_j(i)]</c> (resp. termUpper) unless input i is in neuron j's MAI, in
+    /// which case it is the MAI entry's exact term (same for both bounds). Then
+    /// <c>lower[i] = Finish(accLower)</c>, <c>upper[i] = Finish(accUpper)</c> (see
+    /// <see cref="BoundsProblem"/>).
+    /// </summary>
+    void GroupBounds(in BoundsProblem problem, Span<double> lower, Span<double> upper);
+
+    /// <summary>
+    /// Exact costs of <paramref name="rows"/> activation vectors of the group, row-major
+    /// (<c>activations[r*g + j]</c>), with the same arithmetic as <see cref="GroupBounds"/>.
+    /// </summary>
+    void ExactCosts(in CostFunction cost, ReadOnlySpan<float> activations, int rows, Span<double> costs);
+
+    /// <summary>
+    /// Positions of the <paramref name="k"/> smallest (cost, id) pairs, in ascending order, written
+    /// to <paramref name="positions"/>; returns how many were written (min(k, n)). NaN costs are
+    /// never selected.
+    /// </summary>
+    int SelectTopK(ReadOnlySpan<double> costs, ReadOnlySpan<int> ids, int k, Span<int> positions);
+
+    /// <summary>
+    /// Positions i (ascending) where <c>values[i] &lt;= limit</c>; returns how many were written.
+    /// Used to keep the candidates whose lower bound can still beat the k-th upper bound.
+    /// </summary>
+    int SelectAtMost(ReadOnlySpan<double> values, double limit, Span<int> positions);
+
+    /// <summary>
+    /// Builds the index structures of a block of neurons. <paramref name="columns"/> is neuron-major:
+    /// <c>columns[j*n + i]</c> is neuron j's activation for input i. Values must be finite (callers
+    /// check; see <see cref="ActivationChecks"/>). Per neuron j, with its n (value, id) pairs ordered
+    /// by value descending then id ascending:
+    /// <list type="bullet">
+    /// <item>the first <c>maiCount</c> pairs go to <c>maiIds[j*maiCount..]</c> /
+    /// <c>maiValues[j*maiCount..]</c> in that order, and their code is 0;</item>
+    /// <item>the pair at rank <c>maiCount + r</c> gets code <c>1 + r*(P-1)/(n-maiCount)</c> (integer
+    /// division), so partitions 1..P-1 are equi-depth and code grows as activation falls;</item>
+    /// <item><c>partMin[j*P + p]</c> / <c>partMax[j*P + p]</c> are the min / max value of partition p
+    /// (+inf / -inf when empty), partition 0 being the MAI;</item>
+    /// <item>codes are packed into <c>codes[j*stride ..]</c> (see the codes layout above).</item>
+    /// </list>
+    /// </summary>
+    void BuildNeuronBlock(
+        ReadOnlySpan<float> columns,
+        int neurons,
+        int n,
+        int partitions,
+        int maiCount,
+        Span<int> maiIds,
+        Span<float> maiValues,
+        Span<byte> codes,
+        Span<float> partMin,
+        Span<float> partMax);
+
+    /// <summary>
+    /// Unpacks <paramref name="count"/> codes starting at input <paramref name="start"/> from one
+    /// neuron's packed stream into one byte per code.
+    /// </summary>
+    void UnpackCodes(ReadOnlySpan<byte> packed, int bits, int start, int count, Span<byte> codes);
+}
