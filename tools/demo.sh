@@ -27,7 +27,11 @@ echo "== index of $LAYER (default settings)"
 deepeverest index build --model fashion_vgg --dataset fashion-mnist --layer "$LAYER"
 echo "== the 20 inputs most similar to input 0 on its top-3 neurons (streamed)"
 deepeverest query similar --layer "$LAYER" --target 0 --group top:3 --k 20
-echo "== the same query with NTA, the paper's algorithm, for comparison (stats)"
-deepeverest query similar --layer "$LAYER" --target 0 --group top:3 --k 20 --strategy nta --json | tail -n 1
+echo "== inputs inferred for that query, cold cache: bounds (ours) vs NTA (the paper's algorithm)"
+for strategy in bounds nta; do
+  printf '%-7s ' "$strategy"
+  deepeverest query similar --layer "$LAYER" --target 0 --group top:3 --k 20 --strategy "$strategy" --no-cache --json \
+    | tail -n 1 | grep -o '"stats": {[^}]*}'
+done
 echo "== the 10 inputs that activate input 0's top neuron the most"
 deepeverest query highest --layer "$LAYER" --target 0 --group top:1 --k 10

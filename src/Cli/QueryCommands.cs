@@ -52,7 +52,9 @@ internal static class QueryCommands
         var idRange = new Option<string>("--id-range") { Description = "Keep only ids in [A, B), written A:B." };
         var strategy = new Option<string>("--strategy") { Description = "bounds (default), nta, reprocess or materialized.", DefaultValueFactory = _ => "bounds" };
         var batch = new Option<int>("--batch-size") { Description = "Inputs verified per inference batch (0 = service default)." };
-        foreach (Option option in new Option[] { target, targetNpy, group, k, metric, weights, labels, ids, idRange, strategy, batch })
+        var noCache = new Option<bool>("--no-cache") { Description = "Bypass the service's activation cache (cold-cache comparisons of strategies)." };
+        var interval = new Option<int>("--update-interval-ms") { Description = "At most one progress update per this many milliseconds (0 = every change)." };
+        foreach (Option option in new Option[] { target, targetNpy, group, k, metric, weights, labels, ids, idRange, strategy, batch, noCache, interval })
         {
             command.Options.Add(option);
         }
@@ -68,7 +70,13 @@ internal static class QueryCommands
             Target? targetMessage = QueryArguments.Target(parse.GetValue(target), parse.GetValue(targetNpy));
             NeuronGroup neuronGroup = await QueryArguments.GroupAsync(session, layerRef, parse.GetValue(group)!, cancellationToken).ConfigureAwait(false);
             var filter = QueryArguments.Filter(parse.GetValue(labels), parse.GetValue(ids), parse.GetValue(idRange));
-            var options = new QueryOptions { Strategy = QueryArguments.Strategy(parse.GetValue(strategy)!), BatchSize = parse.GetValue(batch) };
+            var options = new QueryOptions
+            {
+                Strategy = QueryArguments.Strategy(parse.GetValue(strategy)!),
+                BatchSize = parse.GetValue(batch),
+                NoCache = parse.GetValue(noCache),
+                MinUpdateIntervalMs = parse.GetValue(interval),
+            };
             var client = new QueryService.QueryServiceClient(session.QueryChannel);
             AsyncServerStreamingCall<TopKUpdate> call;
             if (similar)

@@ -27,7 +27,8 @@ internal static class QueryMapper
         r.IncludeTarget,
         Filter(r.Filter),
         Strategy(r.Options),
-        r.Options?.BatchSize ?? 0);
+        r.Options?.BatchSize ?? 0,
+        !(r.Options?.NoCache ?? false));
 
     public static TopKQuery FromHighest(TopKHighestRequest r) => new(
         RequireLayer(r.Layer).Model,
@@ -48,7 +49,8 @@ internal static class QueryMapper
         IncludeTarget: true,
         Filter(r.Filter),
         Strategy(r.Options),
-        r.Options?.BatchSize ?? 0);
+        r.Options?.BatchSize ?? 0,
+        !(r.Options?.NoCache ?? false));
 
     public static LayerRef RequireLayer(LayerRef? layer)
     {

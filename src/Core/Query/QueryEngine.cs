@@ -96,7 +96,7 @@ public sealed class QueryEngine : IDisposable
             index = null; // built from an older model or dataset: never answer from it
         }
 
-        var source = new ActivationSource(_store, probe, _runners, query.Strategy == QueryStrategy.ReprocessAll ? null : Cache);
+        var source = new ActivationSource(_store, probe, _runners, query.Strategy == QueryStrategy.ReprocessAll || !query.UseCache ? null : Cache);
         float[] target = query.Target is null ? [] : TargetActivations(probe, source, query.Target, cancellationToken);
         int[] group = NeuronGroups.Resolve(query.Group, probe.Layer.Shape, target);
         float[] targetGroup = target.Length == 0 ? new float[group.Length] : group.Select(j => target[j]).ToArray();

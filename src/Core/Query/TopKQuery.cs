@@ -60,6 +60,7 @@ public sealed record QueryFilter(int[] Labels, long[] Ids, long? RangeStart, lon
 /// <param name="Filter">Input restriction.</param>
 /// <param name="Strategy">Execution strategy.</param>
 /// <param name="BatchSize">Inputs verified per inference batch; 0 = default (64).</param>
+/// <param name="UseCache">Whether the shared activation cache serves and keeps activations.</param>
 public sealed record TopKQuery(
     string Model,
     string Dataset,
@@ -73,7 +74,8 @@ public sealed record TopKQuery(
     bool IncludeTarget,
     QueryFilter Filter,
     QueryStrategy Strategy = QueryStrategy.Bounds,
-    int BatchSize = 0)
+    int BatchSize = 0,
+    bool UseCache = true)
 {
     /// <summary>Largest k served.</summary>
     public const int MaxK = 10_000;

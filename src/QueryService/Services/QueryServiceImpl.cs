@@ -17,10 +17,10 @@ internal sealed class QueryServiceImpl(QueryEngineHolder holder, QueryActivity a
     : Contracts.V1.QueryService.QueryServiceBase
 {
     public override Task TopKSimilar(TopKSimilarRequest request, IServerStreamWriter<TopKUpdate> responseStream, ServerCallContext context) =>
-        StreamAsync("similar", QueryMapper.FromSimilar(request), responseStream, context);
+        StreamAsync("similar", QueryMapper.FromSimilar(request), request.Options?.MinUpdateIntervalMs ?? 0, responseStream, context);
 
     public override Task TopKHighest(TopKHighestRequest request, IServerStreamWriter<TopKUpdate> responseStream, ServerCallContext context) =>
-        StreamAsync("highest", QueryMapper.FromHighest(request), responseStream, context);
+        StreamAsync("highest", QueryMapper.FromHighest(request), request.Options?.MinUpdateIntervalMs ?? 0, responseStream, context);
 
     public override Task<GetActivationsResponse> GetActivations(GetActivationsRequest request, ServerCallContext context)
     {
@@ -59,8 +59,13 @@ internal sealed class QueryServiceImpl(QueryEngineHolder holder, QueryActivity a
         return Task.FromResult(new GetInputResponse { Tensor = tensor, Label = labels?[request.InputId] ?? -1 });
     }
 
-    private async Task StreamAsync(string kind, TopKQuery query, IServerStreamWriter<TopKUpdate> responseStream, ServerCallContext context)
+    private async Task StreamAsync(string kind, TopKQuery query, int minUpdateIntervalMs, IServerStreamWriter<TopKUpdate> responseStream, ServerCallContext context)
     {
+        if (minUpdateIntervalMs < 0)
+        {
+            throw DeepEverestException.Invalid($"min_update_interval_ms = {minUpdateIntervalMs} must be >= 0.");
+        }
+
         QueryEngine engine = holder.Engine;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         int cap = options.Value.MaxQuerySeconds;
@@ -94,12 +99,19 @@ internal sealed class QueryServiceImpl(QueryEngineHolder holder, QueryActivity a
             TaskScheduler.Default);
 
         TopKUpdateInfo? last = null;
+        long lastSentMs = long.MinValue;
         try
         {
             await foreach (TopKUpdateInfo update in channel.Reader.ReadAllAsync(cts.Token))
             {
+                // The first and the last update always go out; in between, at most one per interval.
+                bool first = last is null;
                 last = update;
-                await responseStream.WriteAsync(QueryMapper.ToProto(update), cts.Token);
+                if (first || update.Done || update.Stats.ElapsedMs - lastSentMs >= minUpdateIntervalMs)
+                {
+                    lastSentMs = update.Stats.ElapsedMs;
+                    await responseStream.WriteAsync(QueryMapper.ToProto(update), cts.Token);
+                }
             }
         }
         catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested && cap > 0)

@@ -258,6 +258,38 @@ public sealed class QueryServiceTests(QueryServiceFixture fixture)
     }
 
     [Fact]
+    public async Task TopKSimilar_NoCache_NeitherReadsNorFillsTheCache()
+    {
+        TopKSimilarRequest request = Similar(QueryServiceFixture.IndexedLayer, 21, group: "top:10", k: 30);
+        request.Options.NoCache = true;
+        List<TopKUpdate> cold1 = await ReadAsync(fixture.Client.TopKSimilar(request)).DefaultTimeout();
+        List<TopKUpdate> cold2 = await ReadAsync(fixture.Client.TopKSimilar(request)).DefaultTimeout();
+        Assert.Equal(0, cold2[^1].Stats.CacheHits);
+        Assert.True(cold1[^1].Stats.InputsInferred > 0);
+        Assert.Equal(cold1[^1].Stats.InputsInferred, cold2[^1].Stats.InputsInferred);
+
+        request.Options.NoCache = false;
+        await ReadAsync(fixture.Client.TopKSimilar(request)).DefaultTimeout();
+        List<TopKUpdate> warm = await ReadAsync(fixture.Client.TopKSimilar(request)).DefaultTimeout();
+        Assert.Equal(0, warm[^1].Stats.InputsInferred);
+        Assert.Equal(cold1[^1].Stats.InputsInferred, warm[^1].Stats.CacheHits);
+    }
+
+    [Fact]
+    public async Task TopKSimilar_MinUpdateInterval_OnlyFirstAndLastWithinIt()
+    {
+        TopKSimilarRequest request = Similar(QueryServiceFixture.IndexedLayer, 22, group: "top:10", k: 50);
+        request.Options.NoCache = true;
+        List<TopKUpdate> every = await ReadAsync(fixture.Client.TopKSimilar(request)).DefaultTimeout();
+        request.Options.MinUpdateIntervalMs = 600_000;
+        List<TopKUpdate> throttled = await ReadAsync(fixture.Client.TopKSimilar(request)).DefaultTimeout();
+        Assert.True(every.Count > 2, $"expected several updates, got {every.Count}");
+        Assert.Equal(2, throttled.Count);
+        Assert.True(throttled[^1].Done);
+        Assert.Equal(every[^1].Hits, throttled[^1].Hits);
+    }
+
+    [Fact]
     public async Task GetActivations_DatasetInput_ShapeAndTopNeurons()
     {
         var response = await fixture.Client.GetActivationsAsync(new GetActivationsRequest
