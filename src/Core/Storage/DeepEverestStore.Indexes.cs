@@ -90,32 +90,30 @@ public sealed partial class DeepEverestStore
     /// Makes an index visible in one synchronous batch: the record now names its generation, the
     /// pending marker goes, and the rows of the index it replaces are deleted.
     /// </summary>
-    public void PublishIndex(IndexRecord record)
-    {
-        EnsureWritable();
-        IndexRecord? old = GetIndex(record.Model, record.Dataset, record.Layer);
-        using var batch = new WriteBatch();
-        batch.Put(StoreLayout.IndexKey(record.Model, record.Dataset, record.Layer), record.ToByteArray(), Cf(StoreLayout.Meta));
-        batch.Delete(StoreLayout.PendingKey(record.Generation), Cf(StoreLayout.Meta));
-        if (old is not null && old.Generation != record.Generation)
-        {
-            DeleteGeneration(batch, old.Generation);
-        }
-
-        Write(batch, sync: true);
-    }
+    public void PublishIndex(IndexRecord record) =>
+        Publish(
+            StoreLayout.IndexKey(record.Model, record.Dataset, record.Layer),
+            record.ToByteArray(),
+            record.Generation,
+            GetIndex(record.Model, record.Dataset, record.Layer)?.Generation);
 
     /// <summary>Publishes a materialization like <see cref="PublishIndex"/>.</summary>
-    public void PublishMaterialization(MaterializationRecord record)
+    public void PublishMaterialization(MaterializationRecord record) =>
+        Publish(
+            StoreLayout.MaterializationKey(record.Model, record.Dataset, record.Layer),
+            record.ToByteArray(),
+            record.Generation,
+            GetMaterialization(record.Model, record.Dataset, record.Layer)?.Generation);
+
+    private void Publish(byte[] key, byte[] record, ulong generation, ulong? replaced)
     {
         EnsureWritable();
-        MaterializationRecord? old = GetMaterialization(record.Model, record.Dataset, record.Layer);
         using var batch = new WriteBatch();
-        batch.Put(StoreLayout.MaterializationKey(record.Model, record.Dataset, record.Layer), record.ToByteArray(), Cf(StoreLayout.Meta));
-        batch.Delete(StoreLayout.PendingKey(record.Generation), Cf(StoreLayout.Meta));
-        if (old is not null && old.Generation != record.Generation)
+        batch.Put(key, record, Cf(StoreLayout.Meta));
+        batch.Delete(StoreLayout.PendingKey(generation), Cf(StoreLayout.Meta));
+        if (replaced is { } old && old != generation)
         {
-            DeleteGeneration(batch, old.Generation);
+            DeleteGeneration(batch, old);
         }
 
         Write(batch, sync: true);
