@@ -36,6 +36,7 @@ internal static class Program
             DatasetCommands.Create(globals),
             IndexCommands.Create(globals),
             QueryCommands.Create(globals),
+            BenchCommands.Create(globals),
         ];
         foreach (Command group in groups)
         {

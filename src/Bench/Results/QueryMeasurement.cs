@@ -1,0 +1,32 @@
+namespace DeepEverest.Bench.Results;
+
+/// <summary>One measured query of the per-query experiment.</summary>
+/// <param name="Layer">Layer role: early, middle or late.</param>
+/// <param name="Partitions">P of the index the query ran on (also recorded for the baselines).</param>
+/// <param name="Ratio">MAI ratio of that index.</param>
+/// <param name="Strategy">bounds, nta, reprocess or materialized.</param>
+/// <param name="Type">similar (l2) or highest (sum).</param>
+/// <param name="Group">top-1, top-3, top-10 or random-10.</param>
+/// <param name="Target">Target input id.</param>
+/// <param name="FirstMs">Milliseconds from the call to the first update.</param>
+/// <param name="FinalMs">Milliseconds from the call to the final (exact) answer.</param>
+/// <param name="Inferred">Inputs run through the network (the target excluded).</param>
+/// <param name="Pruned">Inputs ruled out without inference, as the strategy reports it.</param>
+/// <param name="ExactFromIndex">Inputs whose exact score the index alone gave.</param>
+/// <param name="Oracle">Fewest inferences any exact algorithm using this index needs; null for the baselines.</param>
+/// <param name="Exact">Whether the answer (ids and scores, bit for bit) equals the PreprocessAll answer.</param>
+public sealed record QueryMeasurement(
+    string Layer,
+    int Partitions,
+    double Ratio,
+    string Strategy,
+    string Type,
+    string Group,
+    int Target,
+    double FirstMs,
+    double FinalMs,
+    long Inferred,
+    long Pruned,
+    long ExactFromIndex,
+    long? Oracle,
+    bool Exact);

@@ -1,0 +1,131 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using DeepEverest.Bench;
+using DeepEverest.Bench.Results;
+using DeepEverest.Kernels;
+using DeepEverest.Kernels.Benchmarks;
+
+namespace DeepEverest.Cli;
+
+/// <summary>
+/// <c>deepeverest bench kernels|paper|report</c>: benchmarks that run in process (no services):
+/// the kernel micro-benchmark, and the paper's experiments on the demo model with a generated report.
+/// </summary>
+internal static class BenchCommands
+{
+    /// <summary>Creates <c>bench kernels | paper | report</c>.</summary>
+    public static Command Create(GlobalOptions globals)
+    {
+        var bench = new Command("bench", "Benchmarks, in process: kernels, and the paper's experiments on the demo model.");
+        bench.Subcommands.Add(CreateKernels(globals));
+        bench.Subcommands.Add(CreatePaper(globals));
+        bench.Subcommands.Add(CreateReport(globals));
+        return bench;
+    }
+
+    private static Command CreateKernels(GlobalOptions globals)
+    {
+        var quick = new Option<bool>("--quick") { Description = "One warm-up and one timed run per case (a smoke run; figures are noisy)." };
+        var command = new Command("kernels", "Time every kernel (bounds, exact costs, top-k, index construction) on this machine's CPU.");
+        command.Options.Add(quick);
+        globals.SetAction(command, (session, parse, cancellationToken) =>
+        {
+            using IKernels kernels = KernelSelector.Create(new KernelOptions { Backend = KernelBackend.Cpu });
+            KernelBenchmarkOptions options = parse.GetValue(quick) ? KernelBenchmarkOptions.Quick : KernelBenchmarkOptions.Default;
+            KernelBenchmarkReport report = KernelBenchmark.Run(kernels, options, new SyncProgress(line => session.Console.Error.WriteLine(line)));
+            session.Console.Out.WriteLine(session.Json
+                ? JsonSerializer.Serialize(report, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase })
+                : report.ToMarkdown());
+            return Task.CompletedTask;
+        });
+        return command;
+    }
+
+    private static Command CreatePaper(GlobalOptions globals)
+    {
+        var quick = new Option<bool>("--quick") { Description = "CI smoke run: 5,000 inputs, 2 targets, 2 grid points, 10 workload queries (a few minutes). Checks exactness only." };
+        var dataRoot = new Option<string>("--data-root") { Description = "Where the benchmark's stores go (deleted afterwards unless --keep-data). Default: bench/tmp/paper-<pid>." };
+        var output = new Option<string>("--output") { Description = "Directory of the results JSON. Default: bench/results (bench/tmp/quick with --quick)." };
+        var report = new Option<string>("--report") { Description = "Markdown report to generate (plots go to a benchmarks/ folder beside it). Default: docs/benchmarks.md (bench/tmp/quick/benchmarks.md with --quick)." };
+        var limit = new Option<int>("--limit-inputs") { Description = "Use only the first N Fashion-MNIST images (default: all 70,000; 5,000 with --quick)." };
+        var keep = new Option<bool>("--keep-data") { Description = "Keep the data root after the run." };
+        var modelPath = new Option<string>("--model-path") { Description = "The demo model.", DefaultValueFactory = _ => "models/demo/fashion_vgg.onnx" };
+        var datasetDirectory = new Option<string>("--dataset-dir") { Description = "Directory of the Fashion-MNIST idx .gz files.", DefaultValueFactory = _ => "/usr/share/datasets/fashion-mnist" };
+        var command = new Command("paper", "Reproduce the paper's experiments on the demo model: latency, inferences vs the oracle, the P x ratio grid, a session workload. Exits 1 if any answer is inexact.");
+        foreach (Option option in new Option[] { quick, dataRoot, output, report, limit, keep, modelPath, datasetDirectory })
+        {
+            command.Options.Add(option);
+        }
+
+        globals.SetAction(command, (session, parse, cancellationToken) =>
+        {
+            bool isQuick = parse.GetValue(quick);
+            PaperBenchmarkOptions options = isQuick ? PaperBenchmarkOptions.Quick : PaperBenchmarkOptions.Full;
+            options = options with
+            {
+                DataRoot = parse.GetValue(dataRoot) ?? Path.Combine("bench", "tmp", $"paper-{Environment.ProcessId}"),
+                KeepData = parse.GetValue(keep),
+                ModelPath = parse.GetValue(modelPath)!,
+                DatasetDirectory = parse.GetValue(datasetDirectory)!,
+            };
+            if (parse.GetValue(limit) is > 0 and int n)
+            {
+                options = options with { Inputs = n };
+            }
+
+            string outputDirectory = parse.GetValue(output) ?? (isQuick ? Path.Combine("bench", "tmp", "quick") : Path.Combine("bench", "results"));
+            string reportPath = parse.GetValue(report) ?? (isQuick ? Path.Combine("bench", "tmp", "quick", "benchmarks.md") : Path.Combine("docs", "benchmarks.md"));
+            var clock = Stopwatch.StartNew();
+            PaperBenchmarkResults results = PaperBenchmark.Run(options, new SyncProgress(line => session.Console.Out.WriteLine(line)), cancellationToken);
+            string resultsPath = Path.Combine(outputDirectory, ResultsFile.FileName(results));
+            ResultsFile.Write(results, resultsPath);
+            PaperReport.Write(results, reportPath, resultsPath);
+            session.Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"results: {resultsPath}; report: {reportPath}; {results.Queries.Count} queries and {results.Workload.Count} workload steps in {clock.Elapsed.TotalMinutes:F1} min"));
+            Finish(session, results);
+            return Task.CompletedTask;
+        });
+        return command;
+    }
+
+    private static Command CreateReport(GlobalOptions globals)
+    {
+        var results = new Option<string>("--results") { Description = "A results JSON written by `bench paper`.", Required = true };
+        var report = new Option<string>("--report") { Description = "Markdown report to generate.", DefaultValueFactory = _ => Path.Combine("docs", "benchmarks.md") };
+        var command = new Command("report", "Regenerate the markdown report and plots from a results file, without rerunning.");
+        command.Options.Add(results);
+        command.Options.Add(report);
+        globals.SetAction(command, (session, parse, cancellationToken) =>
+        {
+            string path = parse.GetValue(results)!;
+            PaperReport.Write(ResultsFile.Read(path), parse.GetValue(report)!, path);
+            session.Console.Out.WriteLine($"report: {parse.GetValue(report)}");
+            return Task.CompletedTask;
+        });
+        return command;
+    }
+
+    private static void Finish(CliSession session, PaperBenchmarkResults results)
+    {
+        if (results.Mismatches.Count == 0)
+        {
+            session.Console.Out.WriteLine($"exactness: every strategy returned the same answers ({results.Queries.Count} queries, {results.Workload.Count * results.WorkloadSystems.Count} workload answers).");
+            return;
+        }
+
+        foreach (string mismatch in results.Mismatches.Take(20))
+        {
+            session.Console.Error.WriteLine($"inexact: {mismatch}");
+        }
+
+        throw new CliException($"{results.Mismatches.Count} answer(s) differ from the reference; see the results file.");
+    }
+
+    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
+    private sealed class SyncProgress(Action<string> report) : IProgress<string>
+    {
+        public void Report(string value) => report(value);
+    }
+}
