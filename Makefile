@@ -27,6 +27,9 @@ test: setup
 	$(DOTNET) test DeepEverest.sln -c $(CONFIG) --no-build -v minimal -nologo --logger "console;verbosity=normal"
 	# The kernels' scalar fallbacks, as on a CPU without SIMD.
 	DOTNET_EnableHWIntrinsic=0 $(DOTNET) test tests/DeepEverest.Kernels.Tests -c $(CONFIG) --no-build -v minimal -nologo
+	# Benchmark smoke run: every strategy must return the same exact answers (speed is not checked).
+	$(DOTNET) src/Cli/bin/$(CONFIG)/net10.0/deepeverest.dll bench paper --quick
+	$(DOTNET) src/Cli/bin/$(CONFIG)/net10.0/deepeverest.dll bench kernels --quick
 
 demo: build
 	DATA=$(DATA) INDEX_URL=$(INDEX_URL) QUERY_URL=$(QUERY_URL) CONFIG=$(CONFIG) tools/demo.sh
@@ -35,7 +38,8 @@ serve: build
 	DATA=$(DATA) INDEX_URL=$(INDEX_URL) QUERY_URL=$(QUERY_URL) CONFIG=$(CONFIG) tools/serve.sh
 
 bench: build
-	$(DOTNET) run --project src/Cli -c $(CONFIG) --no-build -- bench kernels
+	$(DOTNET) src/Cli/bin/$(CONFIG)/net10.0/deepeverest.dll bench kernels
+	$(DOTNET) src/Cli/bin/$(CONFIG)/net10.0/deepeverest.dll bench paper
 
 format:
 	$(DOTNET) format DeepEverest.sln
