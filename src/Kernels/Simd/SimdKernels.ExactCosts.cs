@@ -17,18 +17,8 @@ internal sealed partial class SimdKernels
     /// <inheritdoc/>
     public void ExactCosts(in CostFunction cost, ReadOnlySpan<float> activations, int rows, Span<double> costs)
     {
-        ArgumentNullException.ThrowIfNull(cost);
-        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        KernelArguments.CheckExactCosts(cost, activations, rows, costs);
         int g = cost.GroupSize;
-        if (activations.Length < (long)rows * g)
-        {
-            throw new ArgumentException($"{rows} rows of {g} activations need {(long)rows * g} values; got {activations.Length}.", nameof(activations));
-        }
-
-        if (costs.Length < rows)
-        {
-            throw new ArgumentException($"Costs need room for {rows} rows.", nameof(costs));
-        }
 
         if (rows == 0)
         {
