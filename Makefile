@@ -30,6 +30,7 @@ test: setup
 	# Benchmark smoke run: every strategy must return the same exact answers (speed is not checked).
 	$(DOTNET) src/Cli/bin/$(CONFIG)/net10.0/deepeverest.dll bench paper --quick
 	$(DOTNET) src/Cli/bin/$(CONFIG)/net10.0/deepeverest.dll bench kernels --quick
+	tools/helm-lint.sh
 
 demo: build
 	DATA=$(DATA) INDEX_URL=$(INDEX_URL) QUERY_URL=$(QUERY_URL) CONFIG=$(CONFIG) tools/demo.sh
