@@ -1,4 +1,3 @@
-using DeepEverest.Core;
 using DeepEverest.Core.Query;
 using DeepEverest.Core.Storage;
 using DeepEverest.Kernels;
@@ -56,8 +55,4 @@ internal sealed class QueryEngineHolder(IOptions<QueryServiceOptions> options, I
         _engine?.Dispose();
         _store?.Dispose();
     }
-
-    /// <summary>Maps a failure to open the store into a user-facing failure.</summary>
-    public static DeepEverestException NotReady(Exception e) =>
-        DeepEverestException.Precondition($"The store is not available yet: {e.Message}");
 }

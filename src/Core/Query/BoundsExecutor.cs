@@ -36,7 +36,7 @@ public static class BoundsExecutor
 
         // 1. Bounds of every input from the index alone.
         int n = (int)ctx.Index!.Inputs;
-        GroupIndexData data = ctx.Store.ReadConsistent(() => ctx.Store.ReadGroup(ctx.Index, ctx.Group));
+        GroupIndexData data = ctx.Store.ReadGroup(ctx.Index, ctx.Group);
         BoundsProblem problem = BoundsProblem.Create(ctx.Cost, n, (int)ctx.Index.Partitions, data.Codes, data.PartMin, data.PartMax, data.MaiIds, data.MaiValues);
         var lower = new double[n];
         var upper = new double[n];

@@ -23,7 +23,7 @@ public static class NtaExecutor
         int partitions = (int)ctx.Index.Partitions;
         CostFunction cost = ctx.Cost;
         bool similar = cost.IsDistance;
-        GroupIndexData data = ctx.Store.ReadConsistent(() => ctx.Store.ReadGroup(ctx.Index, ctx.Group));
+        GroupIndexData data = ctx.Store.ReadGroup(ctx.Index, ctx.Group);
         var allowed = new bool[n];
         foreach (int id in ctx.Allowed)
         {

@@ -170,9 +170,12 @@ public sealed partial class DeepEverestStore
     }
 
     /// <summary>
-    /// Reads the index rows of a group of neurons with three MultiGets (codes, bounds, MAI).
+    /// Reads the index rows of a group of neurons with three MultiGets (codes, bounds, MAI), with
+    /// no catch-up of a secondary in between, so the rows come from one generation.
     /// </summary>
-    public GroupIndexData ReadGroup(IndexRecord index, ReadOnlySpan<int> neurons)
+    public GroupIndexData ReadGroup(IndexRecord index, int[] neurons) => ReadConsistent(() => ReadGroupRows(index, neurons));
+
+    private GroupIndexData ReadGroupRows(IndexRecord index, int[] neurons)
     {
         int g = neurons.Length;
         int partitions = (int)index.Partitions;
