@@ -24,7 +24,7 @@ internal static class OracleMinimum
     /// <summary>Counts the oracle minimum of one query.</summary>
     /// <param name="store">The store holding <paramref name="index"/>.</param>
     /// <param name="index">The layer's index.</param>
-    /// <param name="kernels">Kernels (the same bounds arithmetic the engine uses).</param>
+    /// <param name="kernels">Kernels (the tight bounds the engine verifies by).</param>
     /// <param name="type">Query type.</param>
     /// <param name="target">Target id (excluded for similarity queries).</param>
     /// <param name="group">Resolved group, flat indices.</param>
@@ -47,7 +47,7 @@ internal static class OracleMinimum
         BoundsProblem problem = BoundsProblem.Create(cost, n, (int)index.Partitions, data.Codes, data.PartMin, data.PartMax, data.MaiIds, data.MaiValues);
         var lower = new double[n];
         var upper = new double[n];
-        kernels.GroupBounds(problem, lower, upper);
+        kernels.RefineBounds(problem, Enumerable.Range(0, n).ToArray(), lower, upper);
 
         // Scores are costs for distances and negated costs for aggregates (negation is exact).
         double kthCost = similar ? kth.Score : -kth.Score;

@@ -10,10 +10,12 @@ namespace DeepEverest.Kernels;
 /// input <c>i</c> occupies bits <c>[i*b, i*b + b)</c>, where bit <c>k</c> of the stream is bit
 /// <c>k % 8</c> of byte <c>k / 8</c>. A neuron's stream takes <see cref="CodeLayout.StrideBytes"/>
 /// bytes; the codes of a group of g neurons are g such streams back to back.</para>
-/// <para><b>Arithmetic.</b> Costs and bounds are computed in double, combining neuron terms in group
-/// order, so an input's lower bound, exact cost and upper bound come from the same arithmetic and
-/// <c>lower &lt;= exact &lt;= upper</c> holds bit for bit (IEEE rounding is monotone). Every
-/// implementation must give bit-identical results to the scalar reference.</para>
+/// <para><b>Arithmetic.</b> Exact costs and tight bounds are computed in double, combining neuron
+/// terms in group order, so an input's tight lower bound, exact cost and tight upper bound come from
+/// the same arithmetic and <c>lower &lt;= exact &lt;= upper</c> holds bit for bit (IEEE rounding is
+/// monotone). Coarse bounds (<see cref="GroupBounds"/>) sum float terms rounded outward and widen
+/// the sums by a rounding-error bound, so they contain the tight ones. Every implementation must
+/// give bit-identical results to the scalar reference.</para>
 /// </remarks>
 public interface IKernels : IDisposable
 {
@@ -21,18 +23,29 @@ public interface IKernels : IDisposable
     string Name { get; }
 
     /// <summary>
-    /// Lower and upper cost bounds of every input from its partition codes.
-    /// For input i: <c>acc = combine over j in 0..g-1 of term_j(i)</c>, where term_j(i) is
-    /// <c>termLower[j*P + code_j(i)]</c> (resp. termUpper) unless input i is in neuron j's MAI, in
-    /// which case it is the MAI entry's exact term (same for both bounds). Then
-    /// <c>lower[i] = Finish(accLower)</c>, <c>upper[i] = Finish(accUpper)</c> (see
-    /// <see cref="BoundsProblem"/>).
+    /// Coarse lower and upper cost bounds of every input from its partition codes: the filter of
+    /// every query, so it is built for speed. For input i, in float from +0:
+    /// <c>sumLower = (sum or max over j in 0..g-1 of CoarseLower[j*P + code_j(i)])</c>, then, for j in
+    /// 0..g-1 where code_j(i) is 0 and i has an entry e in neuron j's MAI, combined with
+    /// <c>CoarseMaiLower[e]</c> (the table's entry 0 is 0). Then
+    /// <c>lower[i] = Finish(problem.WidenLower(sumLower))</c>; the upper bound likewise. The result
+    /// contains the tight bounds of <see cref="RefineBounds"/> (see <see cref="BoundsProblem"/>).
     /// </summary>
     void GroupBounds(in BoundsProblem problem, Span<double> lower, Span<double> upper);
 
     /// <summary>
+    /// Tight bounds of the given inputs, in double with the arithmetic of <see cref="ExactCosts"/>:
+    /// for input i, <c>acc = combine over j in 0..g-1 of term_j(i)</c>, where term_j(i) is
+    /// <c>TermLower[j*P + code_j(i)]</c> (resp. TermUpper) unless code_j(i) is 0 and i is in neuron
+    /// j's MAI, in which case it is that entry's exact term (same for both bounds). Then
+    /// <c>lower[r] = Finish(accLower)</c> for <c>inputs[r]</c>. An input whose terms are all exact
+    /// gets <c>lower == upper ==</c> its exact cost, with no inference.
+    /// </summary>
+    void RefineBounds(in BoundsProblem problem, ReadOnlySpan<int> inputs, Span<double> lower, Span<double> upper);
+
+    /// <summary>
     /// Exact costs of <paramref name="rows"/> activation vectors of the group, row-major
-    /// (<c>activations[r*g + j]</c>), with the same arithmetic as <see cref="GroupBounds"/>.
+    /// (<c>activations[r*g + j]</c>), with the same arithmetic as <see cref="RefineBounds"/>.
     /// </summary>
     void ExactCosts(in CostFunction cost, ReadOnlySpan<float> activations, int rows, Span<double> costs);
 

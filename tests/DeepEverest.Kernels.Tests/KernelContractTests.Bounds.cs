@@ -23,6 +23,26 @@ public abstract partial class KernelContractTests
     }
 
     [KernelFact]
+    public void GroupBounds_EveryGroupSizeUpTo17_MatchesReference()
+    {
+        // Group sizes cover every split into eight-, four- and single-neuron passes (and padded
+        // passes of two or three), with P = 4 and 16 for the repeated tables of the P <= 16 lookup.
+        var rng = new Random(21);
+        int n = IsEmulator ? 40 : 300;
+        foreach (int g in Enumerable.Range(1, 17))
+        {
+            foreach (int partitions in new[] { 4, 16 })
+            {
+                foreach (ScoreKind kind in new[] { ScoreKind.L2, ScoreKind.LInf, ScoreKind.Sum })
+                {
+                    CostFunction cost = TestData.Cost(rng, kind, g, weighted: true);
+                    CheckBounds(TestData.Problem(rng, cost, n, partitions, n / 20, emptyPartitions: true), $"g={g} P={partitions} {kind}");
+                }
+            }
+        }
+    }
+
+    [KernelFact]
     public void GroupBounds_EveryPartitionCount_MatchesReference()
     {
         var rng = new Random(12);
@@ -90,6 +110,85 @@ public abstract partial class KernelContractTests
         Assert.Throws<ArgumentException>(() => Kernels.GroupBounds(problem, new double[9], new double[10]));
     }
 
+    [KernelFact]
+    public void GroupBounds_TermsBeyondFloatRange_ScaleAndStaySound()
+    {
+        // Terms near 1e60 (l2 of activations near 1e30) and near 1e-50 leave float's range; the
+        // problem scales them by a power of two, and the coarse bounds still contain the tight ones.
+        var rng = new Random(18);
+        foreach (double magnitude in new[] { 1e30, 1e-25 })
+        {
+            foreach (ScoreKind kind in TestData.Kinds)
+            {
+                CostFunction cost = TestData.Cost(rng, kind, 5, weighted: false);
+                BoundsProblem small = TestData.Problem(rng, cost, 300, 16, 3, emptyPartitions: false);
+                BoundsProblem problem = Rescaled(small, cost, magnitude, rng);
+                Assert.NotEqual(1.0, problem.CoarseScale);
+                CheckBounds(problem, $"{kind} x{magnitude}");
+            }
+        }
+    }
+
+    [KernelFact]
+    public void RefineBounds_ScrambledSubset_MatchesReference()
+    {
+        var rng = new Random(19);
+        foreach (ScoreKind kind in TestData.Kinds)
+        {
+            CostFunction cost = TestData.Cost(rng, kind, 7, weighted: true);
+            BoundsProblem problem = TestData.Problem(rng, cost, 3000, 16, 30, emptyPartitions: true);
+            int[] inputs = Enumerable.Range(0, 500).Select(_ => rng.Next(problem.Inputs)).ToArray();
+            (double[] lower, double[] upper) = ScalarReference.RefineBounds(problem, inputs);
+            var actualLower = new double[inputs.Length];
+            var actualUpper = new double[inputs.Length];
+            Kernels.RefineBounds(problem, inputs, actualLower, actualUpper);
+            BitAssert.Equal(lower, actualLower, $"{kind} lower");
+            BitAssert.Equal(upper, actualUpper, $"{kind} upper");
+        }
+    }
+
+    [KernelFact]
+    public void RefineBounds_InputOutOfRange_Throws()
+    {
+        var rng = new Random(20);
+        BoundsProblem problem = TestData.Problem(rng, TestData.Cost(rng, ScoreKind.L1, 2, false), 10, 4, 1, false);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.RefineBounds(problem, [3, 10], new double[2], new double[2]));
+        Assert.Throws<ArgumentException>(() => Kernels.RefineBounds(problem, [3, 4], new double[1], new double[2]));
+    }
+
+    /// <summary>The problem with every partition bound and MAI value multiplied by <paramref name="factor"/>.</summary>
+    private static BoundsProblem Rescaled(BoundsProblem problem, CostFunction cost, double factor, Random rng)
+    {
+        int g = cost.GroupSize;
+        int p = problem.Partitions;
+        var partMin = new float[g * p];
+        var partMax = new float[g * p];
+        var maiIds = new List<int[]>();
+        var maiValues = new List<float[]>();
+        for (int j = 0; j < g; j++)
+        {
+            for (int c = 0; c < p; c++)
+            {
+                float lo = (float)((rng.NextDouble() - 0.5) * factor);
+                partMin[(j * p) + c] = lo;
+                partMax[(j * p) + c] = lo + (float)(rng.NextDouble() * factor);
+            }
+
+            int count = problem.MaiOffsets[j + 1] - problem.MaiOffsets[j];
+            maiIds.Add(problem.MaiIds.AsSpan(problem.MaiOffsets[j], count).ToArray());
+            maiValues.Add(Enumerable.Range(0, count).Select(_ => (float)(rng.NextDouble() * factor)).ToArray());
+        }
+
+        CostFunction scaled = cost.IsDistance
+            ? new CostFunction(cost.Kind, g, cost.Target.ToArray().Select(t => (float)(t * factor)).ToArray(), [])
+            : cost;
+        return BoundsProblem.Create(scaled, problem.Inputs, p, problem.Codes, partMin, partMax, maiIds, maiValues);
+    }
+
+    /// <summary>
+    /// Coarse bounds equal the reference bit for bit; tight bounds of every input (in a scrambled
+    /// order) equal theirs and lie inside the coarse ones.
+    /// </summary>
     private void CheckBounds(BoundsProblem problem, string context)
     {
         (double[] lower, double[] upper) = ScalarReference.GroupBounds(problem);
@@ -98,5 +197,18 @@ public abstract partial class KernelContractTests
         Kernels.GroupBounds(problem, actualLower, actualUpper);
         BitAssert.Equal(lower, actualLower, context + " lower");
         BitAssert.Equal(upper, actualUpper, context + " upper");
+
+        int[] inputs = Enumerable.Range(0, problem.Inputs).Select(i => (int)(((long)i * 7919) % problem.Inputs)).ToArray();
+        (double[] tightLower, double[] tightUpper) = ScalarReference.RefineBounds(problem, inputs);
+        var refinedLower = new double[inputs.Length];
+        var refinedUpper = new double[inputs.Length];
+        Kernels.RefineBounds(problem, inputs, refinedLower, refinedUpper);
+        BitAssert.Equal(tightLower, refinedLower, context + " tight lower");
+        BitAssert.Equal(tightUpper, refinedUpper, context + " tight upper");
+        for (int r = 0; r < inputs.Length; r++)
+        {
+            int i = inputs[r];
+            Assert.True(lower[i] <= tightLower[r] && tightUpper[r] <= upper[i], $"{context} input {i}: coarse [{lower[i]:R}, {upper[i]:R}] tight [{tightLower[r]:R}, {tightUpper[r]:R}]");
+        }
     }
 }

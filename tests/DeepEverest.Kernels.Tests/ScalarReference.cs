@@ -39,7 +39,7 @@ internal static class ScalarReference
         return packed;
     }
 
-    /// <summary>Bounds of every input straight from the definition of <see cref="IKernels.GroupBounds"/>.</summary>
+    /// <summary>Coarse bounds of every input straight from the definition of <see cref="IKernels.GroupBounds"/>.</summary>
     public static (double[] Lower, double[] Upper) GroupBounds(BoundsProblem problem)
     {
         CostFunction cost = problem.Cost;
@@ -49,34 +49,81 @@ internal static class ScalarReference
         var upper = new double[n];
         for (int i = 0; i < n; i++)
         {
+            float lo = 0;
+            float hi = 0;
+            for (int j = 0; j < g; j++)
+            {
+                int code = CodeAt(problem.Codes.AsSpan(j * problem.Stride, problem.Stride), problem.Bits, i);
+                lo = Combine(cost, lo, problem.CoarseLower[(j * problem.Partitions) + code]);
+                hi = Combine(cost, hi, problem.CoarseUpper[(j * problem.Partitions) + code]);
+            }
+
+            for (int j = 0; j < g; j++)
+            {
+                int code = CodeAt(problem.Codes.AsSpan(j * problem.Stride, problem.Stride), problem.Bits, i);
+                int e = code == 0 ? FindMai(problem, j, i) : -1;
+                if (e >= 0)
+                {
+                    lo = Combine(cost, lo, problem.CoarseMaiLower[e]);
+                    hi = Combine(cost, hi, problem.CoarseMaiUpper[e]);
+                }
+            }
+
+            lower[i] = cost.Finish(problem.WidenLower(lo));
+            upper[i] = cost.Finish(problem.WidenUpper(hi));
+        }
+
+        return (lower, upper);
+    }
+
+    /// <summary>Tight bounds of the given inputs straight from the definition of <see cref="IKernels.RefineBounds"/>.</summary>
+    public static (double[] Lower, double[] Upper) RefineBounds(BoundsProblem problem, int[] inputs)
+    {
+        CostFunction cost = problem.Cost;
+        var lower = new double[inputs.Length];
+        var upper = new double[inputs.Length];
+        for (int r = 0; r < inputs.Length; r++)
+        {
+            int i = inputs[r];
             double lo = 0;
             double hi = 0;
-            for (int j = 0; j < g; j++)
+            for (int j = 0; j < cost.GroupSize; j++)
             {
                 int code = CodeAt(problem.Codes.AsSpan(j * problem.Stride, problem.Stride), problem.Bits, i);
                 double termLo = problem.TermLower[(j * problem.Partitions) + code];
                 double termHi = problem.TermUpper[(j * problem.Partitions) + code];
-                if (code == 0)
+                int e = code == 0 ? FindMai(problem, j, i) : -1;
+                if (e >= 0)
                 {
-                    for (int e = problem.MaiOffsets[j]; e < problem.MaiOffsets[j + 1]; e++)
-                    {
-                        if (problem.MaiIds[e] == i)
-                        {
-                            termLo = termHi = problem.MaiTerms[e];
-                        }
-                    }
+                    termLo = termHi = problem.MaiTerms[e];
                 }
 
                 lo = cost.Combine(lo, termLo);
                 hi = cost.Combine(hi, termHi);
             }
 
-            lower[i] = cost.Finish(lo);
-            upper[i] = cost.Finish(hi);
+            lower[r] = cost.Finish(lo);
+            upper[r] = cost.Finish(hi);
         }
 
         return (lower, upper);
     }
+
+    /// <summary>Neuron j's MAI entry of input i by a linear scan, or -1.</summary>
+    private static int FindMai(BoundsProblem problem, int j, int i)
+    {
+        for (int e = problem.MaiOffsets[j]; e < problem.MaiOffsets[j + 1]; e++)
+        {
+            if (problem.MaiIds[e] == i)
+            {
+                return e;
+            }
+        }
+
+        return -1;
+    }
+
+    private static float Combine(CostFunction cost, float acc, float term) => cost.CombinesByMax ? MathF.Max(acc, term) : acc + term;
 
     /// <summary>Costs of row-major rows by <see cref="CostFunction.Cost"/>.</summary>
     public static double[] ExactCosts(CostFunction cost, ReadOnlySpan<float> activations, int rows)

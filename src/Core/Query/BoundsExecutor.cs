@@ -8,7 +8,9 @@ namespace DeepEverest.Core.Query;
 /// <list type="number">
 /// <item>Read the group's index rows (codes, partition min/max, MAI) and compute, for every
 /// considered input, a lower and an upper bound of its cost: each neuron contributes the interval of
-/// its partition, or its exact value when the input is in that neuron's MAI.</item>
+/// its partition, or its exact value when the input is in that neuron's MAI. This runs twice:
+/// coarse (float) bounds of every input first, then tight (double) bounds of the inputs the coarse
+/// ones cannot prune.</item>
 /// <item>Let U be the k-th smallest upper bound. An input whose lower bound exceeds U can never be
 /// in the answer: it is pruned without inference. An input whose bounds coincide is known exactly
 /// from the index alone (ReLU zeros in single-valued partitions, MAI members).</item>
@@ -34,7 +36,7 @@ public static class BoundsExecutor
             yield break;
         }
 
-        // 1. Bounds of every input from the index alone.
+        // 1. Coarse bounds of every input from the index alone (float sums: the fast filter).
         int n = (int)ctx.Index!.Inputs;
         GroupIndexData data = ctx.Store.ReadGroup(ctx.Index, ctx.Group);
         BoundsProblem problem = BoundsProblem.Create(ctx.Cost, n, (int)ctx.Index.Partitions, data.Codes, data.PartMin, data.PartMax, data.MaiIds, data.MaiValues);
@@ -44,12 +46,29 @@ public static class BoundsExecutor
         double[] allowedLower = Gather(lower, allowed);
         double[] allowedUpper = Gather(upper, allowed);
 
-        // 2. Prune by the k-th smallest upper bound.
+        // 2. Prune by the k-th smallest coarse upper bound, tighten the survivors' bounds (double,
+        //    exact where every term is), and prune again by the k-th smallest tight upper bound.
+        //    The k inputs with the smallest tight upper bounds all survive the first cut (coarse
+        //    lower <= tight upper), so the candidates are exactly those tight bounds of every input
+        //    would leave.
         var best = new int[k];
         ctx.Kernels.SelectTopK(allowedUpper, allowed, k, best);
-        double limit = allowedUpper[best[k - 1]];
-        var candidatePositions = new int[allowed.Length];
-        int candidateCount = ctx.Kernels.SelectAtMost(allowedLower, limit, candidatePositions);
+        double coarseLimit = allowedUpper[best[k - 1]];
+        var coarsePositions = new int[allowed.Length];
+        int coarseCount = ctx.Kernels.SelectAtMost(allowedLower, coarseLimit, coarsePositions);
+        var coarseIds = new int[coarseCount];
+        for (int c = 0; c < coarseCount; c++)
+        {
+            coarseIds[c] = allowed[coarsePositions[c]];
+        }
+
+        var tightLower = new double[coarseCount];
+        var tightUpper = new double[coarseCount];
+        ctx.Kernels.RefineBounds(problem, coarseIds, tightLower, tightUpper);
+        ctx.Kernels.SelectTopK(tightUpper, coarseIds, k, best);
+        double limit = tightUpper[best[k - 1]];
+        var candidatePositions = new int[coarseCount];
+        int candidateCount = ctx.Kernels.SelectAtMost(tightLower, limit, candidatePositions);
         long pruned = allowed.Length - candidateCount;
 
         var collector = new TopKCollector(k);
@@ -60,16 +79,16 @@ public static class BoundsExecutor
         for (int c = 0; c < candidateCount; c++)
         {
             int p = candidatePositions[c];
-            if (allowedLower[p] == allowedUpper[p])
+            if (tightLower[p] == tightUpper[p])
             {
-                collector.Add(allowedLower[p], allowed[p]);
+                collector.Add(tightLower[p], coarseIds[p]);
                 exactFromIndex++;
             }
             else
             {
-                pendingIds.Add(allowed[p]);
-                pendingLower.Add(allowedLower[p]);
-                pendingUpper.Add(allowedUpper[p]);
+                pendingIds.Add(coarseIds[p]);
+                pendingLower.Add(tightLower[p]);
+                pendingUpper.Add(tightUpper[p]);
             }
         }
 

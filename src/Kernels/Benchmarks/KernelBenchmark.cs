@@ -122,7 +122,7 @@ public static class KernelBenchmark
     private static (double Median, double Min) Time(KernelBenchmarkOptions options, Action action)
     {
         long warmStart = Stopwatch.GetTimestamp();
-        for (int w = 0; w < options.Warmups || (w < 1000 && Stopwatch.GetElapsedTime(warmStart).TotalSeconds < options.MinWarmupSeconds); w++)
+        for (int w = 0; w < options.Warmups || (w < 100_000 && Stopwatch.GetElapsedTime(warmStart).TotalSeconds < options.MinWarmupSeconds); w++)
         {
             action();
         }

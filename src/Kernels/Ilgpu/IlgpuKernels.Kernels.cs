@@ -13,44 +13,46 @@ namespace DeepEverest.Kernels.Ilgpu;
 /// </content>
 internal sealed partial class IlgpuKernels
 {
-    /// <summary>Lower and upper bound of input <c>index</c> (see <see cref="IKernels.GroupBounds"/>).</summary>
+    /// <summary>Coarse lower and upper bound of input <c>index</c> (see <see cref="IKernels.GroupBounds"/>).</summary>
     internal static void GroupBoundsKernel(
         Index1D index,
         ArrayView<byte> codes,
-        ArrayView<double> termLower,
-        ArrayView<double> termUpper,
+        ArrayView<float> termLower,
+        ArrayView<float> termUpper,
         ArrayView<int> maiOffsets,
         ArrayView<int> maiIds,
-        ArrayView<double> maiTerms,
+        ArrayView<float> maiLower,
+        ArrayView<float> maiUpper,
         ArrayView<double> lower,
         ArrayView<double> upper,
         BoundsParameters p)
     {
         int i = index.X;
-        double lo = 0.0;
-        double hi = 0.0;
+        float lo = 0f;
+        float hi = 0f;
         for (int j = 0; j < p.Neurons; j++)
         {
             int code = CodeAt(codes, (long)j * p.Stride, p.Bits, i);
             long cell = ((long)j * p.Partitions) + code;
-            double termLo = termLower[cell];
-            double termHi = termUpper[cell];
-            if (code == 0)
+            lo = Combine(lo, termLower[cell], p.ByMax);
+            hi = Combine(hi, termUpper[cell], p.ByMax);
+        }
+
+        for (int j = 0; j < p.Neurons; j++)
+        {
+            if (CodeAt(codes, (long)j * p.Stride, p.Bits, i) == 0)
             {
                 int e = FindMai(maiOffsets, maiIds, j, i);
                 if (e >= 0)
                 {
-                    termLo = maiTerms[e];
-                    termHi = termLo;
+                    lo = Combine(lo, maiLower[e], p.ByMax);
+                    hi = Combine(hi, maiUpper[e], p.ByMax);
                 }
             }
-
-            lo = Combine(lo, termLo, p.ByMax);
-            hi = Combine(hi, termHi, p.ByMax);
         }
 
-        lower[i] = Finish(lo, p.Finish, p.GroupSize);
-        upper[i] = Finish(hi, p.Finish, p.GroupSize);
+        lower[i] = Finish(Sub(Mul(lo, p.LowerScale), p.LowerSlack), p.Finish, p.GroupSize);
+        upper[i] = Finish(Add(Mul(hi, p.UpperScale), p.UpperSlack), p.Finish, p.GroupSize);
     }
 
     /// <summary>Exact cost of row <c>index</c> (see <see cref="IKernels.ExactCosts"/>).</summary>
@@ -217,6 +219,30 @@ internal sealed partial class IlgpuKernels
     }
 
     private static double Combine(double acc, double term, int byMax) => byMax != 0 ? Max(acc, term) : Add(acc, term);
+
+    private static float Combine(float acc, float term, int byMax) => byMax != 0 ? Max(acc, term) : Add(acc, term);
+
+    /// <summary>.NET's <see cref="MathF.Max(float, float)"/>: NaN propagates, +0.0 beats -0.0.</summary>
+    private static float Max(float a, float b)
+    {
+        if (a != b)
+        {
+            return float.IsNaN(a) ? a : (b < a ? a : b);
+        }
+
+        return (Interop.FloatAsInt(b) >> 31) != 0 ? a : b;
+    }
+
+    private static float Add(float a, float b)
+    {
+        if (CudaAsm.IsSupported)
+        {
+            CudaAsm.Emit("add.rn.f32 %0, %1, %2;", out float r, a, b);
+            return r;
+        }
+
+        return a + b;
+    }
 
     /// <summary>.NET's <see cref="Math.Max(double, double)"/>: NaN propagates, +0.0 beats -0.0.</summary>
     private static double Max(double a, double b)

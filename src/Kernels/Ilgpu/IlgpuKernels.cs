@@ -21,7 +21,7 @@ internal sealed partial class IlgpuKernels : IKernels
     private readonly Accelerator _accelerator;
     private readonly bool _ownsContext;
     private readonly SimdKernels _host = SimdKernels.CreateBest();
-    private readonly Action<Index1D, ArrayView<byte>, ArrayView<double>, ArrayView<double>, ArrayView<int>, ArrayView<int>, ArrayView<double>, ArrayView<double>, ArrayView<double>, BoundsParameters> _groupBounds;
+    private readonly Action<Index1D, ArrayView<byte>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<double>, ArrayView<double>, BoundsParameters> _groupBounds;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<double>, ArrayView<double>, ArrayView<double>, CostParameters> _exactCosts;
     private readonly Action<Index1D, ArrayView<byte>, ArrayView<byte>, int, int> _unpack;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<ulong>, ArrayView<int>, int> _buildKeys;
@@ -38,7 +38,7 @@ internal sealed partial class IlgpuKernels : IKernels
         _context = context;
         _accelerator = accelerator;
         _ownsContext = ownsContext;
-        _groupBounds = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<double>, ArrayView<double>, ArrayView<int>, ArrayView<int>, ArrayView<double>, ArrayView<double>, ArrayView<double>, BoundsParameters>(GroupBoundsKernel);
+        _groupBounds = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<double>, ArrayView<double>, BoundsParameters>(GroupBoundsKernel);
         _exactCosts = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<double>, ArrayView<double>, ArrayView<double>, CostParameters>(ExactCostsKernel);
         _unpack = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<byte>, int, int>(UnpackCodesKernel);
         _buildKeys = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<ulong>, ArrayView<int>, int>(BuildKeysKernel);
@@ -99,20 +99,26 @@ internal sealed partial class IlgpuKernels : IKernels
 
         CostFunction cost = problem.Cost;
         using var codes = Upload<byte>(problem.Codes);
-        using var termLower = Upload<double>(problem.TermLower);
-        using var termUpper = Upload<double>(problem.TermUpper);
+        using var termLower = Upload<float>(problem.CoarseLower);
+        using var termUpper = Upload<float>(problem.CoarseUpper);
         using var maiOffsets = Upload<int>(problem.MaiOffsets);
         using var maiIds = Upload<int>(problem.MaiIds);
-        using var maiTerms = Upload<double>(problem.MaiTerms);
+        using var maiLower = Upload<float>(problem.CoarseMaiLower);
+        using var maiUpper = Upload<float>(problem.CoarseMaiUpper);
         using var lowerOut = _accelerator.Allocate1D<double>(n);
         using var upperOut = _accelerator.Allocate1D<double>(n);
         var parameters = new BoundsParameters(
-            cost.GroupSize, problem.Partitions, problem.Bits, problem.Stride, cost.CombinesByMax, (int)SimdKernels.FinishOf(cost), cost.GroupSize);
-        _groupBounds(n, codes.View, termLower.View, termUpper.View, maiOffsets.View, maiIds.View, maiTerms.View, lowerOut.View, upperOut.View, parameters);
+            cost.GroupSize, problem.Partitions, problem.Bits, problem.Stride, cost.CombinesByMax, (int)SimdKernels.FinishOf(cost), cost.GroupSize, problem);
+        _groupBounds(n, codes.View, termLower.View, termUpper.View, maiOffsets.View, maiIds.View, maiLower.View, maiUpper.View, lowerOut.View, upperOut.View, parameters);
         _accelerator.Synchronize();
         lowerOut.View.AsContiguous().CopyToCPU(lower[..n]);
         upperOut.View.AsContiguous().CopyToCPU(upper[..n]);
     }
+
+    /// <inheritdoc/>
+    /// <remarks>On the host: the inputs are the few candidates the coarse bounds leave.</remarks>
+    public void RefineBounds(in BoundsProblem problem, ReadOnlySpan<int> inputs, Span<double> lower, Span<double> upper) =>
+        SimdKernels.RefineOnHost(problem, inputs, lower, upper);
 
     /// <inheritdoc/>
     public void ExactCosts(in CostFunction cost, ReadOnlySpan<float> activations, int rows, Span<double> costs)

@@ -1,8 +1,20 @@
 namespace DeepEverest.Kernels.Ilgpu;
 
 /// <summary>Scalar arguments of <see cref="IlgpuKernels.GroupBoundsKernel"/>.</summary>
-internal readonly struct BoundsParameters(int neurons, int partitions, int bits, int stride, bool byMax, int finish, double groupSize)
+internal readonly struct BoundsParameters(int neurons, int partitions, int bits, int stride, bool byMax, int finish, double groupSize, BoundsProblem problem)
 {
+    /// <summary><see cref="BoundsProblem.LowerScale"/>.</summary>
+    public readonly double LowerScale = problem.LowerScale;
+
+    /// <summary><see cref="BoundsProblem.UpperScale"/>.</summary>
+    public readonly double UpperScale = problem.UpperScale;
+
+    /// <summary><see cref="BoundsProblem.LowerSlack"/>.</summary>
+    public readonly double LowerSlack = problem.LowerSlack;
+
+    /// <summary><see cref="BoundsProblem.UpperSlack"/>.</summary>
+    public readonly double UpperSlack = problem.UpperSlack;
+
     /// <summary>g.</summary>
     public readonly int Neurons = neurons;
 

@@ -2,40 +2,37 @@ using System.Runtime.Intrinsics.X86;
 
 namespace DeepEverest.Kernels.Simd;
 
-/// <summary>How a vector pass of <see cref="SimdKernels.GroupBounds"/> turns codes into terms.</summary>
+/// <summary>How a vector pass of <see cref="SimdKernels.GroupBounds"/> turns codes into float terms.</summary>
 internal enum LookupKind
 {
     /// <summary>No vector pass (scalar path).</summary>
     None,
 
-    /// <summary>Codes read one by one into a buffer that is loaded as a vector (any width, any P).</summary>
+    /// <summary>Codes read one by one into a lane buffer loaded as a <see cref="System.Numerics.Vector{T}"/> (any P).</summary>
     Indexed,
 
-    /// <summary>AVX-512 two-table permute: a 16-entry table lives in two registers (P &lt;= 16).</summary>
+    /// <summary>AVX-512 <c>vpermps</c>: a 16-entry float table lives in one register (P &lt;= 16).</summary>
     Permute16,
 
-    /// <summary>Two AVX-512 two-table permutes and a blend on bit 4 of the code (P = 32).</summary>
+    /// <summary>AVX-512 <c>vpermt2ps</c>: a 32-entry table in two registers (P = 32).</summary>
     Permute32,
 
-    /// <summary>Two AVX2 gathers of four doubles per 8 lanes (P &gt;= 64 on the 512-bit path).</summary>
+    /// <summary>Two AVX2 gathers of 8 floats per 16 lanes (P &gt;= 64 on the 512-bit path).</summary>
     Gather512,
 
-    /// <summary>AVX2 gathers of four doubles (256-bit path, any P).</summary>
+    /// <summary>AVX2 gathers of 4 floats by 64-bit index, twice per 8 lanes (256-bit path, any P).</summary>
     Gather256,
 }
 
 /// <summary>
-/// Per-call preparation of <see cref="SimdKernels.GroupBounds"/>: term tables laid out for the
-/// chosen lookup (padded to 16 entries per neuron for the permute lookups), and the constants the
-/// loops need.
+/// Per-call preparation of <see cref="SimdKernels.GroupBounds"/>: the coarse term tables laid out
+/// for the chosen lookup and the constants the loops need.
 /// </summary>
 internal sealed class BoundsPlan
 {
     /// <summary>Prepares the tables of <paramref name="problem"/> for <paramref name="path"/>.</summary>
-    /// <exception cref="ArgumentException">A neuron's MAI ids are not strictly ascending.</exception>
-    public BoundsPlan(BoundsProblem problem, SimdPath path)
+    public BoundsPlan(BoundsProblem problem, SimdPath path, bool multiShift)
     {
-        CheckMaiIds(problem);
         Problem = problem;
         Path = path;
         Inputs = problem.Inputs;
@@ -46,18 +43,20 @@ internal sealed class BoundsPlan
         ByMax = problem.Cost.CombinesByMax;
         Finish = SimdKernels.FinishOf(problem.Cost);
         Lookup = ChooseLookup(path, Partitions);
-        if (Lookup == LookupKind.Permute16 && Partitions < 16)
+        MultiShift = multiShift && Lookup == LookupKind.Permute16 && Avx512Vbmi.IsSupported;
+        if (Lookup == LookupKind.Permute16)
         {
-            // A permute reads 16 entries; codes never exceed P-1, so the padding is never selected.
+            // vpermps reads the low 4 bits of each index. Repeating the P entries over all 16 makes
+            // entry c equal entry c mod P, so bits of the next code above a code's own are harmless.
             TableStride = 16;
-            TableLower = Pad(problem.TermLower, Neurons, Partitions, TableStride);
-            TableUpper = Pad(problem.TermUpper, Neurons, Partitions, TableStride);
+            TableLower = Periodic(problem.CoarseLower, Neurons, Partitions);
+            TableUpper = Periodic(problem.CoarseUpper, Neurons, Partitions);
         }
         else
         {
             TableStride = Partitions;
-            TableLower = problem.TermLower;
-            TableUpper = problem.TermUpper;
+            TableLower = problem.CoarseLower;
+            TableUpper = problem.CoarseUpper;
         }
     }
 
@@ -91,34 +90,17 @@ internal sealed class BoundsPlan
     /// <summary>The lookup the vector pass uses.</summary>
     public LookupKind Lookup { get; }
 
+    /// <summary>Whether 16 codes come from one AVX-512 VBMI <c>vpmultishiftqb</c> (P &lt;= 16).</summary>
+    public bool MultiShift { get; }
+
     /// <summary>Entries per neuron in <see cref="TableLower"/> / <see cref="TableUpper"/>.</summary>
     public int TableStride { get; }
 
-    /// <summary>Lower terms, <c>[j*TableStride + code]</c>.</summary>
-    public double[] TableLower { get; }
+    /// <summary>Coarse lower terms, <c>[j*TableStride + code]</c>.</summary>
+    public float[] TableLower { get; }
 
-    /// <summary>Upper terms, <c>[j*TableStride + code]</c>.</summary>
-    public double[] TableUpper { get; }
-
-    /// <summary>
-    /// The passes write one saved entry per MAI id inside a chunk through raw pointers, so ids must
-    /// be distinct (strictly ascending per neuron) for those writes to stay in bounds.
-    /// </summary>
-    private static void CheckMaiIds(BoundsProblem problem)
-    {
-        int[] offsets = problem.MaiOffsets;
-        int[] ids = problem.MaiIds;
-        for (int j = 0; j + 1 < offsets.Length; j++)
-        {
-            for (int e = offsets[j] + 1; e < offsets[j + 1]; e++)
-            {
-                if (ids[e] <= ids[e - 1])
-                {
-                    throw new ArgumentException($"Neuron {j}: MAI ids must be distinct and ascending; {ids[e]} follows {ids[e - 1]}.", nameof(problem));
-                }
-            }
-        }
-    }
+    /// <summary>Coarse upper terms, <c>[j*TableStride + code]</c>.</summary>
+    public float[] TableUpper { get; }
 
     private static LookupKind ChooseLookup(SimdPath path, int partitions) => path switch
     {
@@ -130,12 +112,15 @@ internal sealed class BoundsPlan
         _ => LookupKind.Indexed,
     };
 
-    private static double[] Pad(double[] table, int neurons, int partitions, int stride)
+    private static float[] Periodic(float[] table, int neurons, int partitions)
     {
-        var padded = new double[neurons * stride];
+        var padded = new float[neurons * 16];
         for (int j = 0; j < neurons; j++)
         {
-            Array.Copy(table, j * partitions, padded, j * stride, partitions);
+            for (int c = 0; c < 16; c++)
+            {
+                padded[(j * 16) + c] = table[(j * partitions) + (c % partitions)];
+            }
         }
 
         return padded;

@@ -1,28 +1,26 @@
 namespace DeepEverest.Kernels.Simd;
 
 /// <summary>
-/// One thread's working memory for <see cref="SimdKernels.GroupBounds"/>: the chunk's two
-/// accumulators, small enough to stay in L1 while every neuron of the group passes over them.
+/// One thread's working memory for <see cref="SimdKernels.GroupBounds"/>: the chunk's two float
+/// accumulators (16 KiB each), small enough to stay in L1 while every neuron of the group passes
+/// over them, and the widened sums on their way out.
 /// </summary>
 internal sealed class BoundsScratch(int neurons)
 {
-    /// <summary>Lower-bound accumulators of the chunk.</summary>
-    public double[] AccLower { get; } = new double[SimdKernels.ChunkInputs];
+    /// <summary>Lower-bound float sums of the chunk.</summary>
+    public float[] AccLower { get; } = new float[SimdKernels.ChunkInputs];
 
-    /// <summary>Upper-bound accumulators of the chunk.</summary>
-    public double[] AccUpper { get; } = new double[SimdKernels.ChunkInputs];
+    /// <summary>Upper-bound float sums of the chunk.</summary>
+    public float[] AccUpper { get; } = new float[SimdKernels.ChunkInputs];
 
-    /// <summary>Chunk positions of the MAI inputs saved before a two-neuron pass.</summary>
-    public int[] SavedAt { get; } = new int[SimdKernels.ChunkInputs];
+    /// <summary>Lower tables of a four-neuron pass over fewer than four neurons, padded with zeros.</summary>
+    public float[] QuadLower { get; } = new float[64];
 
-    /// <summary>Their lower accumulators before the pass.</summary>
-    public double[] SavedLower { get; } = new double[SimdKernels.ChunkInputs];
+    /// <summary>Upper tables of a four-neuron pass over fewer than four neurons, padded with zeros.</summary>
+    public float[] QuadUpper { get; } = new float[64];
 
-    /// <summary>Their upper accumulators before the pass.</summary>
-    public double[] SavedUpper { get; } = new double[SimdKernels.ChunkInputs];
-
-    /// <summary>Their exact MAI terms.</summary>
-    public double[] SavedTerm { get; } = new double[SimdKernels.ChunkInputs];
+    /// <summary>A sum widened to double, before finishing.</summary>
+    public double[] Widened { get; } = new double[SimdKernels.ChunkInputs];
 
     /// <summary>
     /// Per neuron, the index of its first MAI entry at or after <see cref="CursorInput"/>: when a

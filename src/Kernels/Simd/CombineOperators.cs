@@ -1,4 +1,6 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 
 namespace DeepEverest.Kernels.Simd;
@@ -45,4 +47,52 @@ internal readonly struct MaxCombine : ICombine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVec Invoke<TVec>(TVec acc, TVec term)
         where TVec : struct, ISimdDouble<TVec> => TVec.Max(acc, term);
+}
+
+/// <summary>How coarse (float) bound terms combine: the float twin of <see cref="ICombine"/>.</summary>
+internal interface IFloatCombine
+{
+    /// <summary>Scalar combine.</summary>
+    static abstract float Invoke(float acc, float term);
+
+    /// <summary>Combine of 16 lanes.</summary>
+    static abstract Vector512<float> Invoke(Vector512<float> acc, Vector512<float> term);
+
+    /// <summary>Combine of 8 lanes.</summary>
+    static abstract Vector256<float> Invoke(Vector256<float> acc, Vector256<float> term);
+
+    /// <summary>Combine of <see cref="Vector{T}"/> lanes.</summary>
+    static abstract Vector<float> Invoke(Vector<float> acc, Vector<float> term);
+}
+
+/// <summary>Float sum.</summary>
+internal readonly struct FloatSum : IFloatCombine
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Invoke(float acc, float term) => acc + term;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Invoke(Vector512<float> acc, Vector512<float> term) => acc + term;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Invoke(Vector256<float> acc, Vector256<float> term) => acc + term;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<float> Invoke(Vector<float> acc, Vector<float> term) => acc + term;
+}
+
+/// <summary>Float max with <see cref="MathF.Max(float, float)"/>'s rules in every width.</summary>
+internal readonly struct FloatMax : IFloatCombine
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Invoke(float acc, float term) => MathF.Max(acc, term);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Invoke(Vector512<float> acc, Vector512<float> term) => Vector512.Max(acc, term);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Invoke(Vector256<float> acc, Vector256<float> term) => Vector256.Max(acc, term);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<float> Invoke(Vector<float> acc, Vector<float> term) => Vector.Max(acc, term);
 }

@@ -7,16 +7,19 @@ namespace DeepEverest.Kernels.Simd;
 
 /// <content>
 /// The hardware-specific vector passes of <see cref="IKernels.GroupBounds"/> and its drivers. A
-/// pass handles one neuron over whole groups of 8 inputs: the 8 codes of a group fill exactly
-/// <c>bits</c> bytes at byte offset <c>i*bits/8</c> (i is a multiple of 8), so one unaligned 64-bit
-/// load broadcast to all lanes and shifted per lane by <c>lane*bits</c> yields every lane's code
-/// without unpacking to memory first.
+/// pass handles one neuron (four with P &lt;= 16) over whole groups of lanes. Eight codes always
+/// fill exactly <c>bits</c> bytes, so a 64-bit load at byte <c>i*bits/8</c> (i a multiple of 8)
+/// holds the codes of inputs i..i+7, and for P &lt;= 16 those of i..i+15: one AVX-512 VBMI
+/// <c>vpmultishiftqb</c> moves each lane's code into its low bits with no unpacking to memory.
 /// </content>
 internal sealed partial class SimdKernels
 {
     /// <summary>Neurons ahead whose codes are prefetched: a chunk's codes of one neuron are a short
     /// segment far from the previous neuron's, which the hardware prefetcher does not foresee.</summary>
-    private const int PrefetchAhead = 2;
+    private const int PrefetchAhead = 4;
+
+    /// <summary>Neurons ahead whose MAI entries for the chunk are prefetched.</summary>
+    private const int MaiPrefetchAhead = 8;
 
     private static unsafe void GroupBoundsParallel(BoundsPlan plan, int chunks, Span<double> lower, Span<double> upper)
     {
@@ -41,195 +44,177 @@ internal sealed partial class SimdKernels
         }
     }
 
-    /// <summary>Combines every neuron's terms, in group order, into the chunk's accumulators.</summary>
+    /// <summary>Combines every neuron's table terms, then every neuron's MAI terms, into the chunk's sums.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void CombineChunk<TComb>(BoundsPlan plan, int i0, BoundsScratch scratch, Span<double> accLo, Span<double> accHi)
-        where TComb : ICombine
+    private static unsafe void CombineChunk<TComb>(BoundsPlan plan, int i0, BoundsScratch scratch, Span<float> accLo, Span<float> accHi)
+        where TComb : IFloatCombine
     {
         int len = accLo.Length;
         LookupKind lookup = plan.Lookup;
-        int groups = lookup is LookupKind.None or LookupKind.Indexed ? 0 : WindowGroups(plan, i0, len);
+        int lanes = lookup switch
+        {
+            LookupKind.Permute16 or LookupKind.Permute32 or LookupKind.Gather512 => 16,
+            LookupKind.Gather256 => 8,
+            _ => 0,
+        };
+        int groups = lanes == 0 ? 0 : WindowGroups(plan, i0, len, lanes);
+        int done = groups * lanes;
         int bits = plan.Bits;
-        ulong mask = (ulong)plan.Partitions - 1;
         int segment = ((len * bits) + 7) / 8;
-        bool cursorValid = scratch.CursorInput == i0;
-        int[] cursors = scratch.MaiCursor;
         BoundsProblem pr = plan.Problem;
         fixed (byte* codes = pr.Codes)
-        fixed (double* tablesLo = plan.TableLower, tablesHi = plan.TableUpper)
-        fixed (double* aLo = accLo, aHi = accHi)
-        fixed (int* maiOffsets = pr.MaiOffsets, maiIds = pr.MaiIds)
-        fixed (double* maiTerms = pr.MaiTerms)
-        fixed (int* savedAt = scratch.SavedAt)
-        fixed (double* savedLo = scratch.SavedLower, savedHi = scratch.SavedUpper, savedTerm = scratch.SavedTerm)
+        fixed (float* tablesLo = plan.TableLower, tablesHi = plan.TableUpper)
+        fixed (float* aLo = accLo, aHi = accHi)
+        fixed (float* padLo = scratch.QuadLower, padHi = scratch.QuadUpper)
         {
-            var mai = new MaiView(maiOffsets, maiIds, maiTerms, i0, len, bits);
-            var save = new SavedMai(savedAt, savedLo, savedHi, savedTerm);
             byte* chunkCodes = codes + ((long)i0 * bits / 8);
-            for (int j = 0; j < plan.Neurons; j++)
+            int j = 0;
+            if (lookup == LookupKind.Permute16)
             {
-                if (lookup == LookupKind.Permute16 && j + 1 < plan.Neurons)
-                {
-                    // Two neurons per pass halve the accumulator loads and stores.
-                    byte* first = chunkCodes + ((long)j * plan.Stride);
-                    if (j + PrefetchAhead + 1 < plan.Neurons)
-                    {
-                        Prefetch(first + ((long)PrefetchAhead * plan.Stride), segment);
-                        Prefetch(first + ((long)(PrefetchAhead + 1) * plan.Stride), segment);
-                    }
+                j = plan.MultiShift
+                    ? Permute16Groups<TComb, MultiShiftReader>(plan, i0, chunkCodes, groups, tablesLo, tablesHi, padLo, padHi, accLo, accHi, aLo, aHi)
+                    : Permute16Groups<TComb, ShiftReader>(plan, i0, chunkCodes, groups, tablesLo, tablesHi, padLo, padHi, accLo, accHi, aLo, aHi);
+            }
 
-                    int saved = SaveMai(mai, codes + ((long)j * plan.Stride), j, cursorValid, ref cursors[j], save, aLo, aHi);
-                    Permute16PairPass<TComb>(
-                        first, plan.Stride, groups, bits, mask, tablesLo + ((long)j * plan.TableStride), tablesHi + ((long)j * plan.TableStride), plan.TableStride, aLo, aHi);
-                    if (groups * 8 < len)
-                    {
-                        ScalarPass<TComb>(plan, j, i0, groups * 8, accLo, accHi);
-                        ScalarPass<TComb>(plan, j + 1, i0, groups * 8, accLo, accHi);
-                    }
-
-                    RestoreMai<TComb>(
-                        mai, codes + ((long)(j + 1) * plan.Stride), tablesLo + ((long)(j + 1) * plan.TableStride), tablesHi + ((long)(j + 1) * plan.TableStride), saved, save, aLo, aHi);
-                    MaiPass<TComb>(mai, codes + ((long)(j + 1) * plan.Stride), j + 1, cursorValid, ref cursors[j + 1], aLo, aHi);
-                    j++;
-                    continue;
-                }
-
+            for (; j < plan.Neurons; j++)
+            {
                 byte* stream = chunkCodes + ((long)j * plan.Stride);
                 if (j + PrefetchAhead < plan.Neurons)
                 {
                     Prefetch(stream + ((long)PrefetchAhead * plan.Stride), segment);
                 }
 
-                double* tLo = tablesLo + ((long)j * plan.TableStride);
-                double* tHi = tablesHi + ((long)j * plan.TableStride);
-                int done = groups * 8;
+                float* tLo = tablesLo + ((long)j * plan.TableStride);
+                float* tHi = tablesHi + ((long)j * plan.TableStride);
+                int covered = done;
                 switch (lookup)
                 {
+                    case LookupKind.Permute16 when plan.MultiShift:
+                        Permute16Pass<TComb, MultiShiftReader>(stream, groups, bits, tLo, tHi, aLo, aHi);
+                        break;
                     case LookupKind.Permute16:
-                        Permute16Pass<TComb>(stream, groups, bits, mask, tLo, tHi, aLo, aHi);
+                        Permute16Pass<TComb, ShiftReader>(stream, groups, bits, tLo, tHi, aLo, aHi);
                         break;
                     case LookupKind.Permute32:
-                        Permute32Pass<TComb>(stream, groups, bits, mask, tLo, tHi, aLo, aHi);
+                        Permute32Pass<TComb>(stream, groups, bits, tLo, tHi, aLo, aHi);
                         break;
                     case LookupKind.Gather512:
-                        Gather512Pass<TComb>(stream, groups, bits, mask, tLo, tHi, aLo, aHi);
+                        Gather512Pass<TComb>(stream, groups, bits, tLo, tHi, aLo, aHi);
                         break;
                     case LookupKind.Gather256:
-                        Gather256Pass<TComb>(stream, groups, bits, mask, tLo, tHi, aLo, aHi);
+                        Gather256Pass<TComb>(stream, groups, bits, tLo, tHi, aLo, aHi);
                         break;
                     case LookupKind.Indexed:
-                        done = plan.Path switch
-                        {
-                            SimdPath.Vector512 => IndexedPass<Double512, TComb>(plan, j, i0, accLo, accHi),
-                            SimdPath.Vector256 => IndexedPass<Double256, TComb>(plan, j, i0, accLo, accHi),
-                            _ => IndexedPass<DoubleT, TComb>(plan, j, i0, accLo, accHi),
-                        };
+                        covered = IndexedPass<TComb>(plan, j, i0, accLo, accHi);
                         break;
                     default:
-                        done = 0;
+                        covered = 0;
                         break;
                 }
 
-                if (done < len)
+                if (covered < len)
                 {
-                    ScalarPass<TComb>(plan, j, i0, done, accLo, accHi);
+                    ScalarPass<TComb>(plan, j, i0, covered, accLo, accHi);
+                }
+            }
+
+            MaiPasses<TComb>(pr, i0, len, scratch, aLo, aHi);
+        }
+    }
+
+    /// <summary>
+    /// The P &lt;= 16 table passes of a chunk, eight neurons at a time, then four; returns the first
+    /// neuron left for single-neuron passes (at most one).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe int Permute16Groups<TComb, TReader>(
+        BoundsPlan plan, int i0, byte* chunkCodes, int groups, float* tablesLo, float* tablesHi, float* padLo, float* padHi, Span<float> accLo, Span<float> accHi, float* aLo, float* aHi)
+        where TComb : IFloatCombine
+        where TReader : ICodes16
+    {
+        int bits = plan.Bits;
+        int len = accLo.Length;
+        int done = groups * 16;
+        int j = 0;
+        // Eight neurons per pass, then four: accumulators loaded and stored once for eight
+        // (four) tables. A last pass of 2 or 3 neurons is padded with all-zero tables (adding
+        // +0 to a sum, or max with +0 for linf's non-negative terms, changes nothing).
+        for (; j + 8 <= plan.Neurons; j += 8)
+        {
+            byte* first = chunkCodes + ((long)j * plan.Stride);
+            Permute16OctPass<TComb, TReader>(first, plan.Stride, groups, bits, tablesLo + ((long)j * 16), tablesHi + ((long)j * 16), aLo, aHi);
+            for (int q = 0; q < 8 && done < len; q++)
+            {
+                ScalarPass<TComb>(plan, j + q, i0, done, accLo, accHi);
+            }
+        }
+
+        for (; j + 2 <= plan.Neurons; j += 4)
+        {
+            int real = Math.Min(4, plan.Neurons - j);
+            byte* first = chunkCodes + ((long)j * plan.Stride);
+            float* quadLo = tablesLo + ((long)j * 16);
+            float* quadHi = tablesHi + ((long)j * 16);
+            if (real < 4)
+            {
+                quadLo = PadQuad(quadLo, real, padLo);
+                quadHi = PadQuad(quadHi, real, padHi);
+            }
+
+            byte* c1 = first + plan.Stride;
+            byte* c2 = real > 2 ? c1 + plan.Stride : first;
+            byte* c3 = real > 3 ? c2 + plan.Stride : first;
+            Permute16QuadPass<TComb, TReader>(first, c1, c2, c3, groups, bits, quadLo, quadHi, aLo, aHi);
+            for (int q = 0; q < real && done < len; q++)
+            {
+                ScalarPass<TComb>(plan, j + q, i0, done, accLo, accHi);
+            }
+        }
+
+        return Math.Min(j, plan.Neurons);
+    }
+
+    /// <summary>
+    /// Combines, neuron by neuron in group order, the MAI terms of the chunk's inputs (every entry
+    /// applies: <see cref="BoundsProblem.Create"/> keeps only those whose code is 0, so no code is
+    /// read here; the codes of a large group's chunk are out of L1 by now).
+    /// </summary>
+    private static unsafe void MaiPasses<TComb>(BoundsProblem pr, int i0, int len, BoundsScratch scratch, float* aLo, float* aHi)
+        where TComb : IFloatCombine
+    {
+        bool cursorValid = scratch.CursorInput == i0;
+        int[] cursors = scratch.MaiCursor;
+        int stop = i0 + len;
+        fixed (int* offsets = pr.MaiOffsets, ids = pr.MaiIds)
+        fixed (float* termsLo = pr.CoarseMaiLower, termsHi = pr.CoarseMaiUpper)
+        {
+            for (int j = 0; j < cursors.Length; j++)
+            {
+                if (cursorValid && j + MaiPrefetchAhead < cursors.Length && Sse.IsSupported)
+                {
+                    // Each neuron's entries for the chunk are a short run far from the previous
+                    // neuron's: fetch a later neuron's run while this one is combined.
+                    int ahead = cursors[j + MaiPrefetchAhead];
+                    for (int line = 0; line < 4; line++)
+                    {
+                        Sse.Prefetch0(ids + ahead + (line * 16));
+                        Sse.Prefetch0(termsLo + ahead + (line * 16));
+                        Sse.Prefetch0(termsHi + ahead + (line * 16));
+                    }
                 }
 
-                MaiPass<TComb>(mai, codes + ((long)j * plan.Stride), j, cursorValid, ref cursors[j], aLo, aHi);
+                int end = offsets[j + 1];
+                int k = cursorValid ? cursors[j] : LowerBound(ids, offsets[j], end, i0);
+                for (; k < end && ids[k] < stop; k++)
+                {
+                    int at = ids[k] - i0;
+                    aLo[at] = TComb.Invoke(aLo[at], termsLo[k]);
+                    aHi[at] = TComb.Invoke(aHi[at], termsHi[k]);
+                }
+
+                cursors[j] = k;
             }
         }
-    }
-
-    /// <summary>
-    /// Combines the exact terms of neuron j's MAI inputs in the chunk whose code is 0 (an entry
-    /// whose code is not 0 is not an MAI input by its code: its table term already counted).
-    /// <paramref name="cursor"/> is the neuron's first MAI entry at or after the chunk when
-    /// <paramref name="cursorValid"/>; it is left at the first entry after the chunk.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void MaiPass<TComb>(in MaiView mai, byte* stream, int j, bool cursorValid, ref int cursor, double* aLo, double* aHi)
-        where TComb : ICombine
-    {
-        int end = mai.Offsets[j + 1];
-        int k = cursorValid ? cursor : LowerBound(mai.Ids, mai.Offsets[j], end, mai.Start);
-        for (; k < end && mai.Ids[k] < mai.Stop; k++)
-        {
-            int id = mai.Ids[k];
-            if (CodeAt(stream, mai.Bits, id) == 0)
-            {
-                int at = id - mai.Start;
-                double term = mai.Terms[k];
-                aLo[at] = TComb.Invoke(aLo[at], term);
-                aHi[at] = TComb.Invoke(aHi[at], term);
-            }
-        }
-
-        cursor = k;
-    }
-
-    /// <summary>
-    /// Before a two-neuron pass over neurons j and j+1: saves the accumulators and exact terms of
-    /// neuron j's MAI inputs in the chunk (code 0), whose correct value the pass cannot produce (it
-    /// combines j+1's term before j's MAI term could go in). Returns how many were saved.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe int SaveMai(in MaiView mai, byte* stream, int j, bool cursorValid, ref int cursor, in SavedMai save, double* aLo, double* aHi)
-    {
-        int end = mai.Offsets[j + 1];
-        int k = cursorValid ? cursor : LowerBound(mai.Ids, mai.Offsets[j], end, mai.Start);
-        int saved = 0;
-        for (; k < end && mai.Ids[k] < mai.Stop; k++)
-        {
-            int id = mai.Ids[k];
-            if (CodeAt(stream, mai.Bits, id) == 0)
-            {
-                int at = id - mai.Start;
-                save.At[saved] = at;
-                save.Lower[saved] = aLo[at];
-                save.Upper[saved] = aHi[at];
-                save.Term[saved] = mai.Terms[k];
-                saved++;
-            }
-        }
-
-        cursor = k;
-        return saved;
-    }
-
-    /// <summary>
-    /// After a two-neuron pass: recomputes neuron j's saved MAI inputs in order, its exact term
-    /// then neuron j+1's table term (an input also in j+1's MAI gets 0 here and its exact term from
-    /// j+1's MAI pass, which follows).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void RestoreMai<TComb>(
-        in MaiView mai, byte* nextStream, double* nextLo, double* nextHi, int saved, in SavedMai save, double* aLo, double* aHi)
-        where TComb : ICombine
-    {
-        for (int s = 0; s < saved; s++)
-        {
-            int at = save.At[s];
-            int code = CodeAt(nextStream, mai.Bits, (long)mai.Start + at);
-            double term = save.Term[s];
-            aLo[at] = TComb.Invoke(TComb.Invoke(save.Lower[s], term), nextLo[code]);
-            aHi[at] = TComb.Invoke(TComb.Invoke(save.Upper[s], term), nextHi[code]);
-        }
-    }
-
-    /// <summary>The code of input <paramref name="i"/> in a neuron's stream (no bounds checks).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe int CodeAt(byte* stream, int bits, long i)
-    {
-        long bit = i * bits;
-        byte* at = stream + (bit >> 3);
-        int shift = (int)(bit & 7);
-        int v = at[0];
-        if (shift + bits > 8)
-        {
-            v |= at[1] << 8;
-        }
-
-        return (v >> shift) & ((1 << bits) - 1);
     }
 
     /// <summary>First index in [from, to) of the ascending <paramref name="ids"/> holding a value >= <paramref name="id"/>.</summary>
@@ -251,17 +236,21 @@ internal sealed partial class SimdKernels
         return from;
     }
 
-    /// <summary>Leading groups of 8 chunk inputs whose 8-byte code window ends inside the stream.</summary>
-    private static int WindowGroups(BoundsPlan plan, int i0, int len)
+    /// <summary>
+    /// Leading groups of <paramref name="lanes"/> chunk inputs whose code reads stay inside the
+    /// neuron's stream: the group at input i reads 8 bytes at i*bits/8 and, for 16 lanes, 8 more
+    /// at (i+8)*bits/8.
+    /// </summary>
+    private static int WindowGroups(BoundsPlan plan, int i0, int len, int lanes)
     {
-        if (plan.Stride < 8)
+        // Last window of the group starting at input i: (i + lanes - 8) * bits / 8, eight bytes.
+        long lastOk = (((long)plan.Stride - 8) * 8 / plan.Bits) - (lanes - 8);
+        if (plan.Stride < 8 || lastOk < i0)
         {
             return 0;
         }
 
-        // A group starting at input i reads bytes [i*bits/8, i*bits/8 + 8).
-        long lastStart = ((long)plan.Stride - 8) * 8 / plan.Bits;
-        return lastStart < i0 ? 0 : (int)Math.Min(len / 8, ((lastStart - i0) / 8) + 1);
+        return (int)Math.Min(len / lanes, ((lastOk - i0) / lanes) + 1);
     }
 
     private static unsafe void Prefetch(byte* start, int bytes)
@@ -275,163 +264,219 @@ internal sealed partial class SimdKernels
         }
     }
 
-    /// <summary>Per-lane codes of the group at <paramref name="codes"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector512<long> Codes512(byte* codes, Vector512<ulong> shifts, Vector512<ulong> mask) =>
-        (Avx512F.ShiftRightLogicalVariable(Vector512.Create(Unsafe.ReadUnaligned<ulong>(codes)), shifts) & mask).AsInt64();
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Permute16Pass<TComb>(byte* codes, int groups, int bits, ulong mask, double* tLo, double* tHi, double* aLo, double* aHi)
-        where TComb : ICombine
+    /// <summary>The control of <see cref="MultiShiftReader"/>: byte 0 of 32-bit lane d takes the 8 bits at d*bits.</summary>
+    private static Vector512<byte> MultiShiftControl(int bits)
     {
-        Debug.Assert(Avx512F.IsSupported, "two-register tables need AVX-512 (and 16 readable entries)");
-        Vector512<ulong> shifts = Vector512<ulong>.Indices * (ulong)bits;
-        Vector512<ulong> m = Vector512.Create(mask);
-
-        // The neuron's whole table lives in four registers for the pass.
-        Vector512<double> lo0 = Vector512.Load(tLo);
-        Vector512<double> lo1 = Vector512.Load(tLo + 8);
-        Vector512<double> hi0 = Vector512.Load(tHi);
-        Vector512<double> hi1 = Vector512.Load(tHi + 8);
-        for (int gi = 0; gi < groups; gi++, codes += bits, aLo += 8, aHi += 8)
-        {
-            Vector512<long> idx = Codes512(codes, shifts, m);
-            TComb.Invoke(new Double512(Vector512.Load(aLo)), new Double512(Avx512F.PermuteVar8x64x2(lo0, idx, lo1))).Value.Store(aLo);
-            TComb.Invoke(new Double512(Vector512.Load(aHi)), new Double512(Avx512F.PermuteVar8x64x2(hi0, idx, hi1))).Value.Store(aHi);
-        }
-    }
-
-    /// <summary>Neurons j and j+1 in one pass: both tables in eight registers, accumulators loaded once.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Permute16PairPass<TComb>(
-        byte* codes, int stride, int groups, int bits, ulong mask, double* tLo, double* tHi, int tableStride, double* aLo, double* aHi)
-        where TComb : ICombine
-    {
-        Debug.Assert(Avx512F.IsSupported, "two-register tables need AVX-512 (and 16 readable entries)");
-        Vector512<ulong> shifts = Vector512<ulong>.Indices * (ulong)bits;
-        Vector512<ulong> m = Vector512.Create(mask);
-        Vector512<double> lo0 = Vector512.Load(tLo);
-        Vector512<double> lo1 = Vector512.Load(tLo + 8);
-        Vector512<double> hi0 = Vector512.Load(tHi);
-        Vector512<double> hi1 = Vector512.Load(tHi + 8);
-        Vector512<double> lo2 = Vector512.Load(tLo + tableStride);
-        Vector512<double> lo3 = Vector512.Load(tLo + tableStride + 8);
-        Vector512<double> hi2 = Vector512.Load(tHi + tableStride);
-        Vector512<double> hi3 = Vector512.Load(tHi + tableStride + 8);
-        for (int gi = 0; gi < groups; gi++, codes += bits, aLo += 8, aHi += 8)
-        {
-            Vector512<long> idx = Codes512(codes, shifts, m);
-            Vector512<long> idxNext = Codes512(codes + stride, shifts, m);
-            Double512 lo = TComb.Invoke(new Double512(Vector512.Load(aLo)), new Double512(Avx512F.PermuteVar8x64x2(lo0, idx, lo1)));
-            Double512 hi = TComb.Invoke(new Double512(Vector512.Load(aHi)), new Double512(Avx512F.PermuteVar8x64x2(hi0, idx, hi1)));
-            TComb.Invoke(lo, new Double512(Avx512F.PermuteVar8x64x2(lo2, idxNext, lo3))).Value.Store(aLo);
-            TComb.Invoke(hi, new Double512(Avx512F.PermuteVar8x64x2(hi2, idxNext, hi3))).Value.Store(aHi);
-        }
+        Vector512<uint> offsets = Vector512<uint>.Indices * (uint)bits;
+        return offsets.AsByte();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Permute32Pass<TComb>(byte* codes, int groups, int bits, ulong mask, double* tLo, double* tHi, double* aLo, double* aHi)
-        where TComb : ICombine
+    private static unsafe void Permute16Pass<TComb, TReader>(byte* codes, int groups, int bits, float* tLo, float* tHi, float* aLo, float* aHi)
+        where TComb : IFloatCombine
+        where TReader : ICodes16
     {
-        Debug.Assert(Avx512F.IsSupported, "32-entry tables need AVX-512");
+        Debug.Assert(Avx512F.IsSupported, "one-register tables need AVX-512");
+        Vector512<byte> control = MultiShiftControl(bits);
         Vector512<ulong> shifts = Vector512<ulong>.Indices * (ulong)bits;
-        Vector512<ulong> m = Vector512.Create(mask);
-        Vector512<long> high = Vector512.Create(16L);
-        Vector512<double> lo0 = Vector512.Load(tLo);
-        Vector512<double> lo1 = Vector512.Load(tLo + 8);
-        Vector512<double> lo2 = Vector512.Load(tLo + 16);
-        Vector512<double> lo3 = Vector512.Load(tLo + 24);
-        Vector512<double> hi0 = Vector512.Load(tHi);
-        Vector512<double> hi1 = Vector512.Load(tHi + 8);
-        Vector512<double> hi2 = Vector512.Load(tHi + 16);
-        Vector512<double> hi3 = Vector512.Load(tHi + 24);
-        for (int gi = 0; gi < groups; gi++, codes += bits, aLo += 8, aHi += 8)
+        Vector512<ulong> mask = Vector512.Create((1UL << bits) - 1);
+        Vector512<float> lo = Vector512.Load(tLo);
+        Vector512<float> hi = Vector512.Load(tHi);
+        for (int gi = 0; gi < groups; gi++, codes += 2 * bits, aLo += 16, aHi += 16)
         {
-            Vector512<long> idx = Codes512(codes, shifts, m);
+            Vector512<int> idx = TReader.Read(codes, bits, control, shifts, mask);
+            TComb.Invoke(Vector512.Load(aLo), Avx512F.PermuteVar16x32(lo, idx)).Store(aLo);
+            TComb.Invoke(Vector512.Load(aHi), Avx512F.PermuteVar16x32(hi, idx)).Store(aHi);
+        }
+    }
 
-            // Bit 4 of the code picks the upper half of the table.
-            Vector512<double> upperHalf = Vector512.Equals(idx & high, high).AsDouble();
-            Vector512<double> termLo = Vector512.ConditionalSelect(upperHalf, Avx512F.PermuteVar8x64x2(lo2, idx, lo3), Avx512F.PermuteVar8x64x2(lo0, idx, lo1));
-            Vector512<double> termHi = Vector512.ConditionalSelect(upperHalf, Avx512F.PermuteVar8x64x2(hi2, idx, hi3), Avx512F.PermuteVar8x64x2(hi0, idx, hi1));
-            TComb.Invoke(new Double512(Vector512.Load(aLo)), new Double512(termLo)).Value.Store(aLo);
-            TComb.Invoke(new Double512(Vector512.Load(aHi)), new Double512(termHi)).Value.Store(aHi);
+    /// <summary>Eight neurons in one pass: their sixteen tables (<c>tLo[q*16..]</c>) in registers, accumulators loaded once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Permute16OctPass<TComb, TReader>(byte* codes, int stride, int groups, int bits, float* tLo, float* tHi, float* aLo, float* aHi)
+        where TComb : IFloatCombine
+        where TReader : ICodes16
+    {
+        Debug.Assert(Avx512F.IsSupported, "one-register tables need AVX-512");
+        Vector512<byte> control = MultiShiftControl(bits);
+        Vector512<ulong> shifts = Vector512<ulong>.Indices * (ulong)bits;
+        Vector512<ulong> mask = Vector512.Create((1UL << bits) - 1);
+        Vector512<float> lo0 = Vector512.Load(tLo);
+        Vector512<float> lo1 = Vector512.Load(tLo + 16);
+        Vector512<float> lo2 = Vector512.Load(tLo + 32);
+        Vector512<float> lo3 = Vector512.Load(tLo + 48);
+        Vector512<float> lo4 = Vector512.Load(tLo + 64);
+        Vector512<float> lo5 = Vector512.Load(tLo + 80);
+        Vector512<float> lo6 = Vector512.Load(tLo + 96);
+        Vector512<float> lo7 = Vector512.Load(tLo + 112);
+        Vector512<float> hi0 = Vector512.Load(tHi);
+        Vector512<float> hi1 = Vector512.Load(tHi + 16);
+        Vector512<float> hi2 = Vector512.Load(tHi + 32);
+        Vector512<float> hi3 = Vector512.Load(tHi + 48);
+        Vector512<float> hi4 = Vector512.Load(tHi + 64);
+        Vector512<float> hi5 = Vector512.Load(tHi + 80);
+        Vector512<float> hi6 = Vector512.Load(tHi + 96);
+        Vector512<float> hi7 = Vector512.Load(tHi + 112);
+        for (int gi = 0; gi < groups; gi++, codes += 2 * bits, aLo += 16, aHi += 16)
+        {
+            Vector512<int> i0 = TReader.Read(codes, bits, control, shifts, mask);
+            Vector512<int> i1 = TReader.Read(codes + stride, bits, control, shifts, mask);
+            Vector512<int> i2 = TReader.Read(codes + (2L * stride), bits, control, shifts, mask);
+            Vector512<int> i3 = TReader.Read(codes + (3L * stride), bits, control, shifts, mask);
+            Vector512<float> lo = TComb.Invoke(Vector512.Load(aLo), Avx512F.PermuteVar16x32(lo0, i0));
+            Vector512<float> hi = TComb.Invoke(Vector512.Load(aHi), Avx512F.PermuteVar16x32(hi0, i0));
+            lo = TComb.Invoke(lo, Avx512F.PermuteVar16x32(lo1, i1));
+            hi = TComb.Invoke(hi, Avx512F.PermuteVar16x32(hi1, i1));
+            lo = TComb.Invoke(lo, Avx512F.PermuteVar16x32(lo2, i2));
+            hi = TComb.Invoke(hi, Avx512F.PermuteVar16x32(hi2, i2));
+            lo = TComb.Invoke(lo, Avx512F.PermuteVar16x32(lo3, i3));
+            hi = TComb.Invoke(hi, Avx512F.PermuteVar16x32(hi3, i3));
+            i0 = TReader.Read(codes + (4L * stride), bits, control, shifts, mask);
+            i1 = TReader.Read(codes + (5L * stride), bits, control, shifts, mask);
+            i2 = TReader.Read(codes + (6L * stride), bits, control, shifts, mask);
+            i3 = TReader.Read(codes + (7L * stride), bits, control, shifts, mask);
+            lo = TComb.Invoke(lo, Avx512F.PermuteVar16x32(lo4, i0));
+            hi = TComb.Invoke(hi, Avx512F.PermuteVar16x32(hi4, i0));
+            lo = TComb.Invoke(lo, Avx512F.PermuteVar16x32(lo5, i1));
+            hi = TComb.Invoke(hi, Avx512F.PermuteVar16x32(hi5, i1));
+            lo = TComb.Invoke(lo, Avx512F.PermuteVar16x32(lo6, i2));
+            hi = TComb.Invoke(hi, Avx512F.PermuteVar16x32(hi6, i2));
+            TComb.Invoke(lo, Avx512F.PermuteVar16x32(lo7, i3)).Store(aLo);
+            TComb.Invoke(hi, Avx512F.PermuteVar16x32(hi7, i3)).Store(aHi);
+        }
+    }
+
+    /// <summary>Copies <paramref name="real"/> 16-entry tables into the 64 floats at <paramref name="quad"/> and zeros the rest.</summary>
+    private static unsafe float* PadQuad(float* tables, int real, float* quad)
+    {
+        var padded = new Span<float>(quad, 64);
+        padded.Clear();
+        new ReadOnlySpan<float>(tables, real * 16).CopyTo(padded);
+        return quad;
+    }
+
+    /// <summary>Four neurons in one pass: their eight tables (<c>tLo[q*16..]</c>) in registers, accumulators loaded once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Permute16QuadPass<TComb, TReader>(
+        byte* codes0, byte* codes1, byte* codes2, byte* codes3, int groups, int bits, float* tLo, float* tHi, float* aLo, float* aHi)
+        where TComb : IFloatCombine
+        where TReader : ICodes16
+    {
+        Debug.Assert(Avx512F.IsSupported, "one-register tables need AVX-512");
+        Vector512<byte> control = MultiShiftControl(bits);
+        Vector512<ulong> shifts = Vector512<ulong>.Indices * (ulong)bits;
+        Vector512<ulong> mask = Vector512.Create((1UL << bits) - 1);
+        Vector512<float> lo0 = Vector512.Load(tLo);
+        Vector512<float> lo1 = Vector512.Load(tLo + 16);
+        Vector512<float> lo2 = Vector512.Load(tLo + 32);
+        Vector512<float> lo3 = Vector512.Load(tLo + 48);
+        Vector512<float> hi0 = Vector512.Load(tHi);
+        Vector512<float> hi1 = Vector512.Load(tHi + 16);
+        Vector512<float> hi2 = Vector512.Load(tHi + 32);
+        Vector512<float> hi3 = Vector512.Load(tHi + 48);
+        int step = 2 * bits;
+        for (int gi = 0; gi < groups; gi++, codes0 += step, codes1 += step, codes2 += step, codes3 += step, aLo += 16, aHi += 16)
+        {
+            Vector512<int> i0 = TReader.Read(codes0, bits, control, shifts, mask);
+            Vector512<int> i1 = TReader.Read(codes1, bits, control, shifts, mask);
+            Vector512<int> i2 = TReader.Read(codes2, bits, control, shifts, mask);
+            Vector512<int> i3 = TReader.Read(codes3, bits, control, shifts, mask);
+            Vector512<float> lo = TComb.Invoke(Vector512.Load(aLo), Avx512F.PermuteVar16x32(lo0, i0));
+            Vector512<float> hi = TComb.Invoke(Vector512.Load(aHi), Avx512F.PermuteVar16x32(hi0, i0));
+            lo = TComb.Invoke(lo, Avx512F.PermuteVar16x32(lo1, i1));
+            hi = TComb.Invoke(hi, Avx512F.PermuteVar16x32(hi1, i1));
+            lo = TComb.Invoke(lo, Avx512F.PermuteVar16x32(lo2, i2));
+            hi = TComb.Invoke(hi, Avx512F.PermuteVar16x32(hi2, i2));
+            TComb.Invoke(lo, Avx512F.PermuteVar16x32(lo3, i3)).Store(aLo);
+            TComb.Invoke(hi, Avx512F.PermuteVar16x32(hi3, i3)).Store(aHi);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Gather512Pass<TComb>(byte* codes, int groups, int bits, ulong mask, double* tLo, double* tHi, double* aLo, double* aHi)
-        where TComb : ICombine
+    private static unsafe void Permute32Pass<TComb>(byte* codes, int groups, int bits, float* tLo, float* tHi, float* aLo, float* aHi)
+        where TComb : IFloatCombine
+    {
+        Debug.Assert(Avx512F.IsSupported, "two-register tables need AVX-512");
+        Vector512<ulong> shifts = Vector512<ulong>.Indices * (ulong)bits;
+        Vector512<ulong> mask = Vector512.Create((1UL << bits) - 1);
+        Vector512<float> lo0 = Vector512.Load(tLo);
+        Vector512<float> lo1 = Vector512.Load(tLo + 16);
+        Vector512<float> hi0 = Vector512.Load(tHi);
+        Vector512<float> hi1 = Vector512.Load(tHi + 16);
+        for (int gi = 0; gi < groups; gi++, codes += 2 * bits, aLo += 16, aHi += 16)
+        {
+            Vector512<int> idx = ShiftReader.Read(codes, bits, default, shifts, mask);
+            TComb.Invoke(Vector512.Load(aLo), Avx512F.PermuteVar16x32x2(lo0, idx, lo1)).Store(aLo);
+            TComb.Invoke(Vector512.Load(aHi), Avx512F.PermuteVar16x32x2(hi0, idx, hi1)).Store(aHi);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Gather512Pass<TComb>(byte* codes, int groups, int bits, float* tLo, float* tHi, float* aLo, float* aHi)
+        where TComb : IFloatCombine
     {
         Debug.Assert(Avx512F.IsSupported && Avx2.IsSupported, "needs AVX-512 shifts and AVX2 gathers");
         Vector512<ulong> shifts = Vector512<ulong>.Indices * (ulong)bits;
-        Vector512<ulong> m = Vector512.Create(mask);
-        for (int gi = 0; gi < groups; gi++, codes += bits, aLo += 8, aHi += 8)
+        Vector512<ulong> mask = Vector512.Create((1UL << bits) - 1);
+        for (int gi = 0; gi < groups; gi++, codes += 2 * bits, aLo += 16, aHi += 16)
         {
-            Vector512<long> idx = Codes512(codes, shifts, m);
-            Vector256<long> first = idx.GetLower();
-            Vector256<long> second = idx.GetUpper();
-            Vector512<double> termLo = Vector512.Create(Avx2.GatherVector256(tLo, first, 8), Avx2.GatherVector256(tLo, second, 8));
-            Vector512<double> termHi = Vector512.Create(Avx2.GatherVector256(tHi, first, 8), Avx2.GatherVector256(tHi, second, 8));
-            TComb.Invoke(new Double512(Vector512.Load(aLo)), new Double512(termLo)).Value.Store(aLo);
-            TComb.Invoke(new Double512(Vector512.Load(aHi)), new Double512(termHi)).Value.Store(aHi);
+            Vector512<int> idx = ShiftReader.Read(codes, bits, default, shifts, mask);
+            Vector256<int> first = idx.GetLower();
+            Vector256<int> second = idx.GetUpper();
+            Vector512<float> termLo = Vector512.Create(Avx2.GatherVector256(tLo, first, 4), Avx2.GatherVector256(tLo, second, 4));
+            Vector512<float> termHi = Vector512.Create(Avx2.GatherVector256(tHi, first, 4), Avx2.GatherVector256(tHi, second, 4));
+            TComb.Invoke(Vector512.Load(aLo), termLo).Store(aLo);
+            TComb.Invoke(Vector512.Load(aHi), termHi).Store(aHi);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Gather256Pass<TComb>(byte* codes, int groups, int bits, ulong mask, double* tLo, double* tHi, double* aLo, double* aHi)
-        where TComb : ICombine
+    private static unsafe void Gather256Pass<TComb>(byte* codes, int groups, int bits, float* tLo, float* tHi, float* aLo, float* aHi)
+        where TComb : IFloatCombine
     {
         Debug.Assert(Avx2.IsSupported, "needs AVX2");
         Vector256<ulong> shiftsFirst = Vector256<ulong>.Indices * (ulong)bits;
         Vector256<ulong> shiftsSecond = shiftsFirst + Vector256.Create(4UL * (ulong)bits);
-        Vector256<ulong> m = Vector256.Create(mask);
+        Vector256<ulong> mask = Vector256.Create((1UL << bits) - 1);
         for (int gi = 0; gi < groups; gi++, codes += bits, aLo += 8, aHi += 8)
         {
             Vector256<ulong> window = Vector256.Create(Unsafe.ReadUnaligned<ulong>(codes));
-            Vector256<long> first = (Avx2.ShiftRightLogicalVariable(window, shiftsFirst) & m).AsInt64();
-            Vector256<long> second = (Avx2.ShiftRightLogicalVariable(window, shiftsSecond) & m).AsInt64();
-            TComb.Invoke(new Double256(Vector256.Load(aLo)), new Double256(Avx2.GatherVector256(tLo, first, 8))).Value.Store(aLo);
-            TComb.Invoke(new Double256(Vector256.Load(aLo + 4)), new Double256(Avx2.GatherVector256(tLo, second, 8))).Value.Store(aLo + 4);
-            TComb.Invoke(new Double256(Vector256.Load(aHi)), new Double256(Avx2.GatherVector256(tHi, first, 8))).Value.Store(aHi);
-            TComb.Invoke(new Double256(Vector256.Load(aHi + 4)), new Double256(Avx2.GatherVector256(tHi, second, 8))).Value.Store(aHi + 4);
+            Vector256<long> first = (Avx2.ShiftRightLogicalVariable(window, shiftsFirst) & mask).AsInt64();
+            Vector256<long> second = (Avx2.ShiftRightLogicalVariable(window, shiftsSecond) & mask).AsInt64();
+            Vector256<float> termLo = Vector256.Create(Avx2.GatherVector128(tLo, first, 4), Avx2.GatherVector128(tLo, second, 4));
+            Vector256<float> termHi = Vector256.Create(Avx2.GatherVector128(tHi, first, 4), Avx2.GatherVector128(tHi, second, 4));
+            TComb.Invoke(Vector256.Load(aLo), termLo).Store(aLo);
+            TComb.Invoke(Vector256.Load(aHi), termHi).Store(aHi);
         }
     }
 
-    /// <summary>Pinned MAI arrays of a bounds problem and the chunk being processed.</summary>
-    private readonly unsafe struct MaiView(int* offsets, int* ids, double* terms, int start, int count, int bits)
+    /// <summary>Reads the codes of 16 consecutive inputs into the low bits of 32-bit lanes.</summary>
+    private interface ICodes16
     {
-        /// <summary>g + 1 offsets into <see cref="Ids"/> and <see cref="Terms"/>.</summary>
-        public readonly int* Offsets = offsets;
-
-        /// <summary>MAI ids, ascending per neuron.</summary>
-        public readonly int* Ids = ids;
-
-        /// <summary>Exact MAI terms.</summary>
-        public readonly double* Terms = terms;
-
-        /// <summary>First input of the chunk.</summary>
-        public readonly int Start = start;
-
-        /// <summary>One past the last input of the chunk.</summary>
-        public readonly int Stop = start + count;
-
-        /// <summary>Bits per code.</summary>
-        public readonly int Bits = bits;
+        /// <summary>The codes of the 16 inputs whose codes start at <paramref name="codes"/>.</summary>
+        static abstract unsafe Vector512<int> Read(byte* codes, int bits, Vector512<byte> control, Vector512<ulong> shifts, Vector512<ulong> mask);
     }
 
-    /// <summary>Pinned buffers of the MAI inputs saved across a two-neuron pass.</summary>
-    private readonly unsafe struct SavedMai(int* at, double* lower, double* upper, double* term)
+    /// <summary>
+    /// One AVX-512 VBMI <c>vpmultishiftqb</c> on one 64-bit load (P &lt;= 16): byte 0 of lane d takes
+    /// the 8 bits at d*bits, so the bits above a lane's code hold the next codes (the P &lt;= 16
+    /// tables repeat every P entries, which makes them harmless).
+    /// </summary>
+    private readonly struct MultiShiftReader : ICodes16
     {
-        /// <summary>Chunk positions.</summary>
-        public readonly int* At = at;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static unsafe Vector512<int> Read(byte* codes, int bits, Vector512<byte> control, Vector512<ulong> shifts, Vector512<ulong> mask) =>
+            Avx512Vbmi.MultiShift(control, Vector512.Create(Unsafe.ReadUnaligned<ulong>(codes))).AsInt32();
+    }
 
-        /// <summary>Lower accumulators before the pass.</summary>
-        public readonly double* Lower = lower;
-
-        /// <summary>Upper accumulators before the pass.</summary>
-        public readonly double* Upper = upper;
-
-        /// <summary>Exact terms.</summary>
-        public readonly double* Term = term;
+    /// <summary>Two 64-bit loads shifted per lane and narrowed (AVX-512F only, any bits): every lane is exactly its code.</summary>
+    private readonly struct ShiftReader : ICodes16
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static unsafe Vector512<int> Read(byte* codes, int bits, Vector512<byte> control, Vector512<ulong> shifts, Vector512<ulong> mask)
+        {
+            Vector512<ulong> first = Avx512F.ShiftRightLogicalVariable(Vector512.Create(Unsafe.ReadUnaligned<ulong>(codes)), shifts) & mask;
+            Vector512<ulong> second = Avx512F.ShiftRightLogicalVariable(Vector512.Create(Unsafe.ReadUnaligned<ulong>(codes + bits)), shifts) & mask;
+            return Vector512.Create(Avx512F.ConvertToVector256Int32(first), Avx512F.ConvertToVector256Int32(second));
+        }
     }
 }

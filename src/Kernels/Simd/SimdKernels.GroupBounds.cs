@@ -1,21 +1,21 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace DeepEverest.Kernels.Simd;
 
 /// <content>
-/// <see cref="IKernels.GroupBounds"/>. Inputs are processed in chunks whose two accumulators stay
-/// in L1; neurons pass over a chunk one after the other, so each input sees its terms combined in
-/// group order exactly as in the scalar definition. For one neuron, a vector pass combines the
-/// table term of every input's code (the term table is loaded into registers once), then that
-/// neuron's MAI entries inside the chunk whose code is 0 are combined with their exact terms.
-/// This is exact because table entry 0 is 0 and combining +0.0 leaves an accumulator unchanged
-/// (sums start at +0.0 and never become -0.0; linf terms are >= 0), so an MAI input ends up with
-/// exactly one combine of its exact term, at its neuron's turn.
+/// <see cref="IKernels.GroupBounds"/>: coarse bounds in float. Inputs are processed in chunks whose
+/// two float accumulators stay in L1. First every neuron's table terms pass over the chunk in group
+/// order (vector lanes run across inputs, 16 per AVX-512 register), then every neuron's MAI
+/// entries inside the chunk whose code is 0 add their terms, in group order: exactly the order the
+/// definition prescribes, so every path gives the same bits. (Table entry 0 is 0, and adding +0
+/// leaves a float sum unchanged.) Finally the sums are widened to double, scaled and finished.
 /// </content>
 internal sealed partial class SimdKernels
 {
-    /// <summary>Inputs per chunk: a multiple of 8, with two accumulators of 16 KiB each.</summary>
-    internal const int ChunkInputs = 2048;
+    /// <summary>Inputs per chunk: a multiple of 16, with two float accumulators of 16 KiB each.</summary>
+    internal const int ChunkInputs = 4096;
 
     /// <inheritdoc/>
     public void GroupBounds(in BoundsProblem problem, Span<double> lower, Span<double> upper)
@@ -32,10 +32,10 @@ internal sealed partial class SimdKernels
             return;
         }
 
-        var plan = new BoundsPlan(problem, Path);
+        var plan = new BoundsPlan(problem, Path, UseMultiShift);
         int chunks = (n + ChunkInputs - 1) / ChunkInputs;
-        // Finishing an input (two square roots for l2, two stores) costs about as much as combining
-        // 16 neurons, so even g = 1 over 70,000 inputs is worth both cores.
+        // Finishing an input (widening, two square roots for l2, two stores) costs about as much as
+        // combining 16 neurons, so even g = 1 over 70,000 inputs is worth both cores.
         if ((long)n * (plan.Neurons + 16) >= ParallelThreshold && chunks > 1 && Environment.ProcessorCount > 1)
         {
             GroupBoundsParallel(plan, chunks, lower, upper);
@@ -54,34 +54,45 @@ internal sealed partial class SimdKernels
     /// <summary>Bounds of inputs [i0, i0 + len) into <paramref name="lower"/> / <paramref name="upper"/> (length len).</summary>
     internal static void BoundsChunk(BoundsPlan plan, int i0, int len, BoundsScratch scratch, Span<double> lower, Span<double> upper)
     {
-        Span<double> accLo = scratch.AccLower.AsSpan(0, len);
-        Span<double> accHi = scratch.AccUpper.AsSpan(0, len);
+        Span<float> accLo = scratch.AccLower.AsSpan(0, len);
+        Span<float> accHi = scratch.AccUpper.AsSpan(0, len);
         accLo.Clear();
         accHi.Clear();
         if (plan.ByMax)
         {
-            CombineChunk<MaxCombine>(plan, i0, scratch, accLo, accHi);
+            CombineChunk<FloatMax>(plan, i0, scratch, accLo, accHi);
         }
         else
         {
-            CombineChunk<SumCombine>(plan, i0, scratch, accLo, accHi);
+            CombineChunk<FloatSum>(plan, i0, scratch, accLo, accHi);
         }
 
         scratch.CursorInput = i0 + len;
 
-        FinishSpan(plan.Path, accLo, lower, plan.Finish, plan.Neurons);
-        FinishSpan(plan.Path, accHi, upper, plan.Finish, plan.Neurons);
+        BoundsProblem pr = plan.Problem;
+        if (plan.Path == SimdPath.Vector512)
+        {
+            FinishSums512(accLo, lower, pr.LowerScale, -pr.LowerSlack, plan.Finish, plan.Neurons);
+            FinishSums512(accHi, upper, pr.UpperScale, pr.UpperSlack, plan.Finish, plan.Neurons);
+            return;
+        }
+
+        Span<double> widened = scratch.Widened.AsSpan(0, len);
+        Widen(plan.Path, accLo, widened);
+        FinishSpan(plan.Path, widened, lower, pr.LowerScale, -pr.LowerSlack, plan.Finish, plan.Neurons);
+        Widen(plan.Path, accHi, widened);
+        FinishSpan(plan.Path, widened, upper, pr.UpperScale, pr.UpperSlack, plan.Finish, plan.Neurons);
     }
 
     /// <summary>Combines neuron j's table terms for chunk inputs [done, len) one input at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScalarPass<TComb>(BoundsPlan plan, int j, int i0, int done, Span<double> accLo, Span<double> accHi)
-        where TComb : ICombine
+    private static void ScalarPass<TComb>(BoundsPlan plan, int j, int i0, int done, Span<float> accLo, Span<float> accHi)
+        where TComb : IFloatCombine
     {
         BoundsProblem pr = plan.Problem;
         ReadOnlySpan<byte> stream = pr.Codes.AsSpan(j * pr.Stride, pr.Stride);
-        ReadOnlySpan<double> tLo = pr.TermLower.AsSpan(j * pr.Partitions, pr.Partitions);
-        ReadOnlySpan<double> tHi = pr.TermUpper.AsSpan(j * pr.Partitions, pr.Partitions);
+        ReadOnlySpan<float> tLo = plan.TableLower.AsSpan(j * plan.TableStride, plan.TableStride);
+        ReadOnlySpan<float> tHi = plan.TableUpper.AsSpan(j * plan.TableStride, plan.TableStride);
         for (int i = done; i < accLo.Length; i++)
         {
             int code = CodePacking.CodeAt(stream, pr.Bits, (long)i0 + i);
@@ -95,60 +106,132 @@ internal sealed partial class SimdKernels
     /// Returns how many leading chunk inputs it covered.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int IndexedPass<TVec, TComb>(BoundsPlan plan, int j, int i0, Span<double> accLo, Span<double> accHi)
-        where TVec : struct, ISimdDouble<TVec>
-        where TComb : ICombine
+    private static int IndexedPass<TComb>(BoundsPlan plan, int j, int i0, Span<float> accLo, Span<float> accHi)
+        where TComb : IFloatCombine
     {
         BoundsProblem pr = plan.Problem;
-        int width = TVec.Count;
+        int width = Vector<float>.Count;
         int groups = accLo.Length / width;
-        Span<double> laneLo = stackalloc double[width];
-        Span<double> laneHi = stackalloc double[width];
+        Span<float> laneLo = stackalloc float[width];
+        Span<float> laneHi = stackalloc float[width];
         ReadOnlySpan<byte> stream = pr.Codes.AsSpan(j * pr.Stride, pr.Stride);
-        int row = j * pr.Partitions;
+        int row = j * plan.TableStride;
         for (int gi = 0; gi < groups; gi++)
         {
             int at = gi * width;
             for (int k = 0; k < width; k++)
             {
                 int code = CodePacking.CodeAt(stream, pr.Bits, (long)i0 + at + k);
-                laneLo[k] = pr.TermLower[row + code];
-                laneHi[k] = pr.TermUpper[row + code];
+                laneLo[k] = plan.TableLower[row + code];
+                laneHi[k] = plan.TableUpper[row + code];
             }
 
-            TVec.CopyTo(TComb.Invoke(TVec.Create(accLo.Slice(at, width)), TVec.Create(laneLo)), accLo.Slice(at, width));
-            TVec.CopyTo(TComb.Invoke(TVec.Create(accHi.Slice(at, width)), TVec.Create(laneHi)), accHi.Slice(at, width));
+            TComb.Invoke(new Vector<float>(accLo.Slice(at, width)), new Vector<float>(laneLo)).CopyTo(accLo.Slice(at, width));
+            TComb.Invoke(new Vector<float>(accHi.Slice(at, width)), new Vector<float>(laneHi)).CopyTo(accHi.Slice(at, width));
         }
 
         return groups * width;
     }
 
-    /// <summary>Finishes accumulators into costs at the given width (scalar tail).</summary>
-    internal static void FinishSpan(SimdPath path, ReadOnlySpan<double> acc, Span<double> dst, FinishKind kind, int groupSize)
+    /// <summary>
+    /// <c>dst[i] = Finish(sums[i] * scale + offset)</c>, 16 sums per step, widened in registers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FinishSums512(ReadOnlySpan<float> sums, Span<double> dst, double scale, double offset, FinishKind kind, int groupSize)
+    {
+        Double512 g = Double512.Create(groupSize);
+        Vector512<double> s = Vector512.Create(scale);
+        Vector512<double> o = Vector512.Create(offset);
+        int i = 0;
+        for (; i <= sums.Length - 16; i += 16)
+        {
+            Vector512<float> v = Vector512.Create(sums.Slice(i, 16));
+            Finish(new Double512((Vector512.WidenLower(v) * s) + o), kind, g).Value.CopyTo(dst.Slice(i, 8));
+            Finish(new Double512((Vector512.WidenUpper(v) * s) + o), kind, g).Value.CopyTo(dst.Slice(i + 8, 8));
+        }
+
+        for (; i < sums.Length; i++)
+        {
+            dst[i] = Finish(((double)sums[i] * scale) + offset, kind, groupSize);
+        }
+    }
+
+    /// <summary>Float sums to doubles (exact) at the given width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Widen(SimdPath path, ReadOnlySpan<float> sums, Span<double> widened)
+    {
+        int i = 0;
+        switch (path)
+        {
+            case SimdPath.Vector512:
+                for (; i <= sums.Length - 16; i += 16)
+                {
+                    Vector512<float> v = Vector512.Create(sums.Slice(i, 16));
+                    Vector512.WidenLower(v).CopyTo(widened.Slice(i, 8));
+                    Vector512.WidenUpper(v).CopyTo(widened.Slice(i + 8, 8));
+                }
+
+                break;
+            case SimdPath.Vector256:
+                for (; i <= sums.Length - 8; i += 8)
+                {
+                    Vector256<float> v = Vector256.Create(sums.Slice(i, 8));
+                    Vector256.WidenLower(v).CopyTo(widened.Slice(i, 4));
+                    Vector256.WidenUpper(v).CopyTo(widened.Slice(i + 4, 4));
+                }
+
+                break;
+            case SimdPath.VectorT:
+                int width = Vector<float>.Count;
+                for (; i <= sums.Length - width; i += width)
+                {
+                    Vector.Widen(new Vector<float>(sums.Slice(i, width)), out Vector<double> low, out Vector<double> high);
+                    low.CopyTo(widened.Slice(i, width / 2));
+                    high.CopyTo(widened.Slice(i + (width / 2), width / 2));
+                }
+
+                break;
+        }
+
+        for (; i < sums.Length; i++)
+        {
+            widened[i] = sums[i];
+        }
+    }
+
+    /// <summary>
+    /// <c>dst[i] = Finish(acc[i] * scale + offset)</c> at the given width (scalar tail); offset is
+    /// the negated lower slack or the upper slack, so the scalar definition's subtraction and
+    /// this addition give the same bits.
+    /// </summary>
+    internal static void FinishSpan(SimdPath path, ReadOnlySpan<double> acc, Span<double> dst, double scale, double offset, FinishKind kind, int groupSize)
     {
         int done = path switch
         {
-            SimdPath.Vector512 => FinishSpan<Double512>(acc, dst, kind, groupSize),
-            SimdPath.Vector256 => FinishSpan<Double256>(acc, dst, kind, groupSize),
-            SimdPath.VectorT => FinishSpan<DoubleT>(acc, dst, kind, groupSize),
+            SimdPath.Vector512 => FinishSpan<Double512>(acc, dst, scale, offset, kind, groupSize),
+            SimdPath.Vector256 => FinishSpan<Double256>(acc, dst, scale, offset, kind, groupSize),
+            SimdPath.VectorT => FinishSpan<DoubleT>(acc, dst, scale, offset, kind, groupSize),
             _ => 0,
         };
         for (int i = done; i < acc.Length; i++)
         {
-            dst[i] = Finish(acc[i], kind, groupSize);
+            dst[i] = Finish((acc[i] * scale) + offset, kind, groupSize);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int FinishSpan<TVec>(ReadOnlySpan<double> acc, Span<double> dst, FinishKind kind, int groupSize)
+    private static int FinishSpan<TVec>(ReadOnlySpan<double> acc, Span<double> dst, double scale, double offset, FinishKind kind, int groupSize)
         where TVec : struct, ISimdDouble<TVec>
     {
         int width = TVec.Count;
         TVec g = TVec.Create(groupSize);
+        TVec s = TVec.Create(scale);
+        TVec o = TVec.Create(offset);
         int i = 0;
         for (; i <= acc.Length - width; i += width)
         {
-            TVec.CopyTo(Finish(TVec.Create(acc.Slice(i, width)), kind, g), dst.Slice(i, width));
+            TVec x = TVec.Add(TVec.Multiply(TVec.Create(acc.Slice(i, width)), s), o);
+            TVec.CopyTo(Finish(x, kind, g), dst.Slice(i, width));
         }
 
         return i;

@@ -21,6 +21,14 @@ internal sealed partial class SimdKernels : IKernels
     /// <summary>Creates kernels that run at <paramref name="path"/>.</summary>
     /// <exception cref="PlatformNotSupportedException">The hardware does not accelerate that width.</exception>
     internal SimdKernels(SimdPath path)
+        : this(path, allowMultiShift: true)
+    {
+    }
+
+    /// <summary>Creates kernels that run at <paramref name="path"/>; tests turn <paramref name="allowMultiShift"/>
+    /// off to run the AVX-512F code reader that CPUs without AVX-512 VBMI use.</summary>
+    /// <exception cref="PlatformNotSupportedException">The hardware does not accelerate that width.</exception>
+    internal SimdKernels(SimdPath path, bool allowMultiShift)
     {
         if (!IsSupported(path))
         {
@@ -29,6 +37,7 @@ internal sealed partial class SimdKernels : IKernels
 
         Path = path;
         UseBmi2 = path != SimdPath.Scalar && Bmi2.X64.IsSupported;
+        UseMultiShift = allowMultiShift && path == SimdPath.Vector512 && Avx512Vbmi.IsSupported;
     }
 
     /// <summary>The widest path the hardware accelerates (scalar when intrinsics are off).</summary>
@@ -44,6 +53,9 @@ internal sealed partial class SimdKernels : IKernels
     /// <summary>Whether code packing uses BMI2 bit deposit/extract (never on the scalar path, so
     /// that path also covers the portable fallback).</summary>
     internal bool UseBmi2 { get; }
+
+    /// <summary>Whether GroupBounds reads 16 codes with one AVX-512 VBMI <c>vpmultishiftqb</c> (P &lt;= 16).</summary>
+    internal bool UseMultiShift { get; }
 
     /// <inheritdoc/>
     public string Name => Path switch
