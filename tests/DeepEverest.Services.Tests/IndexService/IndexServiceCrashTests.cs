@@ -17,8 +17,11 @@ public sealed class IndexServiceCrashTests : IDisposable
     public async Task BuildIndex_ProcessKilledDuringBuild_RestartKeepsPublishedIndexAndDropsPartialOne()
     {
         // Arrange: a published index, then a second, bigger build killed once inference runs.
+        // All 10,000 test images keep inference busy for most of a second, several progress
+        // intervals: with 4,000 a fast machine finished inference within one interval, so the first
+        // progress the client saw was the last.
         TestData.CopyModel(_dataRoot);
-        (string images, string labels) = TestData.WriteFashionSlice(_dataRoot, "fashion4k", 4000);
+        (string images, string labels) = TestData.WriteFashionSlice(_dataRoot, "fashion10k", 10_000);
         var small = new LayerRef { Model = "vgg", Dataset = "fashion", Layer = TestData.SmallLayer };
         var big = new LayerRef { Model = "vgg", Dataset = "fashion", Layer = TestData.BigLayer };
         IndexInfo published;
@@ -53,7 +56,7 @@ public sealed class IndexServiceCrashTests : IDisposable
 
         List<BuildProgress> rebuilt = await restarted.BuildAsync(new BuildIndexRequest { Layer = big });
         Assert.Equal(BuildPhase.Done, rebuilt[^1].Phase);
-        Assert.Equal(4000, rebuilt[^1].Index.Inputs);
+        Assert.Equal(10_000, rebuilt[^1].Index.Inputs);
         ListIndexesResponse after = await restarted.ListIndexesAsync(new ListIndexesRequest()).ResponseAsync.DefaultTimeout();
         Assert.Equal(2, after.Indexes.Count);
     }
