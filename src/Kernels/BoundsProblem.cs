@@ -18,6 +18,9 @@ namespace DeepEverest.Kernels;
 /// </remarks>
 public sealed class BoundsProblem
 {
+    /// <summary>MAI entries from which <see cref="Create"/> sorts neurons in parallel.</summary>
+    private const long ParallelMaiEntries = 50_000;
+
     /// <summary>The largest group the coarse bounds support: (2g + 4)·2^-24 must stay well below 1.</summary>
     public const int MaxGroupSize = 1 << 22;
 
@@ -43,20 +46,13 @@ public sealed class BoundsProblem
         MaiOffsets = maiOffsets;
         MaiIds = maiIds;
         MaiTerms = maiTerms;
-        CoarseScale = ChooseScale(cost.GroupSize, partitions, termLower, termUpper, maiOffsets, maiTerms);
-        CoarseLower = RoundAll(termLower, CoarseScale, down: true);
-        CoarseUpper = RoundAll(termUpper, CoarseScale, down: false);
-        CoarseMaiLower = RoundAll(maiTerms, CoarseScale, down: true);
-        CoarseMaiUpper = RoundAll(maiTerms, CoarseScale, down: false);
-        (LowerScale, UpperScale, LowerSlack, UpperSlack) = Widening(cost, partitions, CoarseScale, CoarseLower, CoarseUpper, CoarseMaiLower, CoarseMaiUpper, maiOffsets);
-    }
-
-    /// <summary>How the coarse float sums of a group's terms relate to their signs.</summary>
-    private enum SignClass
-    {
-        NonNegative,
-        NonPositive,
-        Mixed,
+        var coarse = CoarseTerms.Derive(cost, partitions, termLower, termUpper, maiOffsets, maiTerms);
+        CoarseScale = coarse.Scale;
+        CoarseLower = coarse.Lower;
+        CoarseUpper = coarse.Upper;
+        CoarseMaiLower = coarse.MaiLower;
+        CoarseMaiUpper = coarse.MaiUpper;
+        (LowerScale, UpperScale, LowerSlack, UpperSlack) = (coarse.LowerScale, coarse.UpperScale, coarse.LowerSlack, coarse.UpperSlack);
     }
 
     /// <summary>The cost being bounded (g = <see cref="CostFunction.GroupSize"/>).</summary>
@@ -193,185 +189,148 @@ public sealed class BoundsProblem
             }
         }
 
-        int total = 0;
         for (int j = 0; j < g; j++)
         {
-            total += maiIds[j].Length;
+            if (maiValues[j].Length != maiIds[j].Length)
+            {
+                throw new ArgumentException($"Neuron {j}: {maiIds[j].Length} MAI ids but {maiValues[j].Length} values.", nameof(maiValues));
+            }
         }
 
-        // Only entries whose input has code 0 apply (an input with another code has its table
-        // term); the others are dropped here, so the kernels never read codes for MAI entries.
+        // Per neuron: ids ascending with their exact terms. The index stores them by value (NTA
+        // walks that order), so each neuron is sorted here; neurons in parallel for large groups.
+        var sortedIds = new int[g][];
+        var sortedTerms = new double[g][];
+        void SortNeuron(int j)
+        {
+            (sortedIds[j], sortedTerms[j]) = SortMai(cost, j, inputs, codes.AsSpan(j * stride, stride), bits, maiIds[j], maiValues[j]);
+        }
+
+        long total = 0;
+        foreach (int[] jIds in maiIds)
+        {
+            total += jIds.Length;
+        }
+
+        if (total >= ParallelMaiEntries && g > 1 && Environment.ProcessorCount > 1)
+        {
+            try
+            {
+                Parallel.For(0, g, SortNeuron);
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+            }
+        }
+        else
+        {
+            for (int j = 0; j < g; j++)
+            {
+                SortNeuron(j);
+            }
+        }
+
         var offsets = new int[g + 1];
-        var ids = new int[total];
-        var terms = new double[total];
-        int kept = 0;
         for (int j = 0; j < g; j++)
         {
-            int[] jIds = maiIds[j];
-            float[] jValues = maiValues[j];
-            if (jValues.Length != jIds.Length)
-            {
-                throw new ArgumentException($"Neuron {j}: {jIds.Length} MAI ids but {jValues.Length} values.", nameof(maiValues));
-            }
-
-            var order = new int[jIds.Length];
-            for (int e = 0; e < order.Length; e++)
-            {
-                order[e] = e;
-            }
-
-            int[] keys = (int[])jIds.Clone();
-            Array.Sort(keys, order);
-            ReadOnlySpan<byte> stream = codes.AsSpan(j * stride, stride);
-            for (int e = 0; e < keys.Length; e++)
-            {
-                if ((uint)keys[e] >= (uint)inputs)
-                {
-                    throw new ArgumentOutOfRangeException(nameof(maiIds), keys[e], $"Neuron {j}: MAI id {keys[e]} is not an input (n = {inputs}).");
-                }
-
-                if (e > 0 && keys[e] == keys[e - 1])
-                {
-                    // The kernels write one entry per MAI id through raw pointers and binary-search ids.
-                    throw new ArgumentException($"Neuron {j}: MAI id {keys[e]} appears twice.", nameof(maiIds));
-                }
-
-                if (Simd.CodePacking.CodeAt(stream, bits, keys[e]) == 0)
-                {
-                    ids[kept] = keys[e];
-                    terms[kept] = cost.Term(j, jValues[order[e]]);
-                    kept++;
-                }
-            }
-
-            offsets[j + 1] = kept;
+            offsets[j + 1] = offsets[j] + sortedIds[j].Length;
         }
 
-        if (kept < total)
+        var ids = new int[offsets[g]];
+        var terms = new double[offsets[g]];
+        for (int j = 0; j < g; j++)
         {
-            Array.Resize(ref ids, kept);
-            Array.Resize(ref terms, kept);
+            sortedIds[j].CopyTo(ids, offsets[j]);
+            sortedTerms[j].CopyTo(terms, offsets[j]);
         }
 
         return new BoundsProblem(cost, inputs, partitions, codes, termLower, termUpper, offsets, ids, terms);
     }
 
-    /// <summary>x rounded to a float no greater (<paramref name="down"/>) or no smaller than x.</summary>
-    internal static float RoundOutward(double x, bool down)
+    /// <summary>
+    /// One neuron's MAI entries by ascending id, with exact terms; entries whose input's code is not
+    /// 0 never apply and are dropped (so the kernels never read codes for MAI entries).
+    /// </summary>
+    private static (int[] Ids, double[] Terms) SortMai(CostFunction cost, int j, int inputs, ReadOnlySpan<byte> stream, int bits, int[] jIds, float[] jValues)
     {
-        float f = (float)x;
-        if (down && f > x)
+        for (int e = 0; e < jIds.Length; e++)
         {
-            return MathF.BitDecrement(f);
+            if ((uint)jIds[e] >= (uint)inputs)
+            {
+                throw new ArgumentOutOfRangeException("maiIds", jIds[e], $"Neuron {j}: MAI id {jIds[e]} is not an input (n = {inputs}).");
+            }
         }
 
-        return !down && f < x ? MathF.BitIncrement(f) : f;
-    }
-
-    private static float[] RoundAll(double[] terms, double scale, bool down)
-    {
-        var rounded = new float[terms.Length];
-        for (int e = 0; e < terms.Length; e++)
+        int[] order = SortByKey(jIds, inputs);
+        var ids = new int[order.Length];
+        var terms = new double[order.Length];
+        int kept = 0;
+        for (int e = 0; e < order.Length; e++)
         {
-            rounded[e] = RoundOutward(terms[e] * scale, down);
+            int id = jIds[order[e]];
+            if (e > 0 && id == jIds[order[e - 1]])
+            {
+                // The kernels write one entry per MAI id through raw pointers and binary-search ids.
+                throw new ArgumentException($"Neuron {j}: MAI id {id} appears twice.", "maiIds");
+            }
+
+            if (Simd.CodePacking.CodeAt(stream, bits, id) == 0)
+            {
+                ids[kept] = id;
+                terms[kept] = cost.Term(j, jValues[order[e]]);
+                kept++;
+            }
         }
 
-        return rounded;
+        if (kept < ids.Length)
+        {
+            Array.Resize(ref ids, kept);
+            Array.Resize(ref terms, kept);
+        }
+
+        return (ids, terms);
     }
 
     /// <summary>
-    /// A power of two that brings the largest possible |sum| of terms into [2^-60, 2^60] when it
-    /// is outside (scaling by a power of two is exact), so float sums neither overflow nor lose
-    /// their precision to underflow.
+    /// Positions of <paramref name="keys"/> (each in [0, <paramref name="bound"/>)) in ascending key
+    /// order, equal keys in position order: a stable LSD radix sort of 8-bit digits, as many as
+    /// <paramref name="bound"/> needs (three for 70,000 inputs). For the few hundred MAI ids of a
+    /// neuron it is several times faster than a comparison sort.
     /// </summary>
-    private static double ChooseScale(int g, int partitions, double[] termLower, double[] termUpper, int[] maiOffsets, double[] maiTerms)
+    internal static int[] SortByKey(int[] keys, int bound)
     {
-        double total = 0;
-        for (int j = 0; j < g; j++)
+        var order = new int[keys.Length];
+        for (int e = 0; e < order.Length; e++)
         {
-            double largest = 0;
-            for (int p = 0; p < partitions; p++)
+            order[e] = e;
+        }
+
+        int bits = bound <= 1 ? 0 : 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)(bound - 1));
+        var other = new int[keys.Length];
+        Span<int> counts = stackalloc int[256];
+        for (int shift = 0; shift < bits; shift += 8)
+        {
+            counts.Clear();
+            foreach (int position in order)
             {
-                largest = Math.Max(largest, Math.Max(Math.Abs(termLower[(j * partitions) + p]), Math.Abs(termUpper[(j * partitions) + p])));
+                counts[(keys[position] >> shift) & 0xFF]++;
             }
 
-            for (int e = maiOffsets[j]; e < maiOffsets[j + 1]; e++)
+            int sum = 0;
+            for (int d = 0; d < 256; d++)
             {
-                largest = Math.Max(largest, Math.Abs(maiTerms[e]));
+                (counts[d], sum) = (sum, sum + counts[d]);
             }
 
-            total += largest;
-        }
-
-        const double Low = 1.0 / (1L << 60);
-        const double High = 1L << 60;
-        return total == 0 || (total >= Low && total <= High) ? 1.0 : Math.ScaleB(1.0, 40 - Math.ILogB(total));
-    }
-
-    /// <summary>
-    /// The constants that turn float sums into sound double accumulators. With u = 2^-24, a float
-    /// sum of g terms (the zeros of MAI slots add exactly) is within (g-1)u/(1-(g-1)u) of the real
-    /// sum of its terms, relative to the sum of their magnitudes, and the exact cost's double sum
-    /// within (g-1)2^-53/(...) of its own; gamma = (2g + 4)u covers both, the final multiply's
-    /// rounding and then some. Same-signed terms widen relatively (the sum of magnitudes is the
-    /// |sum|); mixed signs widen by gamma times the largest possible sum of magnitudes. A max
-    /// (linf) rounds nothing, so it is only unscaled.
-    /// </summary>
-    private static (double LowerScale, double UpperScale, double LowerSlack, double UpperSlack) Widening(
-        CostFunction cost, int partitions, double scale, float[] lower, float[] upper, float[] maiLower, float[] maiUpper, int[] maiOffsets)
-    {
-        double unscale = 1.0 / scale;
-        if (cost.CombinesByMax)
-        {
-            return (unscale, unscale, 0, 0);
-        }
-
-        int g = cost.GroupSize;
-        double gamma = ((2.0 * g) + 4) / (1 << 24);
-        SignClass signs = Signs(lower, upper, maiLower, maiUpper);
-        if (signs == SignClass.NonNegative)
-        {
-            return ((1 - gamma) * unscale, (1 + gamma) * unscale, 0, 0);
-        }
-
-        if (signs == SignClass.NonPositive)
-        {
-            return ((1 + gamma) * unscale, (1 - gamma) * unscale, 0, 0);
-        }
-
-        double magnitudes = 0;
-        for (int j = 0; j < g; j++)
-        {
-            float largest = 0;
-            for (int p = 0; p < partitions; p++)
+            foreach (int position in order)
             {
-                largest = MathF.Max(largest, MathF.Max(MathF.Abs(lower[(j * partitions) + p]), MathF.Abs(upper[(j * partitions) + p])));
+                other[counts[(keys[position] >> shift) & 0xFF]++] = position;
             }
 
-            for (int e = maiOffsets[j]; e < maiOffsets[j + 1]; e++)
-            {
-                largest = MathF.Max(largest, MathF.Max(MathF.Abs(maiLower[e]), MathF.Abs(maiUpper[e])));
-            }
-
-            magnitudes += largest;
+            (order, other) = (other, order);
         }
 
-        // The double sum of g floats is itself within g*2^-53 of the real one: 2^-30 covers it.
-        double slack = gamma * magnitudes * (1 + (1.0 / (1 << 30))) * unscale;
-        return (unscale, unscale, slack, slack);
-    }
-
-    private static SignClass Signs(float[] lower, float[] upper, float[] maiLower, float[] maiUpper)
-    {
-        if (AllAtLeastZero(lower) && AllAtLeastZero(maiLower))
-        {
-            return SignClass.NonNegative;
-        }
-
-        return AllAtMostZero(upper) && AllAtMostZero(maiUpper) ? SignClass.NonPositive : SignClass.Mixed;
-
-        static bool AllAtLeastZero(float[] values) => Array.TrueForAll(values, v => v >= 0);
-
-        static bool AllAtMostZero(float[] values) => Array.TrueForAll(values, v => v <= 0);
+        return order;
     }
 }
