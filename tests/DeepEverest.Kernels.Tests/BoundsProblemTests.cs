@@ -23,6 +23,27 @@ public sealed class BoundsProblemTests
     }
 
     [Fact]
+    public void Create_MaiInValueOrder_SortsIdsWithTheirTermsAndDropsNonZeroCodes()
+    {
+        // n = 70,000 needs three 8-bit radix digits; ids arrive in value order, as the index keeps them.
+        const int n = 70_000;
+        var rng = new Random(3);
+        var codes = new byte[CodeLayout.StrideBytes(n, 2)];
+        int[] ids = Enumerable.Range(0, 900).Select(_ => rng.Next(n)).Distinct().Take(700).ToArray();
+        float[] values = ids.Select(_ => (float)rng.NextDouble()).ToArray();
+        int dropped = ids[5];
+        codes[dropped * 2 / 8] |= (byte)(1 << (dropped * 2 % 8)); // code 1: not an MAI input by its code
+        var cost = new CostFunction(ScoreKind.Sum, 1, [], []);
+
+        BoundsProblem problem = BoundsProblem.Create(cost, n, 4, codes, new float[4], new float[4], [ids], [values]);
+
+        var expected = ids.Zip(values).Where(p => p.First != dropped).OrderBy(p => p.First).ToArray();
+        Assert.Equal(expected.Select(p => p.First), problem.MaiIds);
+        Assert.Equal(expected.Select(p => cost.Term(0, p.Second)), problem.MaiTerms);
+        Assert.Equal([0, expected.Length], problem.MaiOffsets);
+    }
+
+    [Fact]
     public void Create_SameSignedSums_WidenRelativelyAndMixedSumsByASlack()
     {
         var rng = new Random(1);
