@@ -19,8 +19,9 @@ namespace DeepEverest.Core.Query;
 /// <item>Stop as soon as the k-th best exact (cost, id) is below the next unverified (lower bound,
 /// id): nothing unverified can beat it. Every exact hit below that frontier is final.</item>
 /// </list>
-/// Costs, bounds and exact values share one arithmetic (see <see cref="CostFunction"/>), so
-/// lower &lt;= exact &lt;= upper holds bit for bit and the answer equals brute force, ties by id.
+/// Exact costs and tight bounds share one arithmetic (see <see cref="CostFunction"/>), so
+/// lower &lt;= exact &lt;= upper holds bit for bit, coarse bounds contain tight ones (see
+/// <see cref="BoundsProblem"/>), and the answer equals brute force, ties by id.
 /// </summary>
 public static class BoundsExecutor
 {
