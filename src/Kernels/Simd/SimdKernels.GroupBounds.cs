@@ -156,22 +156,14 @@ internal sealed partial class SimdKernels
         }
     }
 
-    /// <summary>Float sums to doubles (exact) at the given width.</summary>
+    /// <summary>Float sums to doubles (exact) at the given width (the 512-bit path widens in
+    /// registers, in <see cref="FinishSums512"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Widen(SimdPath path, ReadOnlySpan<float> sums, Span<double> widened)
     {
         int i = 0;
         switch (path)
         {
-            case SimdPath.Vector512:
-                for (; i <= sums.Length - 16; i += 16)
-                {
-                    Vector512<float> v = Vector512.Create(sums.Slice(i, 16));
-                    Vector512.WidenLower(v).CopyTo(widened.Slice(i, 8));
-                    Vector512.WidenUpper(v).CopyTo(widened.Slice(i + 8, 8));
-                }
-
-                break;
             case SimdPath.Vector256:
                 for (; i <= sums.Length - 8; i += 8)
                 {
