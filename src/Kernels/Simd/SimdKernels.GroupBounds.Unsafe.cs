@@ -7,10 +7,11 @@ namespace DeepEverest.Kernels.Simd;
 
 /// <content>
 /// The hardware-specific vector passes of <see cref="IKernels.GroupBounds"/> and its drivers. A
-/// pass handles one neuron (four with P &lt;= 16) over whole groups of lanes. Eight codes always
-/// fill exactly <c>bits</c> bytes, so a 64-bit load at byte <c>i*bits/8</c> (i a multiple of 8)
-/// holds the codes of inputs i..i+7, and for P &lt;= 16 those of i..i+15: one AVX-512 VBMI
-/// <c>vpmultishiftqb</c> moves each lane's code into its low bits with no unpacking to memory.
+/// pass handles one neuron (eight or four with P &lt;= 16) over whole groups of lanes. Eight
+/// codes always fill exactly <c>bits</c> bytes, so a 64-bit load at byte <c>i*bits/8</c> (i a
+/// multiple of 8) holds the codes of inputs i..i+7, and for P &lt;= 16 those of i..i+15: one
+/// AVX-512 VBMI <c>vpmultishiftqb</c> moves each lane's code into its low bits with no unpacking
+/// to memory.
 /// </content>
 internal sealed partial class SimdKernels
 {
