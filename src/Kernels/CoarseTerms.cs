@@ -131,7 +131,9 @@ internal sealed class CoarseTerms
     {
         const double Low = 1.0 / (1L << 60);
         const double High = 1L << 60;
-        return total == 0 || (total >= Low && total <= High) ? 1.0 : Math.ScaleB(1.0, 40 - Math.ILogB(total));
+        // Non-finite terms (a NaN or infinite target) leave the scale at 1: their bounds are NaN or
+        // infinite, as the tight ones are, and the other terms keep their values.
+        return total == 0 || !double.IsFinite(total) || (total >= Low && total <= High) ? 1.0 : Math.ScaleB(1.0, 40 - Math.ILogB(total));
     }
 
     private static double Sum(double[] values)

@@ -111,7 +111,7 @@ public sealed class QueryServiceTests(QueryServiceFixture fixture)
     public static TheoryData<string> BadRequests => new()
     {
         "unknown-layer", "unknown-model", "neuron-out-of-range", "empty-group", "k-zero", "k-too-large",
-        "tensor-wrong-shape", "tensor-nan", "unknown-label", "unsupported-distance", "no-target", "target-out-of-range",
+        "tensor-wrong-shape", "tensor-nan", "tensor-overflows", "unknown-label", "unsupported-distance", "no-target", "target-out-of-range",
     };
 
     [Theory]
@@ -149,6 +149,12 @@ public sealed class QueryServiceTests(QueryServiceFixture fixture)
                 var t = new Tensor { Shape = { 1, 28, 28 } };
                 t.Values.AddRange(Enumerable.Repeat(float.NaN, 784));
                 request.Target = new Target { Tensor = t };
+                break;
+            case "tensor-overflows":
+                // Finite pixels so large that the layer's activations overflow to infinity.
+                var huge = new Tensor { Shape = { 1, 28, 28 } };
+                huge.Values.AddRange(Enumerable.Repeat(3e38f, 784));
+                request.Target = new Target { Tensor = huge };
                 break;
             case "unknown-label":
                 request.Filter = new Filter { Labels = { 42 } };
