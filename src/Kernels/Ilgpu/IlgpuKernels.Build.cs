@@ -1,4 +1,3 @@
-using DeepEverest.Kernels.Simd;
 using ILGPU.Algorithms;
 using ILGPU.Algorithms.RadixSortOperations;
 using ILGPU.Runtime;
@@ -28,7 +27,7 @@ internal sealed partial class IlgpuKernels
         Span<float> partMin,
         Span<float> partMax)
     {
-        int bits = SimdKernels.ValidateBuild(columns, neurons, n, partitions, maiCount, maiIds, maiValues, codes, partMin, partMax);
+        int bits = KernelArguments.CheckBuild(columns, neurons, n, partitions, maiCount, maiIds, maiValues, codes, partMin, partMax);
         int stride = CodeLayout.StrideBytes(n, bits);
         int cells = neurons * n;
         int extremes = neurons * partitions;

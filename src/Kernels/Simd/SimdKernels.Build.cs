@@ -24,7 +24,7 @@ internal sealed partial class SimdKernels
         Span<float> partMin,
         Span<float> partMax)
     {
-        int bits = ValidateBuild(columns, neurons, n, partitions, maiCount, maiIds, maiValues, codes, partMin, partMax);
+        int bits = KernelArguments.CheckBuild(columns, neurons, n, partitions, maiCount, maiIds, maiValues, codes, partMin, partMax);
         if (neurons == 0)
         {
             return;
@@ -52,46 +52,6 @@ internal sealed partial class SimdKernels
                 scratch,
                 UseBmi2);
         }
-    }
-
-    /// <summary>Checks the arguments of <see cref="IKernels.BuildNeuronBlock"/>; returns bits per code.</summary>
-    internal static int ValidateBuild(
-        ReadOnlySpan<float> columns,
-        int neurons,
-        int n,
-        int partitions,
-        int maiCount,
-        ReadOnlySpan<int> maiIds,
-        ReadOnlySpan<float> maiValues,
-        ReadOnlySpan<byte> codes,
-        ReadOnlySpan<float> partMin,
-        ReadOnlySpan<float> partMax)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(neurons);
-        ArgumentOutOfRangeException.ThrowIfNegative(n);
-        int bits = CodeLayout.BitsFor(partitions);
-        if (maiCount < 0 || maiCount > n)
-        {
-            throw new ArgumentOutOfRangeException(nameof(maiCount), maiCount, $"The MAI size must lie in [0, n = {n}].");
-        }
-
-        long cells = (long)neurons * n;
-        Require(columns.Length >= cells, nameof(columns), $"{neurons} neurons x {n} inputs need {cells} activations");
-        Require(maiIds.Length >= (long)neurons * maiCount, nameof(maiIds), "MAI ids need neurons x maiCount entries");
-        Require(maiValues.Length >= (long)neurons * maiCount, nameof(maiValues), "MAI values need neurons x maiCount entries");
-        Require(codes.Length >= (long)neurons * CodeLayout.StrideBytes(n, bits), nameof(codes), "codes need neurons x stride bytes");
-        Require(partMin.Length >= (long)neurons * partitions, nameof(partMin), "partition minima need neurons x P entries");
-        Require(partMax.Length >= (long)neurons * partitions, nameof(partMax), "partition maxima need neurons x P entries");
-
-        int bad = ActivationChecks.FirstNonFinite(columns[..(int)cells]);
-        if (bad >= 0)
-        {
-            throw new ArgumentException(
-                $"Activation of neuron {bad / n} for input {bad % n} is {columns[bad]}; an index accepts finite values only.",
-                nameof(columns));
-        }
-
-        return bits;
     }
 
     /// <summary>Builds one neuron: sorts, then writes its MAI, codes and partition extremes.</summary>
@@ -223,14 +183,6 @@ internal sealed partial class SimdKernels
         {
             partMin[p] = float.PositiveInfinity;
             partMax[p] = float.NegativeInfinity;
-        }
-    }
-
-    private static void Require(bool condition, string name, string message)
-    {
-        if (!condition)
-        {
-            throw new ArgumentException(message + ".", name);
         }
     }
 }

@@ -20,12 +20,8 @@ internal sealed partial class SimdKernels
     /// <inheritdoc/>
     public void GroupBounds(in BoundsProblem problem, Span<double> lower, Span<double> upper)
     {
-        ArgumentNullException.ThrowIfNull(problem);
+        KernelArguments.CheckBounds(problem, lower, upper);
         int n = problem.Inputs;
-        if (lower.Length < n || upper.Length < n)
-        {
-            throw new ArgumentException($"Bounds need room for {n} inputs.", lower.Length < n ? nameof(lower) : nameof(upper));
-        }
 
         if (n == 0)
         {

@@ -17,19 +17,7 @@ internal sealed partial class SimdKernels
     /// <summary>The host implementation, shared with the GPU backend (candidates are few).</summary>
     internal static unsafe void RefineOnHost(BoundsProblem problem, ReadOnlySpan<int> inputs, Span<double> lower, Span<double> upper)
     {
-        ArgumentNullException.ThrowIfNull(problem);
-        if (lower.Length < inputs.Length || upper.Length < inputs.Length)
-        {
-            throw new ArgumentException($"Bounds need room for {inputs.Length} inputs.", lower.Length < inputs.Length ? nameof(lower) : nameof(upper));
-        }
-
-        foreach (int id in inputs)
-        {
-            if ((uint)id >= (uint)problem.Inputs)
-            {
-                throw new ArgumentOutOfRangeException(nameof(inputs), id, $"Inputs are 0..{problem.Inputs - 1}.");
-            }
-        }
+        KernelArguments.CheckRefine(problem, inputs, lower, upper);
 
         int count = inputs.Length;
         int blocks = (count + RefineBlock - 1) / RefineBlock;
