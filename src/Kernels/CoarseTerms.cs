@@ -131,8 +131,9 @@ internal sealed class CoarseTerms
     {
         const double Low = 1.0 / (1L << 60);
         const double High = 1L << 60;
-        // Non-finite terms (a NaN or infinite target) leave the scale at 1: their bounds are NaN or
-        // infinite, as the tight ones are, and the other terms keep their values.
+        // Non-finite terms (CostFunction refuses non-finite targets, so only from non-finite
+        // partition bounds a caller passed) leave the scale at 1: their bounds are NaN or infinite,
+        // as the tight ones are, and the other terms keep their values.
         return total == 0 || !double.IsFinite(total) || (total >= Low && total <= High) ? 1.0 : Math.ScaleB(1.0, 40 - Math.ILogB(total));
     }
 

@@ -14,7 +14,7 @@ public sealed class CostFunction
     /// <summary>Creates a cost function.</summary>
     /// <param name="kind">What is ranked.</param>
     /// <param name="groupSize">g, the number of neurons in the group (at least 1).</param>
-    /// <param name="target">The target's g activations (distances only; ignored for aggregates).</param>
+    /// <param name="target">The target's g finite activations (distances only; ignored for aggregates).</param>
     /// <param name="weights">g finite non-negative weights (distances only), or empty for all 1.</param>
     public CostFunction(ScoreKind kind, int groupSize, ReadOnlySpan<float> target, ReadOnlySpan<float> weights)
     {
@@ -26,6 +26,13 @@ public sealed class CostFunction
             if (target.Length != groupSize)
             {
                 throw new ArgumentException($"Target has {target.Length} values; the group has {groupSize} neurons.", nameof(target));
+            }
+
+            int bad = ActivationChecks.FirstNonFinite(target);
+            if (bad >= 0)
+            {
+                // Costs, bounds and the coarse bounds' widening assume finite terms.
+                throw new ArgumentException($"The target's activation of group neuron {bad} is {target[bad]}: distances to a non-finite target are undefined.", nameof(target));
             }
 
             _target = target.ToArray();

@@ -100,11 +100,6 @@ public sealed class QueryEngine : IDisposable
         float[] target = query.Target is null ? [] : TargetActivations(probe, source, query.Target, cancellationToken);
         int[] group = NeuronGroups.Resolve(query.Group, probe.Layer.Shape, target);
         float[] targetGroup = target.Length == 0 ? new float[group.Length] : group.Select(j => target[j]).ToArray();
-        if (distance)
-        {
-            CheckFinite(probe, group, targetGroup);
-        }
-
         CostFunction cost;
         try
         {
@@ -180,20 +175,6 @@ public sealed class QueryEngine : IDisposable
         }
 
         return source.InferTensor(tensor, cancellationToken);
-    }
-
-    /// <summary>
-    /// The target's activations over the group must be finite: costs, bounds and their float
-    /// widening assume it, and a finite input can still overflow inside the network.
-    /// </summary>
-    private static void CheckFinite(LayerProbe probe, int[] group, float[] targetGroup)
-    {
-        int bad = ActivationChecks.FirstNonFinite(targetGroup);
-        if (bad >= 0)
-        {
-            throw DeepEverestException.Invalid(
-                $"The target's activation of neuron {group[bad]} at layer '{probe.Layer.Name}' is not finite (NaN or infinity): distances to it are undefined.");
-        }
     }
 
     private static int[] Filter(LayerProbe probe, int[]? labels, QueryFilter filter, long? excluded)
