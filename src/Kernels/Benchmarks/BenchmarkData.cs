@@ -79,10 +79,11 @@ internal static class BenchmarkData
         public float[] PartMax { get; }
 
         /// <summary>
-        /// The L2 bounds problem of the first g neurons, with input 0 as the query target (a
-        /// kNN query of the kind the paper measures).
+        /// The arguments of an l2 bounds problem over the first g neurons (targets from input 0),
+        /// prepared once; the returned function runs <see cref="BoundsProblem.Create"/> on them, as a
+        /// query does.
         /// </summary>
-        public BoundsProblem Problem(float[] columns, int g)
+        public Func<BoundsProblem> ProblemFactory(float[] columns, int g)
         {
             var target = new float[g];
             var ids = new int[g][];
@@ -95,15 +96,10 @@ internal static class BenchmarkData
             }
 
             var cost = new CostFunction(ScoreKind.L2, g, target, []);
-            return BoundsProblem.Create(
-                cost,
-                _n,
-                _partitions,
-                Codes.AsSpan(0, g * _stride).ToArray(),
-                PartMin.AsSpan(0, g * _partitions),
-                PartMax.AsSpan(0, g * _partitions),
-                ids,
-                values);
+            byte[] codes = Codes.AsSpan(0, g * _stride).ToArray();
+            float[] partMin = PartMin.AsSpan(0, g * _partitions).ToArray();
+            float[] partMax = PartMax.AsSpan(0, g * _partitions).ToArray();
+            return () => BoundsProblem.Create(cost, _n, _partitions, codes, partMin, partMax, ids, values);
         }
     }
 }

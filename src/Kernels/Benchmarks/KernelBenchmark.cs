@@ -63,7 +63,12 @@ public static class KernelBenchmark
         double[] lastCosts = [];
         foreach (int g in options.GroupSizes)
         {
-            BoundsProblem problem = index.Problem(columns, g);
+            // Not a kernel, but every query pays it before GroupBounds: sorting each neuron's MAI
+            // ids and deriving the coarse terms. Bytes: MAI ids and values read, and per entry
+            // its id, exact term and two coarse terms written.
+            Func<BoundsProblem> create = index.ProblemFactory(columns, g);
+            BoundsProblem problem = create();
+            Add("BoundsProblem.Create", $"g={g} MAI={mai}", Time(options, () => create()), (long)g * mai * (8 + 20), "per query, before GroupBounds");
             var lower = new double[n];
             var upper = new double[n];
             Add("GroupBounds", $"n={n} g={g} P={p}", Time(options, () => kernels.GroupBounds(problem, lower, upper)), ((long)g * stride) + (16L * n));
