@@ -10,9 +10,10 @@ namespace DeepEverest.Kernels;
 /// <see cref="MaiTerms"/>) are doubles with the arithmetic of <see cref="CostFunction"/>, so tight
 /// bounds of an input are exact when all its terms are. The <b>coarse</b> terms
 /// (<see cref="CoarseLower"/> and the rest) are those doubles times <see cref="CoarseScale"/>,
-/// rounded outward to float: GroupBounds sums them in float (twice the lanes of a vector, half
-/// the work) and widens the sums by <see cref="LowerScale"/>/<see cref="LowerSlack"/> (and the upper
-/// pair), which cover every rounding of the float sum and of the exact cost's double sum, so that
+/// rounded outward to integers small enough that every sum of them is exact in float (and a table
+/// term fits 16 bits): GroupBounds sums them in float or narrower integers (more lanes per vector,
+/// less work) and widens the sums by <see cref="LowerScale"/>/<see cref="LowerSlack"/> (and the upper
+/// pair), which cover the rounding of the exact cost's double sum, so that
 /// <c>coarse lower &lt;= tight lower &lt;= exact cost &lt;= tight upper &lt;= coarse upper</c>.
 /// docs/kernels.md has the proof.
 /// </remarks>
@@ -21,7 +22,15 @@ public sealed class BoundsProblem
     /// <summary>MAI entries from which <see cref="Create"/> sorts neurons in parallel.</summary>
     private const long ParallelMaiEntries = 50_000;
 
-    /// <summary>The largest group the coarse bounds support: (2g + 4)·2^-24 must stay well below 1.</summary>
+    /// <summary>
+    /// Inputs per MAI block: entries are stored block by block (inputs [b·4096, (b+1)·4096)), then
+    /// by neuron, then by id, so a kernel that works through the inputs in blocks of this size
+    /// finds each block's entries in one contiguous run.
+    /// </summary>
+    public const int MaiBlockInputs = 4096;
+
+    /// <summary>The largest group the coarse bounds support: (2g + 4)·2^-24 must stay well below 1,
+    /// and g rounded terms within 2^24.</summary>
     public const int MaxGroupSize = 1 << 22;
 
     private BoundsProblem(
@@ -46,13 +55,22 @@ public sealed class BoundsProblem
         MaiOffsets = maiOffsets;
         MaiIds = maiIds;
         MaiTerms = maiTerms;
-        var coarse = CoarseTerms.Derive(cost, partitions, termLower, termUpper, maiOffsets, maiTerms);
+        var coarse = CoarseTerms.Derive(cost, partitions, termLower, termUpper, maiOffsets, MaiBlocks, maiTerms);
         CoarseScale = coarse.Scale;
         CoarseLower = coarse.Lower;
         CoarseUpper = coarse.Upper;
         CoarseMaiLower = coarse.MaiLower;
         CoarseMaiUpper = coarse.MaiUpper;
         (LowerScale, UpperScale, LowerSlack, UpperSlack) = (coarse.LowerScale, coarse.UpperScale, coarse.LowerSlack, coarse.UpperSlack);
+        if (cost.Kind == ScoreKind.L2)
+        {
+            // Weights are non-negative, so l2 terms are: no slack. sqrt(x) * (1 -+ 2^-21) covers the
+            // float square root's half ulp, the rounding of the sum to float (none: sums are exact
+            // integers) and of these products, with room to spare (docs/kernels.md).
+            const double Margin = 1.0 / (1 << 21);
+            SqrtLowerFactor = Math.Sqrt(LowerScale) * (1 - Margin);
+            SqrtUpperFactor = Math.Sqrt(UpperScale) * (1 + Margin);
+        }
     }
 
     /// <summary>The cost being bounded (g = <see cref="CostFunction.GroupSize"/>).</summary>
@@ -80,31 +98,38 @@ public sealed class BoundsProblem
     /// <summary>Upper term per (neuron, partition), laid out like <see cref="TermLower"/>.</summary>
     public double[] TermUpper { get; }
 
-    /// <summary>g+1 offsets into <see cref="MaiIds"/> / <see cref="MaiTerms"/>: neuron j's MAI
-    /// entries are <c>[MaiOffsets[j], MaiOffsets[j+1])</c>.</summary>
+    /// <summary>Blocks of <see cref="MaiBlockInputs"/> inputs: ceil(n / 4096).</summary>
+    public int MaiBlocks => (Inputs + MaiBlockInputs - 1) / MaiBlockInputs;
+
+    /// <summary>
+    /// <c>MaiBlocks * g + 1</c> offsets into <see cref="MaiIds"/> / <see cref="MaiTerms"/>: the MAI
+    /// entries of neuron j among the inputs of block b are <c>[MaiOffsets[b*g + j], MaiOffsets[b*g + j + 1])</c>,
+    /// so block b's entries of every neuron are <c>[MaiOffsets[b*g], MaiOffsets[(b+1)*g])</c>.
+    /// </summary>
     public int[] MaiOffsets { get; }
 
-    /// <summary>MAI input ids per neuron: distinct, ascending within a neuron, in [0, n) and with
-    /// code 0 (<see cref="Create"/> checks the first three and drops entries that break the last).</summary>
+    /// <summary>MAI input ids by block, neuron, then id: distinct within a neuron, in [0, n) and
+    /// with code 0 (<see cref="Create"/> checks the first three and drops entries that break the last).</summary>
     public int[] MaiIds { get; }
 
     /// <summary>Exact term of each MAI entry (same order as <see cref="MaiIds"/>).</summary>
     public double[] MaiTerms { get; }
 
-    /// <summary>The power of two the coarse terms are multiplied by before rounding to float (1
-    /// unless the terms' magnitudes would overflow or underflow float).</summary>
+    /// <summary>The power of two the coarse terms are multiplied by before rounding to integers:
+    /// the largest that keeps every table term's |value| within 32767 / min(g, 8) - 1 and the
+    /// largest possible |sum| of an input's terms within 2^24 - 2g (1 when every term is 0).</summary>
     public double CoarseScale { get; }
 
-    /// <summary><see cref="TermLower"/> times <see cref="CoarseScale"/>, rounded down to float.</summary>
+    /// <summary><see cref="TermLower"/> times <see cref="CoarseScale"/>, rounded down to an integer.</summary>
     public float[] CoarseLower { get; }
 
-    /// <summary><see cref="TermUpper"/> times <see cref="CoarseScale"/>, rounded up to float.</summary>
+    /// <summary><see cref="TermUpper"/> times <see cref="CoarseScale"/>, rounded up to an integer.</summary>
     public float[] CoarseUpper { get; }
 
-    /// <summary><see cref="MaiTerms"/> times <see cref="CoarseScale"/>, rounded down to float.</summary>
+    /// <summary><see cref="MaiTerms"/> times <see cref="CoarseScale"/>, rounded down to an integer.</summary>
     public float[] CoarseMaiLower { get; }
 
-    /// <summary><see cref="MaiTerms"/> times <see cref="CoarseScale"/>, rounded up to float.</summary>
+    /// <summary><see cref="MaiTerms"/> times <see cref="CoarseScale"/>, rounded up to an integer.</summary>
     public float[] CoarseMaiUpper { get; }
 
     /// <summary>Coarse lower accumulator = (double)floatSum * LowerScale - LowerSlack.</summary>
@@ -120,13 +145,44 @@ public sealed class BoundsProblem
     public double UpperSlack { get; }
 
     /// <summary>
-    /// The coarse lower accumulator of a float sum of lower terms: what <see cref="IKernels.GroupBounds"/>
-    /// finishes (<see cref="CostFunction.Finish"/>) into the lower bound.
+    /// The coarse lower accumulator of a float sum of lower terms: what <see cref="FinishLower"/>
+    /// finishes (<see cref="CostFunction.Finish"/>) into the lower bound, except for l2.
     /// </summary>
     public double WidenLower(float sum) => ((double)sum * LowerScale) - LowerSlack;
 
     /// <summary>The coarse upper accumulator of a float sum of upper terms.</summary>
     public double WidenUpper(float sum) => ((double)sum * UpperScale) + UpperSlack;
+
+    /// <summary>
+    /// For l2: <c>sqrt(LowerScale)</c> made smaller by 2^-21 (relative), so that
+    /// <c>(double)MathF.Sqrt(sum) * SqrtLowerFactor &lt;= sqrt(sum * LowerScale)</c> despite the
+    /// float square root's rounding (terms are non-negative, so there is no slack). 0 otherwise.
+    /// </summary>
+    public double SqrtLowerFactor { get; }
+
+    /// <summary>For l2: <c>sqrt(UpperScale)</c> made larger by 2^-21; see <see cref="SqrtLowerFactor"/>.</summary>
+    public double SqrtUpperFactor { get; }
+
+    /// <summary>
+    /// The coarse lower bound of an input whose lower terms sum (or max) to <paramref name="sum"/>:
+    /// what <see cref="IKernels.GroupBounds"/> returns. For l2 the square root is taken in float,
+    /// where it costs a third as much: <c>(double)MathF.Sqrt(sum) * SqrtLowerFactor</c>;
+    /// otherwise <c>Cost.Finish(WidenLower(sum))</c>.
+    /// </summary>
+    public double FinishLower(float sum) => Cost.Kind == ScoreKind.L2 ? (double)MathF.Sqrt(sum) * SqrtLowerFactor : Cost.Finish(WidenLower(sum));
+
+    /// <summary>The coarse upper bound of an input; see <see cref="FinishLower"/>.</summary>
+    public double FinishUpper(float sum) => Cost.Kind == ScoreKind.L2 ? (double)MathF.Sqrt(sum) * SqrtUpperFactor : Cost.Finish(WidenUpper(sum));
+
+    /// <summary>The entry of <paramref name="input"/> in neuron <paramref name="neuron"/>'s MAI, or -1.</summary>
+    public int FindMai(int neuron, int input)
+    {
+        int slot = ((input / MaiBlockInputs) * Cost.GroupSize) + neuron;
+        int from = MaiOffsets[slot];
+        int to = MaiOffsets[slot + 1];
+        int e = Array.BinarySearch(MaiIds, from, to - from, input);
+        return e >= 0 ? e : -1;
+    }
 
     /// <summary>
     /// Builds a bounds problem from index data of the group's neurons.
@@ -212,40 +268,89 @@ public sealed class BoundsProblem
             total += jIds.Length;
         }
 
-        if (total >= ParallelMaiEntries && g > 1 && Environment.ProcessorCount > 1)
+        bool parallel = total >= ParallelMaiEntries && g > 1 && Environment.ProcessorCount > 1;
+        PerNeuron(g, parallel, SortNeuron);
+        (int[] offsets, int[] ids, double[] terms) = ByBlock(sortedIds, sortedTerms, inputs, g, parallel);
+        return new BoundsProblem(cost, inputs, partitions, codes, termLower, termUpper, offsets, ids, terms);
+    }
+
+    /// <summary>
+    /// Lays out per-neuron id-sorted MAI entries block by block (see <see cref="MaiOffsets"/>):
+    /// each neuron's run splits at block boundaries, and the pieces go where their (block, neuron)
+    /// slot starts.
+    /// </summary>
+    private static (int[] Offsets, int[] Ids, double[] Terms) ByBlock(int[][] sortedIds, double[][] sortedTerms, int inputs, int g, bool parallel)
+    {
+        int blocks = (inputs + MaiBlockInputs - 1) / MaiBlockInputs;
+        var offsets = new int[(blocks * g) + 1];
+
+        // Each neuron writes only its own slots: counts, then (after the prefix sum) its pieces.
+        PerNeuron(g, parallel, j =>
         {
-            try
+            int[] jIds = sortedIds[j];
+            for (int e = 0, b = 0; e < jIds.Length; b++)
             {
-                Parallel.For(0, g, SortNeuron);
+                int end = BlockEnd(jIds, e, b);
+                offsets[(b * g) + j + 1] = end - e;
+                e = end;
             }
-            catch (AggregateException e) when (e.InnerExceptions.Count > 0)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
-            }
+        });
+        for (int slot = 0; slot < blocks * g; slot++)
+        {
+            offsets[slot + 1] += offsets[slot];
         }
-        else
+
+        var ids = new int[offsets[blocks * g]];
+        var terms = new double[ids.Length];
+        PerNeuron(g, parallel, j =>
+        {
+            int[] jIds = sortedIds[j];
+            for (int e = 0, b = 0; e < jIds.Length; b++)
+            {
+                int end = BlockEnd(jIds, e, b);
+                int at = offsets[(b * g) + j];
+                jIds.AsSpan(e, end - e).CopyTo(ids.AsSpan(at));
+                sortedTerms[j].AsSpan(e, end - e).CopyTo(terms.AsSpan(at));
+                e = end;
+            }
+        });
+
+        return (offsets, ids, terms);
+    }
+
+    /// <summary>First position at or after <paramref name="from"/> of ascending ids past block <paramref name="block"/>.</summary>
+    private static int BlockEnd(int[] ids, int from, int block)
+    {
+        int stop = (block + 1) * MaiBlockInputs;
+        while (from < ids.Length && ids[from] < stop)
+        {
+            from++;
+        }
+
+        return from;
+    }
+
+    /// <summary>Runs <paramref name="body"/> for every neuron, in parallel if asked (rethrowing the first failure as itself).</summary>
+    private static void PerNeuron(int g, bool parallel, Action<int> body)
+    {
+        if (!parallel)
         {
             for (int j = 0; j < g; j++)
             {
-                SortNeuron(j);
+                body(j);
             }
+
+            return;
         }
 
-        var offsets = new int[g + 1];
-        for (int j = 0; j < g; j++)
+        try
         {
-            offsets[j + 1] = offsets[j] + sortedIds[j].Length;
+            Parallel.For(0, g, body);
         }
-
-        var ids = new int[offsets[g]];
-        var terms = new double[offsets[g]];
-        for (int j = 0; j < g; j++)
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
         {
-            sortedIds[j].CopyTo(ids, offsets[j]);
-            sortedTerms[j].CopyTo(terms, offsets[j]);
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
         }
-
-        return new BoundsProblem(cost, inputs, partitions, codes, termLower, termUpper, offsets, ids, terms);
     }
 
     /// <summary>

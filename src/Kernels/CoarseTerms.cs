@@ -1,9 +1,13 @@
 namespace DeepEverest.Kernels;
 
 /// <summary>
-/// The coarse (float) side of a <see cref="BoundsProblem"/>: its terms times a power-of-two scale,
-/// rounded outward to float, and the constants that widen a float sum of them back into a sound
-/// double accumulator. The proof is in docs/kernels.md ("Coarse bounds").
+/// The coarse side of a <see cref="BoundsProblem"/>: its terms times a power-of-two scale, rounded
+/// outward to integers (held in floats, which represent them exactly), and the constants that
+/// widen a sum of them back into a sound double accumulator. The scale keeps every table term
+/// within <see cref="TableLimit"/> and every input's largest possible sum within 2^24, so float
+/// sums of the terms are exact in any order, and eight table terms sum within 16 bits (the
+/// AVX-512 kernel packs both bounds' terms into one 32-bit lane). The proof is in docs/kernels.md
+/// ("Coarse bounds").
 /// </summary>
 internal sealed class CoarseTerms
 {
@@ -12,6 +16,12 @@ internal sealed class CoarseTerms
 
     /// <summary>Neurons per parallel work item.</summary>
     private const int NeuronsPerItem = 32;
+
+    /// <summary>Neurons whose table terms a kernel may sum in 16 bits before widening.</summary>
+    internal const int NarrowNeurons = 8;
+
+    /// <summary>2^24: floats represent every integer up to it, so sums within it are exact.</summary>
+    private const double ExactFloatSum = 1 << 24;
 
     private CoarseTerms(double scale, float[] lower, float[] upper, float[] maiLower, float[] maiUpper)
     {
@@ -50,91 +60,133 @@ internal sealed class CoarseTerms
     public double UpperSlack { get; private set; }
 
     /// <summary>Derives the coarse terms of a problem's tight ones.</summary>
-    public static CoarseTerms Derive(CostFunction cost, int partitions, double[] termLower, double[] termUpper, int[] maiOffsets, double[] maiTerms)
+    public static CoarseTerms Derive(CostFunction cost, int partitions, double[] termLower, double[] termUpper, int[] maiOffsets, int maiBlocks, double[] maiTerms)
     {
         int g = cost.GroupSize;
         bool parallel = termLower.Length + maiTerms.Length >= ParallelEntries && Environment.ProcessorCount > 1;
 
-        // Largest |term| per neuron, summed in neuron order: the largest possible |sum|.
+        // Per neuron: the largest |table term|, and the largest |term| of either kind.
+        var largestTable = new double[g];
         var largest = new double[g];
         ForNeurons(g, parallel, j =>
         {
-            double max = 0;
+            double table = 0;
             for (int p = j * partitions; p < (j + 1) * partitions; p++)
             {
-                max = Math.Max(max, Math.Max(Math.Abs(termLower[p]), Math.Abs(termUpper[p])));
+                table = Math.Max(table, Math.Max(Math.Abs(termLower[p]), Math.Abs(termUpper[p])));
             }
 
-            for (int e = maiOffsets[j]; e < maiOffsets[j + 1]; e++)
+            double max = table;
+            for (int slot = j; slot < maiBlocks * g; slot += g)
             {
-                max = Math.Max(max, Math.Abs(maiTerms[e]));
+                for (int e = maiOffsets[slot]; e < maiOffsets[slot + 1]; e++)
+                {
+                    max = Math.Max(max, Math.Abs(maiTerms[e]));
+                }
             }
 
+            largestTable[j] = table;
             largest[j] = max;
         });
-        double scale = ChooseScale(Sum(largest));
+        double scale = ChooseScale(TableLimit(g), largestTable.Max(), Sum(largest), g);
 
         var terms = new CoarseTerms(scale, new float[termLower.Length], new float[termUpper.Length], new float[maiTerms.Length], new float[maiTerms.Length]);
         var nonNegative = new bool[g];
         var nonPositive = new bool[g];
-        var largestFloat = new double[g];
+        var largestScaled = new double[g];
         ForNeurons(g, parallel, j =>
         {
             bool lowAtLeastZero = true;
             bool highAtMostZero = true;
-            float max = 0;
+            double max = 0;
             for (int p = j * partitions; p < (j + 1) * partitions; p++)
             {
-                float lo = terms.Lower[p] = RoundOutward(termLower[p] * scale, down: true);
-                float hi = terms.Upper[p] = RoundOutward(termUpper[p] * scale, down: false);
+                double lo = Quantize(termLower[p], scale, down: true);
+                double hi = Quantize(termUpper[p], scale, down: false);
+                (terms.Lower[p], terms.Upper[p]) = ((float)lo, (float)hi);
                 lowAtLeastZero &= lo >= 0;
                 highAtMostZero &= hi <= 0;
-                max = MathF.Max(max, MathF.Max(MathF.Abs(lo), MathF.Abs(hi)));
+                max = Math.Max(max, Math.Max(Math.Abs(lo), Math.Abs(hi)));
             }
 
-            for (int e = maiOffsets[j]; e < maiOffsets[j + 1]; e++)
+            for (int slot = j; slot < maiBlocks * g; slot += g)
             {
-                float lo = terms.MaiLower[e] = RoundOutward(maiTerms[e] * scale, down: true);
-                float hi = terms.MaiUpper[e] = RoundOutward(maiTerms[e] * scale, down: false);
-                lowAtLeastZero &= lo >= 0;
-                highAtMostZero &= hi <= 0;
-                max = MathF.Max(max, MathF.Max(MathF.Abs(lo), MathF.Abs(hi)));
+                for (int e = maiOffsets[slot]; e < maiOffsets[slot + 1]; e++)
+                {
+                    double lo = Quantize(maiTerms[e], scale, down: true);
+                    double hi = Quantize(maiTerms[e], scale, down: false);
+                    (terms.MaiLower[e], terms.MaiUpper[e]) = ((float)lo, (float)hi);
+                    lowAtLeastZero &= lo >= 0;
+                    highAtMostZero &= hi <= 0;
+                    max = Math.Max(max, Math.Max(Math.Abs(lo), Math.Abs(hi)));
+                }
             }
 
             nonNegative[j] = lowAtLeastZero;
             nonPositive[j] = highAtMostZero;
-            largestFloat[j] = max;
+            largestScaled[j] = max;
         });
 
-        terms.Widen(cost, Array.TrueForAll(nonNegative, b => b), Array.TrueForAll(nonPositive, b => b), Sum(largestFloat));
+        terms.Widen(cost, Array.TrueForAll(nonNegative, b => b), Array.TrueForAll(nonPositive, b => b), Sum(largestScaled));
         return terms;
     }
 
-    /// <summary>x rounded to a float no greater (<paramref name="down"/>) or no smaller than x.</summary>
-    internal static float RoundOutward(double x, bool down)
+    /// <summary>
+    /// The largest |table term| once scaled, before rounding: <see cref="NarrowNeurons"/> (or g if
+    /// fewer) rounded table terms, each at most one larger, sum within a 16-bit integer.
+    /// </summary>
+    internal static double TableLimit(int groupSize) => (short.MaxValue / Math.Min(groupSize, NarrowNeurons)) - 1;
+
+    /// <summary>
+    /// x times <paramref name="scale"/> (a power of two) rounded to an integer no greater
+    /// (<paramref name="down"/>) or no smaller than it; never -0.
+    /// </summary>
+    internal static double Quantize(double x, double scale, bool down)
     {
-        float f = (float)x;
-        if (down && f > x)
+        // x * scale is exact unless it underflows; comparing back with x catches that case
+        // (q / scale is exact: q is an integer below 2^25 and scale a power of two).
+        double q = down ? Math.Floor(x * scale) : Math.Ceiling(x * scale);
+        if (down && q / scale > x)
         {
-            return MathF.BitDecrement(f);
+            q -= 1;
+        }
+        else if (!down && q / scale < x)
+        {
+            q += 1;
         }
 
-        return !down && f < x ? MathF.BitIncrement(f) : f;
+        return q + 0.0;
     }
 
     /// <summary>
-    /// A power of two that brings the largest possible |sum| of terms into [2^-60, 2^60] when it
-    /// is outside (scaling by a power of two is exact), so float sums neither overflow (an
-    /// overflowed lower sum would be unsound) nor lose their precision to underflow.
+    /// The largest power of two that keeps every scaled table term within <paramref name="tableLimit"/>
+    /// and the largest possible scaled |sum| (each neuron's largest |term|, plus one per neuron for
+    /// rounding, plus margin) within 2^24; 1 when every term is 0.
     /// </summary>
-    private static double ChooseScale(double total)
+    private static double ChooseScale(double tableLimit, double tableMax, double largestSum, int groupSize)
     {
-        const double Low = 1.0 / (1L << 60);
-        const double High = 1L << 60;
-        // Non-finite terms (CostFunction refuses non-finite targets, so only from non-finite
-        // partition bounds a caller passed) leave the scale at 1: their bounds are NaN or infinite,
-        // as the tight ones are, and the other terms keep their values.
-        return total == 0 || !double.IsFinite(total) || (total >= Low && total <= High) ? 1.0 : Math.ScaleB(1.0, 40 - Math.ILogB(total));
+        if (!double.IsFinite(tableMax) || !double.IsFinite(largestSum))
+        {
+            // Only from non-finite partition bounds or MAI values, which no index holds.
+            throw new ArgumentException("Bounds need finite partition bounds and MAI values.");
+        }
+
+        double room = ExactFloatSum - (2.0 * groupSize);
+        double bound = Math.Min(
+            tableMax > 0 ? tableLimit / tableMax : double.PositiveInfinity,
+            largestSum > 0 ? room / largestSum : double.PositiveInfinity);
+        if (double.IsPositiveInfinity(bound))
+        {
+            return 1.0;
+        }
+
+        double scale = Math.ScaleB(1.0, Math.Clamp(Math.ILogB(bound), -1000, 1000));
+        while (tableMax * scale > tableLimit || largestSum * scale > room)
+        {
+            scale *= 0.5; // the quotient above rounded up across a power of two
+        }
+
+        return scale;
     }
 
     private static double Sum(double[] values)
@@ -170,13 +222,12 @@ internal sealed class CoarseTerms
     }
 
     /// <summary>
-    /// The constants that turn float sums into sound double accumulators. With u = 2^-24, a float
-    /// sum of g non-zero terms (the zeros of MAI slots add exactly) is within (g-1)u/(1-(g-1)u) of
-    /// the real sum of its terms, relative to the sum of their magnitudes, and the exact cost's
-    /// double sum within (g-1)2^-53/(...) of its own; gamma = (2g + 4)u covers both, the final
-    /// multiply's rounding and then some. Same-signed terms widen relatively (the sum of
-    /// magnitudes is the |sum|); mixed signs widen by gamma times the largest possible sum of
-    /// magnitudes. A max (linf) rounds nothing, so it is only unscaled.
+    /// The constants that turn the (exact) integer sums into sound double accumulators: the exact
+    /// cost's double sum is within (g-1)2^-53/(...) of the real sum of its terms, relative to the
+    /// sum of their magnitudes; gamma = (2g + 4)2^-24 covers that and the final multiply's rounding
+    /// with room to spare (it dates from float sums, whose own error it also covered). Same-signed
+    /// terms widen relatively (the sum of magnitudes is the |sum|); mixed signs widen by gamma
+    /// times the largest possible sum of magnitudes. A max (linf) rounds nothing: only unscaled.
     /// </summary>
     private void Widen(CostFunction cost, bool nonNegative, bool nonPositive, double magnitudes)
     {
@@ -187,7 +238,7 @@ internal sealed class CoarseTerms
             : nonPositive ? ((1 + gamma) * unscale, (1 - gamma) * unscale, 0, 0)
             : (unscale, unscale, Slack(gamma, magnitudes, unscale), Slack(gamma, magnitudes, unscale));
 
-        // The double sum of g floats is itself within g*2^-53 of the real one: 2^-30 covers it.
+        // The double sum of g terms is itself within g*2^-53 of the real one: 2^-30 covers it.
         static double Slack(double gamma, double magnitudes, double unscale) => gamma * magnitudes * (1 + (1.0 / (1 << 30))) * unscale;
     }
 }

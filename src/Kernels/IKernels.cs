@@ -13,8 +13,9 @@ namespace DeepEverest.Kernels;
 /// <para><b>Arithmetic.</b> Exact costs and tight bounds are computed in double, combining neuron
 /// terms in group order, so an input's tight lower bound, exact cost and tight upper bound come from
 /// the same arithmetic and <c>lower &lt;= exact &lt;= upper</c> holds bit for bit (IEEE rounding is
-/// monotone). Coarse bounds (<see cref="GroupBounds"/>) sum float terms rounded outward and widen
-/// the sums by a rounding-error bound, so they contain the tight ones. Every implementation must
+/// monotone). Coarse bounds (<see cref="GroupBounds"/>) sum terms rounded outward to integers
+/// (exactly, whatever the order or width) and widen the sums by the double sum's rounding-error
+/// bound, so they contain the tight ones. Every implementation must
 /// give bit-identical results to the scalar reference.</para>
 /// </remarks>
 public interface IKernels : IDisposable
@@ -24,11 +25,12 @@ public interface IKernels : IDisposable
 
     /// <summary>
     /// Coarse lower and upper cost bounds of every input from its partition codes: the filter of
-    /// every query, so it is built for speed. For input i, in float from +0:
+    /// every query, so it is built for speed. For input i, in float from +0 (every such sum is
+    /// exact, so any order or integer arithmetic gives the same value):
     /// <c>sumLower = (sum or max over j in 0..g-1 of CoarseLower[j*P + code_j(i)])</c>, then, for j in
     /// 0..g-1 where code_j(i) is 0 and i has an entry e in neuron j's MAI, combined with
     /// <c>CoarseMaiLower[e]</c> (the table's entry 0 is 0). Then
-    /// <c>lower[i] = Finish(problem.WidenLower(sumLower))</c>; the upper bound likewise. The result
+    /// <c>lower[i] = problem.FinishLower(sumLower)</c>; the upper bound likewise. The result
     /// contains the tight bounds of <see cref="RefineBounds"/> (see <see cref="BoundsProblem"/>).
     /// </summary>
     void GroupBounds(in BoundsProblem problem, Span<double> lower, Span<double> upper);

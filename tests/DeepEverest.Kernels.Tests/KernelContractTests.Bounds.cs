@@ -174,8 +174,9 @@ public abstract partial class KernelContractTests
                 partMax[(j * p) + c] = lo + (float)(rng.NextDouble() * factor);
             }
 
-            int count = problem.MaiOffsets[j + 1] - problem.MaiOffsets[j];
-            maiIds.Add(problem.MaiIds.AsSpan(problem.MaiOffsets[j], count).ToArray());
+            int[] entries = ScalarReference.MaiEntriesOf(problem, j).ToArray();
+            int count = entries.Length;
+            maiIds.Add(entries.Select(e => problem.MaiIds[e]).ToArray());
             maiValues.Add(Enumerable.Range(0, count).Select(_ => (float)(rng.NextDouble() * factor)).ToArray());
         }
 

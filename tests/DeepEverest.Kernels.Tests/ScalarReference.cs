@@ -51,11 +51,15 @@ internal static class ScalarReference
         {
             float lo = 0;
             float hi = 0;
+            double exactLo = 0;
+            double exactHi = 0;
             for (int j = 0; j < g; j++)
             {
                 int code = CodeAt(problem.Codes.AsSpan(j * problem.Stride, problem.Stride), problem.Bits, i);
                 lo = Combine(cost, lo, problem.CoarseLower[(j * problem.Partitions) + code]);
                 hi = Combine(cost, hi, problem.CoarseUpper[(j * problem.Partitions) + code]);
+                exactLo = CombineExact(cost, exactLo, problem.CoarseLower[(j * problem.Partitions) + code]);
+                exactHi = CombineExact(cost, exactHi, problem.CoarseUpper[(j * problem.Partitions) + code]);
             }
 
             for (int j = 0; j < g; j++)
@@ -66,11 +70,19 @@ internal static class ScalarReference
                 {
                     lo = Combine(cost, lo, problem.CoarseMaiLower[e]);
                     hi = Combine(cost, hi, problem.CoarseMaiUpper[e]);
+                    exactLo = CombineExact(cost, exactLo, problem.CoarseMaiLower[e]);
+                    exactHi = CombineExact(cost, exactHi, problem.CoarseMaiUpper[e]);
                 }
             }
 
-            lower[i] = cost.Finish(problem.WidenLower(lo));
-            upper[i] = cost.Finish(problem.WidenUpper(hi));
+            // The definition's promise: float sums of the coarse terms are exact, in any order.
+            if (lo != exactLo || hi != exactHi)
+            {
+                throw new InvalidOperationException($"input {i}: float sums {lo}, {hi} are not the exact {exactLo}, {exactHi}");
+            }
+
+            lower[i] = problem.FinishLower(lo);
+            upper[i] = problem.FinishUpper(hi);
         }
 
         return (lower, upper);
@@ -109,10 +121,23 @@ internal static class ScalarReference
         return (lower, upper);
     }
 
+    /// <summary>Neuron j's MAI entries (positions in <see cref="BoundsProblem.MaiIds"/>), block by block.</summary>
+    public static IEnumerable<int> MaiEntriesOf(BoundsProblem problem, int j)
+    {
+        int g = problem.Cost.GroupSize;
+        for (int slot = j; slot < problem.MaiBlocks * g; slot += g)
+        {
+            for (int e = problem.MaiOffsets[slot]; e < problem.MaiOffsets[slot + 1]; e++)
+            {
+                yield return e;
+            }
+        }
+    }
+
     /// <summary>Neuron j's MAI entry of input i by a linear scan, or -1.</summary>
     private static int FindMai(BoundsProblem problem, int j, int i)
     {
-        for (int e = problem.MaiOffsets[j]; e < problem.MaiOffsets[j + 1]; e++)
+        foreach (int e in MaiEntriesOf(problem, j))
         {
             if (problem.MaiIds[e] == i)
             {
@@ -124,6 +149,8 @@ internal static class ScalarReference
     }
 
     private static float Combine(CostFunction cost, float acc, float term) => cost.CombinesByMax ? MathF.Max(acc, term) : acc + term;
+
+    private static double CombineExact(CostFunction cost, double acc, float term) => cost.CombinesByMax ? Math.Max(acc, term) : acc + term;
 
     /// <summary>Costs of row-major rows by <see cref="CostFunction.Cost"/>.</summary>
     public static double[] ExactCosts(CostFunction cost, ReadOnlySpan<float> activations, int rows)

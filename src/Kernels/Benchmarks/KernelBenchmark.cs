@@ -71,7 +71,10 @@ public static class KernelBenchmark
             Add("BoundsProblem.Create", $"g={g} MAI={mai}", Time(options, () => create()), (long)g * mai * (8 + 20), "per query, before GroupBounds");
             var lower = new double[n];
             var upper = new double[n];
-            Add("GroupBounds", $"n={n} g={g} P={p}", Time(options, () => kernels.GroupBounds(problem, lower, upper)), ((long)g * stride) + (16L * n));
+            // Bytes: the codes and the MAI entries that apply (an id and two coarse terms each)
+            // read, two doubles per input written.
+            long boundsBytes = ((long)g * stride) + (12L * problem.MaiIds.Length) + (16L * n);
+            Add("GroupBounds", $"n={n} g={g} P={p}", Time(options, () => kernels.GroupBounds(problem, lower, upper)), boundsBytes);
 
             float[] rows = BenchmarkData.RowMajor(columns, n, g);
             var costs = new double[n];

@@ -42,13 +42,21 @@ internal sealed partial class IlgpuKernels
         {
             if (CodeAt(codes, (long)j * p.Stride, p.Bits, i) == 0)
             {
-                int e = FindMai(maiOffsets, maiIds, j, i);
+                int e = FindMai(maiOffsets, maiIds, ((i / BoundsProblem.MaiBlockInputs) * p.Neurons) + j, i);
                 if (e >= 0)
                 {
                     lo = Combine(lo, maiLower[e], p.ByMax);
                     hi = Combine(hi, maiUpper[e], p.ByMax);
                 }
             }
+        }
+
+        if (p.Finish == 1)
+        {
+            // l2 (BoundsProblem.FinishLower): the square root of the float sum, then scaled.
+            lower[i] = Mul(Sqrt(lo), p.SqrtLowerFactor);
+            upper[i] = Mul(Sqrt(hi), p.SqrtUpperFactor);
+            return;
         }
 
         lower[i] = Finish(Sub(Mul(lo, p.LowerScale), p.LowerSlack), p.Finish, p.GroupSize);
@@ -198,10 +206,11 @@ internal sealed partial class IlgpuKernels
         return (v >> shift) & ((1 << bits) - 1);
     }
 
-    private static int FindMai(ArrayView<int> offsets, ArrayView<int> ids, int j, int id)
+    /// <summary>The entry of <paramref name="id"/> among the MAI entries of (block, neuron) slot <paramref name="slot"/>, or -1.</summary>
+    private static int FindMai(ArrayView<int> offsets, ArrayView<int> ids, int slot, int id)
     {
-        int from = offsets[j];
-        int to = offsets[j + 1];
+        int from = offsets[slot];
+        int to = offsets[slot + 1];
         while (from < to)
         {
             int mid = (from + to) >> 1;
@@ -215,7 +224,7 @@ internal sealed partial class IlgpuKernels
             }
         }
 
-        return from < offsets[j + 1] && ids[from] == id ? from : -1;
+        return from < offsets[slot + 1] && ids[from] == id ? from : -1;
     }
 
     private static double Combine(double acc, double term, int byMax) => byMax != 0 ? Max(acc, term) : Add(acc, term);
@@ -231,6 +240,18 @@ internal sealed partial class IlgpuKernels
         }
 
         return (Interop.FloatAsInt(b) >> 31) != 0 ? a : b;
+    }
+
+    /// <summary>Correctly rounded float square root (PTX <c>sqrt.rn.f32</c>, never the approximation).</summary>
+    private static float Sqrt(float a)
+    {
+        if (CudaAsm.IsSupported)
+        {
+            CudaAsm.Emit("sqrt.rn.f32 %0, %1;", out float r, a);
+            return r;
+        }
+
+        return MathF.Sqrt(a);
     }
 
     private static float Add(float a, float b)

@@ -15,6 +15,12 @@ internal readonly struct BoundsParameters(int neurons, int partitions, int bits,
     /// <summary><see cref="BoundsProblem.UpperSlack"/>.</summary>
     public readonly double UpperSlack = problem.UpperSlack;
 
+    /// <summary>See <see cref="BoundsProblem.SqrtLowerFactor"/>.</summary>
+    public readonly double SqrtLowerFactor = problem.SqrtLowerFactor;
+
+    /// <summary>See <see cref="BoundsProblem.SqrtUpperFactor"/>.</summary>
+    public readonly double SqrtUpperFactor = problem.SqrtUpperFactor;
+
     /// <summary>g.</summary>
     public readonly int Neurons = neurons;
 

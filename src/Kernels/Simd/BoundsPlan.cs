@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace DeepEverest.Kernels.Simd;
@@ -11,7 +12,10 @@ internal enum LookupKind
     /// <summary>Codes read one by one into a lane buffer loaded as a <see cref="System.Numerics.Vector{T}"/> (any P).</summary>
     Indexed,
 
-    /// <summary>AVX-512 <c>vpermps</c>: a 16-entry float table lives in one register (P &lt;= 16).</summary>
+    /// <summary>
+    /// AVX-512 <c>vpermd</c>: a neuron's 16 entries, each its lower and upper term as two 16-bit
+    /// integers, live in one register (P &lt;= 16, AVX-512BW for the 16-bit sums).
+    /// </summary>
     Permute16,
 
     /// <summary>AVX-512 <c>vpermt2ps</c>: a 32-entry table in two registers (P = 32).</summary>
@@ -46,11 +50,12 @@ internal sealed class BoundsPlan
         MultiShift = multiShift && Lookup == LookupKind.Permute16 && Avx512Vbmi.IsSupported;
         if (Lookup == LookupKind.Permute16)
         {
-            // vpermps reads the low 4 bits of each index. Repeating the P entries over all 16 makes
+            // vpermd reads the low 4 bits of each index. Repeating the P entries over all 16 makes
             // entry c equal entry c mod P, so bits of the next code above a code's own are harmless.
             TableStride = 16;
             TableLower = Periodic(problem.CoarseLower, Neurons, Partitions);
             TableUpper = Periodic(problem.CoarseUpper, Neurons, Partitions);
+            TablePacked = Packed(TableLower, TableUpper);
         }
         else
         {
@@ -102,18 +107,54 @@ internal sealed class BoundsPlan
     /// <summary>Coarse upper terms, <c>[j*TableStride + code]</c>.</summary>
     public float[] TableUpper { get; }
 
+    /// <summary>
+    /// For <see cref="LookupKind.Permute16"/>: <c>TableLower</c> in the low and <c>TableUpper</c>
+    /// in the high 16 bits of each entry (coarse table terms are integers within 16 bits).
+    /// </summary>
+    public int[] TablePacked { get; } = [];
+
     private static LookupKind ChooseLookup(SimdPath path, int partitions) => path switch
     {
         SimdPath.Scalar => LookupKind.None,
-        SimdPath.Vector512 when Avx512F.IsSupported && partitions <= 16 => LookupKind.Permute16,
+        SimdPath.Vector512 when Avx512BW.IsSupported && partitions <= 16 => LookupKind.Permute16,
         SimdPath.Vector512 when Avx512F.IsSupported && partitions == 32 => LookupKind.Permute32,
         SimdPath.Vector512 when Avx512F.IsSupported && Avx2.IsSupported => LookupKind.Gather512,
         SimdPath.Vector256 when Avx2.IsSupported => LookupKind.Gather256,
         _ => LookupKind.Indexed,
     };
 
+    /// <summary>The packed table: lower terms in the low, upper terms in the high 16 bits
+    /// (<see cref="CoarseTerms.TableLimit"/> keeps both within a short).</summary>
+    private static int[] Packed(float[] lower, float[] upper)
+    {
+        var packed = new int[lower.Length];
+        int e = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<int> low = Vector512.Create(0xFFFF);
+            for (; e <= packed.Length - 16; e += 16)
+            {
+                Vector512<int> lo = Vector512.ConvertToInt32(Vector512.Create(lower.AsSpan(e, 16)));
+                Vector512<int> hi = Vector512.ConvertToInt32(Vector512.Create(upper.AsSpan(e, 16)));
+                ((lo & low) | (hi << 16)).CopyTo(packed.AsSpan(e, 16));
+            }
+        }
+
+        for (; e < packed.Length; e++)
+        {
+            packed[e] = ((int)lower[e] & 0xFFFF) | ((int)upper[e] << 16);
+        }
+
+        return packed;
+    }
+
     private static float[] Periodic(float[] table, int neurons, int partitions)
     {
+        if (partitions == 16)
+        {
+            return table; // already one 16-entry table per neuron
+        }
+
         var padded = new float[neurons * 16];
         for (int j = 0; j < neurons; j++)
         {

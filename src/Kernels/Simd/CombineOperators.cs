@@ -63,6 +63,10 @@ internal interface IFloatCombine
 
     /// <summary>Combine of <see cref="Vector{T}"/> lanes.</summary>
     static abstract Vector<float> Invoke(Vector<float> acc, Vector<float> term);
+
+    /// <summary>Combine of 32 16-bit integer lanes (the AVX-512 kernel's packed table terms,
+    /// whose sums never overflow: see <see cref="CoarseTerms.TableLimit"/>).</summary>
+    static abstract Vector512<short> Invoke(Vector512<short> acc, Vector512<short> term);
 }
 
 /// <summary>Float sum.</summary>
@@ -79,6 +83,9 @@ internal readonly struct FloatSum : IFloatCombine
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<float> Invoke(Vector<float> acc, Vector<float> term) => acc + term;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<short> Invoke(Vector512<short> acc, Vector512<short> term) => acc + term;
 }
 
 /// <summary>Float max with <see cref="MathF.Max(float, float)"/>'s rules in every width.</summary>
@@ -95,4 +102,7 @@ internal readonly struct FloatMax : IFloatCombine
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<float> Invoke(Vector<float> acc, Vector<float> term) => Vector.Max(acc, term);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<short> Invoke(Vector512<short> acc, Vector512<short> term) => Vector512.Max(acc, term);
 }

@@ -19,8 +19,6 @@ internal sealed partial class SimdKernels
     /// segment far from the previous neuron's, which the hardware prefetcher does not foresee.</summary>
     private const int PrefetchAhead = 4;
 
-    /// <summary>Neurons ahead whose MAI entries for the chunk are prefetched.</summary>
-    private const int MaiPrefetchAhead = 8;
 
     private static unsafe void GroupBoundsParallel(BoundsPlan plan, int chunks, Span<double> lower, Span<double> upper)
     {
@@ -33,7 +31,7 @@ internal sealed partial class SimdKernels
             Parallel.For(
                 0,
                 chunks,
-                () => new BoundsScratch(plan.Neurons),
+                () => new BoundsScratch(),
                 (c, _, scratch) =>
                 {
                     int i0 = c * ChunkInputs;
@@ -45,36 +43,35 @@ internal sealed partial class SimdKernels
         }
     }
 
-    /// <summary>Combines every neuron's table terms, then every neuron's MAI terms, into the chunk's sums.</summary>
+    /// <summary>
+    /// Combines every neuron's table terms, then every neuron's MAI terms, into the chunk's sums.
+    /// Coarse sums are exact (integers within 2^24), so the order of neurons and of passes does
+    /// not change them: the vector passes cover whole groups of lanes whose code reads stay inside
+    /// their streams, and <see cref="TailPasses{TComb}"/> the rest of the chunk.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void CombineChunk<TComb>(BoundsPlan plan, int i0, BoundsScratch scratch, Span<float> accLo, Span<float> accHi)
         where TComb : IFloatCombine
     {
         int len = accLo.Length;
         LookupKind lookup = plan.Lookup;
-        int lanes = lookup switch
-        {
-            LookupKind.Permute16 or LookupKind.Permute32 or LookupKind.Gather512 => 16,
-            LookupKind.Gather256 => 8,
-            _ => 0,
-        };
+        int lanes = LanesOf(lookup);
         int groups = lanes == 0 ? 0 : WindowGroups(plan, i0, len, lanes);
-        int done = groups * lanes;
         int bits = plan.Bits;
         int segment = ((len * bits) + 7) / 8;
         BoundsProblem pr = plan.Problem;
         fixed (byte* codes = pr.Codes)
         fixed (float* tablesLo = plan.TableLower, tablesHi = plan.TableUpper)
-        fixed (float* aLo = accLo, aHi = accHi)
-        fixed (float* padLo = scratch.QuadLower, padHi = scratch.QuadUpper)
+        fixed (int* packed = plan.TablePacked, pad = scratch.QuadPacked)
+        fixed (float* aLo = scratch.AccLower, aHi = scratch.AccUpper)
         {
             byte* chunkCodes = codes + ((long)i0 * bits / 8);
             int j = 0;
             if (lookup == LookupKind.Permute16)
             {
                 j = plan.MultiShift
-                    ? Permute16Groups<TComb, MultiShiftReader>(plan, i0, chunkCodes, groups, tablesLo, tablesHi, padLo, padHi, accLo, accHi, aLo, aHi)
-                    : Permute16Groups<TComb, ShiftReader>(plan, i0, chunkCodes, groups, tablesLo, tablesHi, padLo, padHi, accLo, accHi, aLo, aHi);
+                    ? Permute16Groups<TComb, MultiShiftReader>(plan, chunkCodes, groups, packed, pad, aLo, aHi)
+                    : Permute16Groups<TComb, ShiftReader>(plan, chunkCodes, groups, packed, pad, aLo, aHi);
             }
 
             for (; j < plan.Neurons; j++)
@@ -85,57 +82,103 @@ internal sealed partial class SimdKernels
                     Prefetch(stream + ((long)PrefetchAhead * plan.Stride), segment);
                 }
 
-                float* tLo = tablesLo + ((long)j * plan.TableStride);
-                float* tHi = tablesHi + ((long)j * plan.TableStride);
-                int covered = done;
-                switch (lookup)
+                if (lanes > 0)
                 {
-                    case LookupKind.Permute16 when plan.MultiShift:
-                        Permute16Pass<TComb, MultiShiftReader>(stream, groups, bits, tLo, tHi, aLo, aHi);
-                        break;
-                    case LookupKind.Permute16:
-                        Permute16Pass<TComb, ShiftReader>(stream, groups, bits, tLo, tHi, aLo, aHi);
-                        break;
-                    case LookupKind.Permute32:
-                        Permute32Pass<TComb>(stream, groups, bits, tLo, tHi, aLo, aHi);
-                        break;
-                    case LookupKind.Gather512:
-                        Gather512Pass<TComb>(stream, groups, bits, tLo, tHi, aLo, aHi);
-                        break;
-                    case LookupKind.Gather256:
-                        Gather256Pass<TComb>(stream, groups, bits, tLo, tHi, aLo, aHi);
-                        break;
-                    case LookupKind.Indexed:
-                        covered = IndexedPass<TComb>(plan, j, i0, accLo, accHi);
-                        break;
-                    default:
-                        covered = 0;
-                        break;
+                    VectorPass<TComb>(plan, j, stream, groups, tablesLo, tablesHi, packed, aLo, aHi);
+                    continue;
                 }
 
-                if (covered < len)
-                {
-                    ScalarPass<TComb>(plan, j, i0, covered, accLo, accHi);
-                }
+                int covered = lookup == LookupKind.Indexed ? IndexedPass<TComb>(plan, j, i0, accLo, accHi) : 0;
+                ScalarPass<TComb>(plan, j, i0, covered, accLo, accHi);
             }
 
-            MaiPasses<TComb>(pr, i0, len, scratch, aLo, aHi);
+            if (lanes > 0 && groups * lanes < len)
+            {
+                TailPasses<TComb>(plan, i0, groups * lanes, len, codes, tablesLo, tablesHi, packed, aLo, aHi);
+            }
+
+            MaiPasses<TComb>(pr, i0, aLo, aHi);
+        }
+    }
+
+    /// <summary>Lanes per step of a vector lookup; 0 for the indexed and scalar ones.</summary>
+    private static int LanesOf(LookupKind lookup) => lookup switch
+    {
+        LookupKind.Permute16 or LookupKind.Permute32 or LookupKind.Gather512 => 16,
+        LookupKind.Gather256 => 8,
+        _ => 0,
+    };
+
+    /// <summary>Neuron j's table terms for <paramref name="groups"/> groups of lanes whose codes start at <paramref name="codes"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void VectorPass<TComb>(BoundsPlan plan, int j, byte* codes, int groups, float* tablesLo, float* tablesHi, int* packed, float* aLo, float* aHi)
+        where TComb : IFloatCombine
+    {
+        int bits = plan.Bits;
+        float* tLo = tablesLo + ((long)j * plan.TableStride);
+        float* tHi = tablesHi + ((long)j * plan.TableStride);
+        switch (plan.Lookup)
+        {
+            case LookupKind.Permute16 when plan.MultiShift:
+                Permute16Pass<TComb, MultiShiftReader>(codes, groups, bits, packed + ((long)j * 16), aLo, aHi);
+                break;
+            case LookupKind.Permute16:
+                Permute16Pass<TComb, ShiftReader>(codes, groups, bits, packed + ((long)j * 16), aLo, aHi);
+                break;
+            case LookupKind.Permute32:
+                Permute32Pass<TComb>(codes, groups, bits, tLo, tHi, aLo, aHi);
+                break;
+            case LookupKind.Gather512:
+                Gather512Pass<TComb>(codes, groups, bits, tLo, tHi, aLo, aHi);
+                break;
+            default:
+                Gather256Pass<TComb>(codes, groups, bits, tLo, tHi, aLo, aHi);
+                break;
         }
     }
 
     /// <summary>
+    /// Chunk inputs [done, len) of every neuron, in whole groups of lanes: each neuron's remaining
+    /// code bytes are copied into a zeroed buffer first, so no read passes the end of the codes
+    /// (a zero code's term is 0). Lanes past len (at most a group; the accumulators have room)
+    /// are never read.
+    /// </summary>
+    private static unsafe void TailPasses<TComb>(BoundsPlan plan, int i0, int done, int len, byte* codes, float* tablesLo, float* tablesHi, int* packed, float* aLo, float* aHi)
+        where TComb : IFloatCombine
+    {
+        int lanes = LanesOf(plan.Lookup);
+        int groups = (len - done + lanes - 1) / lanes;
+        long first = (long)(i0 + done) * plan.Bits / 8;
+        // The groups' own bytes, plus the 8-byte windows' overhang (at most 8 + bits bytes). A
+        // tail is what WindowGroups left (a few groups at the end of the codes) or a last
+        // partial group: never more than a few hundred bytes.
+        int bytes = (groups * lanes * plan.Bits / 8) + 24;
+        Span<byte> buffer = stackalloc byte[bytes];
+        int copied = (int)Math.Min(bytes, plan.Stride - first);
+        for (int j = 0; j < plan.Neurons; j++)
+        {
+            buffer.Clear();
+            new ReadOnlySpan<byte>(codes + ((long)j * plan.Stride) + first, copied).CopyTo(buffer);
+            fixed (byte* tail = buffer)
+            {
+                VectorPass<TComb>(plan, j, tail, groups, tablesLo, tablesHi, packed, aLo + done, aHi + done);
+            }
+        }
+    }
+
+
+    /// <summary>
     /// The P &lt;= 16 table passes of a chunk, eight neurons at a time, then four; returns the first
-    /// neuron left for single-neuron passes (at most one).
+    /// neuron left for single-neuron passes (at most one). Each pass sums its neurons' packed
+    /// terms in 16 bits (exactly: at most eight terms within <see cref="CoarseTerms.TableLimit"/>),
+    /// then widens the sums into the float accumulators.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe int Permute16Groups<TComb, TReader>(
-        BoundsPlan plan, int i0, byte* chunkCodes, int groups, float* tablesLo, float* tablesHi, float* padLo, float* padHi, Span<float> accLo, Span<float> accHi, float* aLo, float* aHi)
+    private static unsafe int Permute16Groups<TComb, TReader>(BoundsPlan plan, byte* chunkCodes, int groups, int* packed, int* pad, float* aLo, float* aHi)
         where TComb : IFloatCombine
         where TReader : ICodes16
     {
         int bits = plan.Bits;
-        int len = accLo.Length;
-        int done = groups * 16;
         int j = 0;
         // Eight neurons per pass, then four: accumulators loaded and stored once for eight
         // (four) tables. A last pass of 2 or 3 neurons is padded with all-zero tables (adding
@@ -143,98 +186,53 @@ internal sealed partial class SimdKernels
         for (; j + 8 <= plan.Neurons; j += 8)
         {
             byte* first = chunkCodes + ((long)j * plan.Stride);
-            Permute16OctPass<TComb, TReader>(first, plan.Stride, groups, bits, tablesLo + ((long)j * 16), tablesHi + ((long)j * 16), aLo, aHi);
-            for (int q = 0; q < 8 && done < len; q++)
-            {
-                ScalarPass<TComb>(plan, j + q, i0, done, accLo, accHi);
-            }
+            byte* next = j + 24 <= plan.Neurons ? first + (16L * plan.Stride) : first;
+            Permute16OctPass<TComb, TReader>(first, next, plan.Stride, groups, bits, packed + ((long)j * 16), aLo, aHi);
         }
 
         for (; j + 2 <= plan.Neurons; j += 4)
         {
             int real = Math.Min(4, plan.Neurons - j);
             byte* first = chunkCodes + ((long)j * plan.Stride);
-            float* quadLo = tablesLo + ((long)j * 16);
-            float* quadHi = tablesHi + ((long)j * 16);
+            int* quad = packed + ((long)j * 16);
             if (real < 4)
             {
-                quadLo = PadQuad(quadLo, real, padLo);
-                quadHi = PadQuad(quadHi, real, padHi);
+                quad = PadQuad(quad, real, pad);
             }
 
             byte* c1 = first + plan.Stride;
             byte* c2 = real > 2 ? c1 + plan.Stride : first;
             byte* c3 = real > 3 ? c2 + plan.Stride : first;
-            Permute16QuadPass<TComb, TReader>(first, c1, c2, c3, groups, bits, quadLo, quadHi, aLo, aHi);
-            for (int q = 0; q < real && done < len; q++)
-            {
-                ScalarPass<TComb>(plan, j + q, i0, done, accLo, accHi);
-            }
+            Permute16QuadPass<TComb, TReader>(first, c1, c2, c3, groups, bits, quad, aLo, aHi);
         }
 
         return Math.Min(j, plan.Neurons);
     }
 
     /// <summary>
-    /// Combines, neuron by neuron in group order, the MAI terms of the chunk's inputs (every entry
-    /// applies: <see cref="BoundsProblem.Create"/> keeps only those whose code is 0, so no code is
-    /// read here; the codes of a large group's chunk are out of L1 by now).
+    /// Combines the MAI terms of the chunk's inputs: the chunk is MAI block i0 / 4096, whose
+    /// entries of every neuron are one contiguous run (<see cref="BoundsProblem.MaiOffsets"/>), all
+    /// of which apply (<see cref="BoundsProblem.Create"/> keeps only entries whose code is 0, so no
+    /// code is read here). Within a neuron the ids are distinct, so consecutive updates rarely
+    /// touch the same accumulator.
     /// </summary>
-    private static unsafe void MaiPasses<TComb>(BoundsProblem pr, int i0, int len, BoundsScratch scratch, float* aLo, float* aHi)
+    private static unsafe void MaiPasses<TComb>(BoundsProblem pr, int i0, float* aLo, float* aHi)
         where TComb : IFloatCombine
     {
-        bool cursorValid = scratch.CursorInput == i0;
-        int[] cursors = scratch.MaiCursor;
-        int stop = i0 + len;
-        fixed (int* offsets = pr.MaiOffsets, ids = pr.MaiIds)
+        int g = pr.Cost.GroupSize;
+        int block = i0 / BoundsProblem.MaiBlockInputs;
+        int from = pr.MaiOffsets[block * g];
+        int to = pr.MaiOffsets[(block + 1) * g];
+        fixed (int* ids = pr.MaiIds)
         fixed (float* termsLo = pr.CoarseMaiLower, termsHi = pr.CoarseMaiUpper)
         {
-            for (int j = 0; j < cursors.Length; j++)
+            for (int e = from; e < to; e++)
             {
-                if (cursorValid && j + MaiPrefetchAhead < cursors.Length && Sse.IsSupported)
-                {
-                    // Each neuron's entries for the chunk are a short run far from the previous
-                    // neuron's: fetch a later neuron's run while this one is combined.
-                    int ahead = cursors[j + MaiPrefetchAhead];
-                    for (int line = 0; line < 4; line++)
-                    {
-                        Sse.Prefetch0(ids + ahead + (line * 16));
-                        Sse.Prefetch0(termsLo + ahead + (line * 16));
-                        Sse.Prefetch0(termsHi + ahead + (line * 16));
-                    }
-                }
-
-                int end = offsets[j + 1];
-                int k = cursorValid ? cursors[j] : LowerBound(ids, offsets[j], end, i0);
-                for (; k < end && ids[k] < stop; k++)
-                {
-                    int at = ids[k] - i0;
-                    aLo[at] = TComb.Invoke(aLo[at], termsLo[k]);
-                    aHi[at] = TComb.Invoke(aHi[at], termsHi[k]);
-                }
-
-                cursors[j] = k;
+                int at = ids[e] - i0;
+                aLo[at] = TComb.Invoke(aLo[at], termsLo[e]);
+                aHi[at] = TComb.Invoke(aHi[at], termsHi[e]);
             }
         }
-    }
-
-    /// <summary>First index in [from, to) of the ascending <paramref name="ids"/> holding a value >= <paramref name="id"/>.</summary>
-    private static unsafe int LowerBound(int* ids, int from, int to, int id)
-    {
-        while (from < to)
-        {
-            int mid = (int)(((uint)from + (uint)to) >> 1);
-            if (ids[mid] < id)
-            {
-                from = mid + 1;
-            }
-            else
-            {
-                to = mid;
-            }
-        }
-
-        return from;
     }
 
     /// <summary>
@@ -272,123 +270,121 @@ internal sealed partial class SimdKernels
         return offsets.AsByte();
     }
 
+    /// <summary>
+    /// Adds (or maxes) 16 lanes of packed 16-bit sums into the float accumulators: the low halves
+    /// are lower-bound sums, the high halves upper-bound sums. Integers within 16 bits convert to
+    /// float exactly.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Permute16Pass<TComb, TReader>(byte* codes, int groups, int bits, float* tLo, float* tHi, float* aLo, float* aHi)
+    private static unsafe void WidenPacked<TComb>(Vector512<short> sums, float* aLo, float* aHi)
+        where TComb : IFloatCombine
+    {
+        Vector512<int> both = sums.AsInt32();
+        TComb.Invoke(Vector512.Load(aLo), Vector512.ConvertToSingle((both << 16) >> 16)).Store(aLo);
+        TComb.Invoke(Vector512.Load(aHi), Vector512.ConvertToSingle(both >> 16)).Store(aHi);
+    }
+
+    /// <summary>One packed lookup: both bounds' terms of 16 inputs, as 16-bit halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<short> Lookup(Vector512<int> table, Vector512<int> codes) =>
+        Avx512F.PermuteVar16x32(table, codes).AsInt16();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Permute16Pass<TComb, TReader>(byte* codes, int groups, int bits, int* packed, float* aLo, float* aHi)
         where TComb : IFloatCombine
         where TReader : ICodes16
     {
-        Debug.Assert(Avx512F.IsSupported, "one-register tables need AVX-512");
+        Debug.Assert(Avx512BW.IsSupported, "packed tables need AVX-512BW");
         Vector512<byte> control = MultiShiftControl(bits);
         Vector512<ulong> shifts = Vector512<ulong>.Indices * (ulong)bits;
         Vector512<ulong> mask = Vector512.Create((1UL << bits) - 1);
-        Vector512<float> lo = Vector512.Load(tLo);
-        Vector512<float> hi = Vector512.Load(tHi);
+        Vector512<int> table = Vector512.Load(packed);
         for (int gi = 0; gi < groups; gi++, codes += 2 * bits, aLo += 16, aHi += 16)
         {
-            Vector512<int> idx = TReader.Read(codes, bits, control, shifts, mask);
-            TComb.Invoke(Vector512.Load(aLo), Avx512F.PermuteVar16x32(lo, idx)).Store(aLo);
-            TComb.Invoke(Vector512.Load(aHi), Avx512F.PermuteVar16x32(hi, idx)).Store(aHi);
+            WidenPacked<TComb>(Lookup(table, TReader.Read(codes, bits, control, shifts, mask)), aLo, aHi);
         }
     }
 
-    /// <summary>Eight neurons in one pass: their sixteen tables (<c>tLo[q*16..]</c>) in registers, accumulators loaded once.</summary>
+    /// <summary>
+    /// Eight neurons in one pass: their eight packed tables (<c>packed[q*16..]</c>) in registers,
+    /// sums in 16 bits. Each step also prefetches one cache line of the next pass's eight code
+    /// segments (<paramref name="next"/>): eight short streams far apart are more than the
+    /// hardware prefetcher foresees, and waiting for them cost more than the lookups.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Permute16OctPass<TComb, TReader>(byte* codes, int stride, int groups, int bits, float* tLo, float* tHi, float* aLo, float* aHi)
+    private static unsafe void Permute16OctPass<TComb, TReader>(byte* codes, byte* next, int stride, int groups, int bits, int* packed, float* aLo, float* aHi)
         where TComb : IFloatCombine
         where TReader : ICodes16
     {
-        Debug.Assert(Avx512F.IsSupported, "one-register tables need AVX-512");
+        Debug.Assert(Avx512BW.IsSupported, "packed tables need AVX-512BW");
         Vector512<byte> control = MultiShiftControl(bits);
         Vector512<ulong> shifts = Vector512<ulong>.Indices * (ulong)bits;
         Vector512<ulong> mask = Vector512.Create((1UL << bits) - 1);
-        Vector512<float> lo0 = Vector512.Load(tLo);
-        Vector512<float> lo1 = Vector512.Load(tLo + 16);
-        Vector512<float> lo2 = Vector512.Load(tLo + 32);
-        Vector512<float> lo3 = Vector512.Load(tLo + 48);
-        Vector512<float> lo4 = Vector512.Load(tLo + 64);
-        Vector512<float> lo5 = Vector512.Load(tLo + 80);
-        Vector512<float> lo6 = Vector512.Load(tLo + 96);
-        Vector512<float> lo7 = Vector512.Load(tLo + 112);
-        Vector512<float> hi0 = Vector512.Load(tHi);
-        Vector512<float> hi1 = Vector512.Load(tHi + 16);
-        Vector512<float> hi2 = Vector512.Load(tHi + 32);
-        Vector512<float> hi3 = Vector512.Load(tHi + 48);
-        Vector512<float> hi4 = Vector512.Load(tHi + 64);
-        Vector512<float> hi5 = Vector512.Load(tHi + 80);
-        Vector512<float> hi6 = Vector512.Load(tHi + 96);
-        Vector512<float> hi7 = Vector512.Load(tHi + 112);
+        Vector512<int> t0 = Vector512.Load(packed);
+        Vector512<int> t1 = Vector512.Load(packed + 16);
+        Vector512<int> t2 = Vector512.Load(packed + 32);
+        Vector512<int> t3 = Vector512.Load(packed + 48);
+        Vector512<int> t4 = Vector512.Load(packed + 64);
+        Vector512<int> t5 = Vector512.Load(packed + 80);
+        Vector512<int> t6 = Vector512.Load(packed + 96);
+        Vector512<int> t7 = Vector512.Load(packed + 112);
         for (int gi = 0; gi < groups; gi++, codes += 2 * bits, aLo += 16, aHi += 16)
         {
+            if (Sse.IsSupported)
+            {
+                Sse.Prefetch0(next + ((long)(gi & 7) * stride) + ((gi >> 3) * 64));
+            }
+
             Vector512<int> i0 = TReader.Read(codes, bits, control, shifts, mask);
             Vector512<int> i1 = TReader.Read(codes + stride, bits, control, shifts, mask);
             Vector512<int> i2 = TReader.Read(codes + (2L * stride), bits, control, shifts, mask);
             Vector512<int> i3 = TReader.Read(codes + (3L * stride), bits, control, shifts, mask);
-            Vector512<float> lo = TComb.Invoke(Vector512.Load(aLo), Avx512F.PermuteVar16x32(lo0, i0));
-            Vector512<float> hi = TComb.Invoke(Vector512.Load(aHi), Avx512F.PermuteVar16x32(hi0, i0));
-            lo = TComb.Invoke(lo, Avx512F.PermuteVar16x32(lo1, i1));
-            hi = TComb.Invoke(hi, Avx512F.PermuteVar16x32(hi1, i1));
-            lo = TComb.Invoke(lo, Avx512F.PermuteVar16x32(lo2, i2));
-            hi = TComb.Invoke(hi, Avx512F.PermuteVar16x32(hi2, i2));
-            lo = TComb.Invoke(lo, Avx512F.PermuteVar16x32(lo3, i3));
-            hi = TComb.Invoke(hi, Avx512F.PermuteVar16x32(hi3, i3));
+            Vector512<short> sums = TComb.Invoke(Lookup(t0, i0), Lookup(t1, i1));
+            sums = TComb.Invoke(sums, Lookup(t2, i2));
+            sums = TComb.Invoke(sums, Lookup(t3, i3));
             i0 = TReader.Read(codes + (4L * stride), bits, control, shifts, mask);
             i1 = TReader.Read(codes + (5L * stride), bits, control, shifts, mask);
             i2 = TReader.Read(codes + (6L * stride), bits, control, shifts, mask);
             i3 = TReader.Read(codes + (7L * stride), bits, control, shifts, mask);
-            lo = TComb.Invoke(lo, Avx512F.PermuteVar16x32(lo4, i0));
-            hi = TComb.Invoke(hi, Avx512F.PermuteVar16x32(hi4, i0));
-            lo = TComb.Invoke(lo, Avx512F.PermuteVar16x32(lo5, i1));
-            hi = TComb.Invoke(hi, Avx512F.PermuteVar16x32(hi5, i1));
-            lo = TComb.Invoke(lo, Avx512F.PermuteVar16x32(lo6, i2));
-            hi = TComb.Invoke(hi, Avx512F.PermuteVar16x32(hi6, i2));
-            TComb.Invoke(lo, Avx512F.PermuteVar16x32(lo7, i3)).Store(aLo);
-            TComb.Invoke(hi, Avx512F.PermuteVar16x32(hi7, i3)).Store(aHi);
+            sums = TComb.Invoke(sums, Lookup(t4, i0));
+            sums = TComb.Invoke(sums, Lookup(t5, i1));
+            sums = TComb.Invoke(sums, Lookup(t6, i2));
+            WidenPacked<TComb>(TComb.Invoke(sums, Lookup(t7, i3)), aLo, aHi);
         }
     }
 
-    /// <summary>Copies <paramref name="real"/> 16-entry tables into the 64 floats at <paramref name="quad"/> and zeros the rest.</summary>
-    private static unsafe float* PadQuad(float* tables, int real, float* quad)
+    /// <summary>Copies <paramref name="real"/> packed 16-entry tables into the 64 entries at <paramref name="quad"/> and zeros the rest.</summary>
+    private static unsafe int* PadQuad(int* tables, int real, int* quad)
     {
-        var padded = new Span<float>(quad, 64);
+        var padded = new Span<int>(quad, 64);
         padded.Clear();
-        new ReadOnlySpan<float>(tables, real * 16).CopyTo(padded);
+        new ReadOnlySpan<int>(tables, real * 16).CopyTo(padded);
         return quad;
     }
 
-    /// <summary>Four neurons in one pass: their eight tables (<c>tLo[q*16..]</c>) in registers, accumulators loaded once.</summary>
+    /// <summary>Four neurons in one pass: their four packed tables (<c>packed[q*16..]</c>) in registers, sums in 16 bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void Permute16QuadPass<TComb, TReader>(
-        byte* codes0, byte* codes1, byte* codes2, byte* codes3, int groups, int bits, float* tLo, float* tHi, float* aLo, float* aHi)
+        byte* codes0, byte* codes1, byte* codes2, byte* codes3, int groups, int bits, int* packed, float* aLo, float* aHi)
         where TComb : IFloatCombine
         where TReader : ICodes16
     {
-        Debug.Assert(Avx512F.IsSupported, "one-register tables need AVX-512");
+        Debug.Assert(Avx512BW.IsSupported, "packed tables need AVX-512BW");
         Vector512<byte> control = MultiShiftControl(bits);
         Vector512<ulong> shifts = Vector512<ulong>.Indices * (ulong)bits;
         Vector512<ulong> mask = Vector512.Create((1UL << bits) - 1);
-        Vector512<float> lo0 = Vector512.Load(tLo);
-        Vector512<float> lo1 = Vector512.Load(tLo + 16);
-        Vector512<float> lo2 = Vector512.Load(tLo + 32);
-        Vector512<float> lo3 = Vector512.Load(tLo + 48);
-        Vector512<float> hi0 = Vector512.Load(tHi);
-        Vector512<float> hi1 = Vector512.Load(tHi + 16);
-        Vector512<float> hi2 = Vector512.Load(tHi + 32);
-        Vector512<float> hi3 = Vector512.Load(tHi + 48);
+        Vector512<int> t0 = Vector512.Load(packed);
+        Vector512<int> t1 = Vector512.Load(packed + 16);
+        Vector512<int> t2 = Vector512.Load(packed + 32);
+        Vector512<int> t3 = Vector512.Load(packed + 48);
         int step = 2 * bits;
         for (int gi = 0; gi < groups; gi++, codes0 += step, codes1 += step, codes2 += step, codes3 += step, aLo += 16, aHi += 16)
         {
-            Vector512<int> i0 = TReader.Read(codes0, bits, control, shifts, mask);
-            Vector512<int> i1 = TReader.Read(codes1, bits, control, shifts, mask);
-            Vector512<int> i2 = TReader.Read(codes2, bits, control, shifts, mask);
-            Vector512<int> i3 = TReader.Read(codes3, bits, control, shifts, mask);
-            Vector512<float> lo = TComb.Invoke(Vector512.Load(aLo), Avx512F.PermuteVar16x32(lo0, i0));
-            Vector512<float> hi = TComb.Invoke(Vector512.Load(aHi), Avx512F.PermuteVar16x32(hi0, i0));
-            lo = TComb.Invoke(lo, Avx512F.PermuteVar16x32(lo1, i1));
-            hi = TComb.Invoke(hi, Avx512F.PermuteVar16x32(hi1, i1));
-            lo = TComb.Invoke(lo, Avx512F.PermuteVar16x32(lo2, i2));
-            hi = TComb.Invoke(hi, Avx512F.PermuteVar16x32(hi2, i2));
-            TComb.Invoke(lo, Avx512F.PermuteVar16x32(lo3, i3)).Store(aLo);
-            TComb.Invoke(hi, Avx512F.PermuteVar16x32(hi3, i3)).Store(aHi);
+            Vector512<short> sums = TComb.Invoke(
+                Lookup(t0, TReader.Read(codes0, bits, control, shifts, mask)),
+                Lookup(t1, TReader.Read(codes1, bits, control, shifts, mask)));
+            sums = TComb.Invoke(sums, Lookup(t2, TReader.Read(codes2, bits, control, shifts, mask)));
+            WidenPacked<TComb>(TComb.Invoke(sums, Lookup(t3, TReader.Read(codes3, bits, control, shifts, mask))), aLo, aHi);
         }
     }
 

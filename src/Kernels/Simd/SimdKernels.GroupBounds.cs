@@ -14,8 +14,9 @@ namespace DeepEverest.Kernels.Simd;
 /// </content>
 internal sealed partial class SimdKernels
 {
-    /// <summary>Inputs per chunk: a multiple of 16, with two float accumulators of 16 KiB each.</summary>
-    internal const int ChunkInputs = 4096;
+    /// <summary>Inputs per chunk: a multiple of 16, with two float accumulators of 16 KiB each, and
+    /// one MAI block (<see cref="BoundsProblem.MaiBlockInputs"/>).</summary>
+    internal const int ChunkInputs = BoundsProblem.MaiBlockInputs;
 
     /// <inheritdoc/>
     public void GroupBounds(in BoundsProblem problem, Span<double> lower, Span<double> upper)
@@ -38,7 +39,7 @@ internal sealed partial class SimdKernels
             return;
         }
 
-        var scratch = new BoundsScratch(plan.Neurons);
+        var scratch = new BoundsScratch();
         for (int c = 0; c < chunks; c++)
         {
             int i0 = c * ChunkInputs;
@@ -63,21 +64,65 @@ internal sealed partial class SimdKernels
             CombineChunk<FloatSum>(plan, i0, scratch, accLo, accHi);
         }
 
-        scratch.CursorInput = i0 + len;
-
         BoundsProblem pr = plan.Problem;
+        (double lowerScale, double lowerOffset, double upperScale, double upperOffset, FinishKind finish) =
+            (pr.LowerScale, -pr.LowerSlack, pr.UpperScale, pr.UpperSlack, plan.Finish);
+        if (finish == FinishKind.Sqrt)
+        {
+            // BoundsProblem.FinishLower: l2 takes the square root of the float sum, then scales.
+            SqrtInPlace(plan.Path, accLo);
+            SqrtInPlace(plan.Path, accHi);
+            (lowerScale, lowerOffset, upperScale, upperOffset, finish) = (pr.SqrtLowerFactor, 0.0, pr.SqrtUpperFactor, 0.0, FinishKind.None);
+        }
+
         if (plan.Path == SimdPath.Vector512)
         {
-            FinishSums512(accLo, lower, pr.LowerScale, -pr.LowerSlack, plan.Finish, plan.Neurons);
-            FinishSums512(accHi, upper, pr.UpperScale, pr.UpperSlack, plan.Finish, plan.Neurons);
+            FinishSums512(accLo, lower, lowerScale, lowerOffset, finish, plan.Neurons);
+            FinishSums512(accHi, upper, upperScale, upperOffset, finish, plan.Neurons);
             return;
         }
 
         Span<double> widened = scratch.Widened.AsSpan(0, len);
         Widen(plan.Path, accLo, widened);
-        FinishSpan(plan.Path, widened, lower, pr.LowerScale, -pr.LowerSlack, plan.Finish, plan.Neurons);
+        FinishSpan(plan.Path, widened, lower, lowerScale, lowerOffset, finish, plan.Neurons);
         Widen(plan.Path, accHi, widened);
-        FinishSpan(plan.Path, widened, upper, pr.UpperScale, pr.UpperSlack, plan.Finish, plan.Neurons);
+        FinishSpan(plan.Path, widened, upper, upperScale, upperOffset, finish, plan.Neurons);
+    }
+
+    /// <summary>Correctly rounded float square roots in place (every width rounds like <see cref="MathF.Sqrt"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void SqrtInPlace(SimdPath path, Span<float> sums)
+    {
+        int i = 0;
+        switch (path)
+        {
+            case SimdPath.Vector512:
+                for (; i <= sums.Length - 16; i += 16)
+                {
+                    Vector512.Sqrt(Vector512.Create(sums.Slice(i, 16))).CopyTo(sums.Slice(i, 16));
+                }
+
+                break;
+            case SimdPath.Vector256:
+                for (; i <= sums.Length - 8; i += 8)
+                {
+                    Vector256.Sqrt(Vector256.Create(sums.Slice(i, 8))).CopyTo(sums.Slice(i, 8));
+                }
+
+                break;
+            case SimdPath.VectorT:
+                for (; i <= sums.Length - Vector<float>.Count; i += Vector<float>.Count)
+                {
+                    Vector.SquareRoot(new Vector<float>(sums.Slice(i, Vector<float>.Count))).CopyTo(sums.Slice(i, Vector<float>.Count));
+                }
+
+                break;
+        }
+
+        for (; i < sums.Length; i++)
+        {
+            sums[i] = MathF.Sqrt(sums[i]);
+        }
     }
 
     /// <summary>Combines neuron j's table terms for chunk inputs [done, len) one input at a time.</summary>

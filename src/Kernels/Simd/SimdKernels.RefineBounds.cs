@@ -67,7 +67,6 @@ internal sealed partial class SimdKernels
             ReadOnlySpan<byte> stream = problem.Codes.AsSpan(j * problem.Stride, problem.Stride);
             ReadOnlySpan<double> tLo = problem.TermLower.AsSpan(j * p, p);
             ReadOnlySpan<double> tHi = problem.TermUpper.AsSpan(j * p, p);
-            ReadOnlySpan<int> maiIds = problem.MaiIds.AsSpan(problem.MaiOffsets[j], problem.MaiOffsets[j + 1] - problem.MaiOffsets[j]);
             for (int r = 0; r < inputs.Length; r++)
             {
                 int code = CodePacking.CodeAt(stream, problem.Bits, inputs[r]);
@@ -75,10 +74,10 @@ internal sealed partial class SimdKernels
                 double termHi = tHi[code];
                 if (code == 0)
                 {
-                    int e = maiIds.BinarySearch(inputs[r]);
+                    int e = problem.FindMai(j, inputs[r]);
                     if (e >= 0)
                     {
-                        termLo = termHi = problem.MaiTerms[problem.MaiOffsets[j] + e];
+                        termLo = termHi = problem.MaiTerms[e];
                     }
                 }
 
