@@ -20,26 +20,75 @@ internal sealed partial class SimdKernels
     private const int PrefetchAhead = 4;
 
 
+    /// <summary>
+    /// Chunks on every core. The calling thread starts at once and helpers join when the thread
+    /// pool wakes them; chunks are claimed one by one, and the call waits only for chunks a helper
+    /// has claimed. A helper that wakes late (in a VM, waking an idle vCPU can take longer than a
+    /// small group's whole filter) finds nothing left and touches nothing, so it cannot delay the
+    /// call (Parallel.For waits for every worker it queued).
+    /// </summary>
     private static unsafe void GroupBoundsParallel(BoundsPlan plan, int chunks, Span<double> lower, Span<double> upper)
     {
         fixed (double* pLower = lower, pUpper = upper)
         {
-            // Spans cannot enter a lambda; the pinned addresses can, and stay valid until the loop ends.
-            nint lo = (nint)pLower;
-            nint hi = (nint)pUpper;
-            int n = plan.Inputs;
-            Parallel.For(
-                0,
-                chunks,
-                () => new BoundsScratch(),
-                (c, _, scratch) =>
+            var work = new ChunkWork(plan, chunks, (nint)pLower, (nint)pUpper);
+            for (int h = 1; h < Math.Min(Environment.ProcessorCount, chunks); h++)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(static w => w.Run(), work, preferLocal: false);
+            }
+
+            work.Run();
+            work.WaitForClaimed();
+        }
+    }
+
+    /// <summary>The shared state of <see cref="GroupBoundsParallel"/>: the next chunk to claim and
+    /// how many are finished. Output addresses stay pinned until every claimed chunk is finished.</summary>
+    private sealed class ChunkWork(BoundsPlan plan, int chunks, nint lower, nint upper)
+    {
+        [ThreadStatic]
+        private static BoundsScratch? _threadScratch;
+
+        private int _next;
+        private int _finished;
+        private Exception? _failure;
+
+        /// <summary>Claims and computes chunks until none is left.</summary>
+        public unsafe void Run()
+        {
+            BoundsScratch scratch = _threadScratch ??= new BoundsScratch();
+            for (int c = Interlocked.Increment(ref _next) - 1; c < chunks; c = Interlocked.Increment(ref _next) - 1)
+            {
+                try
                 {
                     int i0 = c * ChunkInputs;
-                    int len = Math.Min(ChunkInputs, n - i0);
-                    BoundsChunk(plan, i0, len, scratch, new Span<double>((double*)lo + i0, len), new Span<double>((double*)hi + i0, len));
-                    return scratch;
-                },
-                _ => { });
+                    int len = Math.Min(ChunkInputs, plan.Inputs - i0);
+                    BoundsChunk(plan, i0, len, scratch, new Span<double>((double*)lower + i0, len), new Span<double>((double*)upper + i0, len));
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref _failure, e, null);
+                }
+                finally
+                {
+                    Interlocked.Increment(ref _finished);
+                }
+            }
+        }
+
+        /// <summary>Waits (spinning: the rest is at most a chunk of work) until every chunk is finished; rethrows a chunk's failure.</summary>
+        public void WaitForClaimed()
+        {
+            var spin = default(SpinWait);
+            while (Volatile.Read(ref _finished) < chunks)
+            {
+                spin.SpinOnce(sleep1Threshold: -1);
+            }
+
+            if (_failure is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_failure);
+            }
         }
     }
 
