@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace DeepEverest.Kernels;
 
 /// <summary>
@@ -403,6 +405,7 @@ public sealed class BoundsProblem
     /// <paramref name="bound"/> needs (three for 70,000 inputs). For the few hundred MAI ids of a
     /// neuron it is several times faster than a comparison sort.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static int[] SortByKey(int[] keys, int bound)
     {
         var order = new int[keys.Length];

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -125,6 +126,7 @@ internal sealed class BoundsPlan
 
     /// <summary>The packed table: lower terms in the low, upper terms in the high 16 bits
     /// (<see cref="CoarseTerms.TableLimit"/> keeps both within a short).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int[] Packed(float[] lower, float[] upper)
     {
         var packed = new int[lower.Length];
@@ -148,6 +150,7 @@ internal sealed class BoundsPlan
         return packed;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float[] Periodic(float[] table, int neurons, int partitions)
     {
         if (partitions == 16)

@@ -54,6 +54,7 @@ internal sealed partial class SimdKernels
         private Exception? _failure;
 
         /// <summary>Claims and computes chunks until none is left.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public unsafe void Run()
         {
             BoundsScratch scratch = _threadScratch ??= new BoundsScratch();
@@ -192,6 +193,7 @@ internal sealed partial class SimdKernels
     /// (a zero code's term is 0). Lanes past len (at most a group; the accumulators have room)
     /// are never read.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void TailPasses<TComb>(BoundsPlan plan, int i0, int done, int len, byte* codes, float* tablesLo, float* tablesHi, int* packed, float* aLo, float* aHi)
         where TComb : IFloatCombine
     {
@@ -265,6 +267,7 @@ internal sealed partial class SimdKernels
     /// code is read here). Within a neuron the ids are distinct, so consecutive updates rarely
     /// touch the same accumulator.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void MaiPasses<TComb>(BoundsProblem pr, int i0, float* aLo, float* aHi)
         where TComb : IFloatCombine
     {

@@ -19,6 +19,7 @@ internal sealed partial class SimdKernels
     internal const int ChunkInputs = BoundsProblem.MaiBlockInputs;
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void GroupBounds(in BoundsProblem problem, Span<double> lower, Span<double> upper)
     {
         KernelArguments.CheckBounds(problem, lower, upper);
@@ -49,6 +50,7 @@ internal sealed partial class SimdKernels
     }
 
     /// <summary>Bounds of inputs [i0, i0 + len) into <paramref name="lower"/> / <paramref name="upper"/> (length len).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void BoundsChunk(BoundsPlan plan, int i0, int len, BoundsScratch scratch, Span<double> lower, Span<double> upper)
     {
         Span<float> accLo = scratch.AccLower.AsSpan(0, len);
@@ -237,6 +239,7 @@ internal sealed partial class SimdKernels
     /// the negated lower slack or the upper slack, so the scalar definition's subtraction and
     /// this addition give the same bits.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void FinishSpan(SimdPath path, ReadOnlySpan<double> acc, Span<double> dst, double scale, double offset, FinishKind kind, int groupSize)
     {
         int done = path switch

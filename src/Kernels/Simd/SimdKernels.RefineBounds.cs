@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace DeepEverest.Kernels.Simd;
 
 /// <content>
@@ -53,6 +55,7 @@ internal sealed partial class SimdKernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RefineBlockOf(BoundsProblem problem, ReadOnlySpan<int> inputs, Span<double> lower, Span<double> upper)
     {
         CostFunction cost = problem.Cost;

@@ -11,6 +11,7 @@ namespace DeepEverest.Kernels.Simd;
 internal sealed partial class SimdKernels
 {
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int SelectTopK(ReadOnlySpan<double> costs, ReadOnlySpan<int> ids, int k, Span<int> positions)
     {
         if (ids.Length != costs.Length)
