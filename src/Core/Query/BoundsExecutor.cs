@@ -37,7 +37,8 @@ public static class BoundsExecutor
             yield break;
         }
 
-        // 1. Coarse bounds of every input from the index alone (float sums: the fast filter).
+        // 1. Coarse bounds of every input from the index alone (exact sums of integer terms
+        //    rounded outward: the fast filter).
         int n = (int)ctx.Index!.Inputs;
         GroupIndexData data = ctx.Store.ReadGroup(ctx.Index, ctx.Group);
         BoundsProblem problem = BoundsProblem.Create(ctx.Cost, n, (int)ctx.Index.Partitions, data.Codes, data.PartMin, data.PartMax, data.MaiIds, data.MaiValues);

@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics.X86;
 
 namespace DeepEverest.Kernels.Simd;
 
-/// <summary>How a vector pass of <see cref="SimdKernels.GroupBounds"/> turns codes into float terms.</summary>
+/// <summary>How a vector pass of <see cref="SimdKernels.GroupBounds"/> turns codes into terms.</summary>
 internal enum LookupKind
 {
     /// <summary>No vector pass (scalar path).</summary>

@@ -5,12 +5,13 @@ using System.Runtime.Intrinsics;
 namespace DeepEverest.Kernels.Simd;
 
 /// <content>
-/// <see cref="IKernels.GroupBounds"/>: coarse bounds in float. Inputs are processed in chunks whose
-/// two float accumulators stay in L1. First every neuron's table terms pass over the chunk in group
-/// order (vector lanes run across inputs, 16 per AVX-512 register), then every neuron's MAI
-/// entries inside the chunk whose code is 0 add their terms, in group order: exactly the order the
-/// definition prescribes, so every path gives the same bits. (Table entry 0 is 0, and adding +0
-/// leaves a float sum unchanged.) Finally the sums are widened to double, scaled and finished.
+/// <see cref="IKernels.GroupBounds"/>: coarse bounds from integer terms summed exactly. Inputs are
+/// processed in chunks whose two float accumulators stay in L1. First every neuron's table terms
+/// pass over the chunk (vector lanes run across inputs, 16 per AVX-512 register; with P &lt;= 16
+/// both bounds' terms of eight neurons are summed in 16-bit halves first), then the chunk's MAI
+/// entries add their terms. Every partial sum is an integer within 2^24, so any order gives the
+/// definition's bits. (Table entry 0 is 0, and adding +0 changes nothing.) Finally the sums are
+/// widened to double, scaled and finished.
 /// </content>
 internal sealed partial class SimdKernels
 {
