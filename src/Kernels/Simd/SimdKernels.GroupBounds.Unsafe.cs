@@ -115,6 +115,11 @@ internal sealed partial class SimdKernels
         fixed (int* packed = plan.TablePacked, pad = scratch.QuadPacked)
         fixed (float* aLo = scratch.AccLower, aHi = scratch.AccUpper)
         {
+            // The packed passes' first one stores its sums (the definition starts from +0, and
+            // +0 + x, max(+0, x) are x for these terms), so only what it does not cover is cleared.
+            int stored = lookup == LookupKind.Permute16 ? groups * 16 : 0;
+            accLo[stored..].Clear();
+            accHi[stored..].Clear();
             byte* chunkCodes = codes + ((long)i0 * bits / 8);
             int j = 0;
             if (lookup == LookupKind.Permute16)
@@ -122,6 +127,21 @@ internal sealed partial class SimdKernels
                 j = plan.MultiShift
                     ? Permute16Groups<TComb, MultiShiftReader>(plan, chunkCodes, groups, packed, pad, aLo, aHi)
                     : Permute16Groups<TComb, ShiftReader>(plan, chunkCodes, groups, packed, pad, aLo, aHi);
+                if (j == 0)
+                {
+                    // g = 1: the single-neuron pass is the first.
+                    byte* only = chunkCodes;
+                    if (plan.MultiShift)
+                    {
+                        Permute16Pass<TComb, MultiShiftReader, StoreSink>(only, groups, bits, packed, aLo, aHi);
+                    }
+                    else
+                    {
+                        Permute16Pass<TComb, ShiftReader, StoreSink>(only, groups, bits, packed, aLo, aHi);
+                    }
+
+                    j = 1;
+                }
             }
 
             for (; j < plan.Neurons; j++)
@@ -170,10 +190,10 @@ internal sealed partial class SimdKernels
         switch (plan.Lookup)
         {
             case LookupKind.Permute16 when plan.MultiShift:
-                Permute16Pass<TComb, MultiShiftReader>(codes, groups, bits, packed + ((long)j * 16), aLo, aHi);
+                Permute16Pass<TComb, MultiShiftReader, CombineSink>(codes, groups, bits, packed + ((long)j * 16), aLo, aHi);
                 break;
             case LookupKind.Permute16:
-                Permute16Pass<TComb, ShiftReader>(codes, groups, bits, packed + ((long)j * 16), aLo, aHi);
+                Permute16Pass<TComb, ShiftReader, CombineSink>(codes, groups, bits, packed + ((long)j * 16), aLo, aHi);
                 break;
             case LookupKind.Permute32:
                 Permute32Pass<TComb>(codes, groups, bits, tLo, tHi, aLo, aHi);
@@ -222,7 +242,7 @@ internal sealed partial class SimdKernels
     /// The P &lt;= 16 table passes of a chunk, eight neurons at a time, then four; returns the first
     /// neuron left for single-neuron passes (at most one). Each pass sums its neurons' packed
     /// terms in 16 bits (exactly: at most eight terms within <see cref="CoarseTerms.TableLimit"/>),
-    /// then widens the sums into the float accumulators.
+    /// then widens the sums into the float accumulators; the first pass stores them instead.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe int Permute16Groups<TComb, TReader>(BoundsPlan plan, byte* chunkCodes, int groups, int* packed, int* pad, float* aLo, float* aHi)
@@ -238,7 +258,14 @@ internal sealed partial class SimdKernels
         {
             byte* first = chunkCodes + ((long)j * plan.Stride);
             byte* next = j + 24 <= plan.Neurons ? first + (16L * plan.Stride) : first;
-            Permute16OctPass<TComb, TReader>(first, next, plan.Stride, groups, bits, packed + ((long)j * 16), aLo, aHi);
+            if (j == 0)
+            {
+                Permute16OctPass<TComb, TReader, StoreSink>(first, next, plan.Stride, groups, bits, packed, aLo, aHi);
+            }
+            else
+            {
+                Permute16OctPass<TComb, TReader, CombineSink>(first, next, plan.Stride, groups, bits, packed + ((long)j * 16), aLo, aHi);
+            }
         }
 
         for (; j + 2 <= plan.Neurons; j += 4)
@@ -254,7 +281,14 @@ internal sealed partial class SimdKernels
             byte* c1 = first + plan.Stride;
             byte* c2 = real > 2 ? c1 + plan.Stride : first;
             byte* c3 = real > 3 ? c2 + plan.Stride : first;
-            Permute16QuadPass<TComb, TReader>(first, c1, c2, c3, groups, bits, quad, aLo, aHi);
+            if (j == 0)
+            {
+                Permute16QuadPass<TComb, TReader, StoreSink>(first, c1, c2, c3, groups, bits, quad, aLo, aHi);
+            }
+            else
+            {
+                Permute16QuadPass<TComb, TReader, CombineSink>(first, c1, c2, c3, groups, bits, quad, aLo, aHi);
+            }
         }
 
         return Math.Min(j, plan.Neurons);
@@ -323,17 +357,40 @@ internal sealed partial class SimdKernels
     }
 
     /// <summary>
-    /// Adds (or maxes) 16 lanes of packed 16-bit sums into the float accumulators: the low halves
-    /// are lower-bound sums, the high halves upper-bound sums. Integers within 16 bits convert to
-    /// float exactly.
+    /// Where a packed pass puts 16 lanes of packed 16-bit sums (low halves: lower-bound sums, high
+    /// halves: upper-bound sums; integers within 16 bits convert to float exactly).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void WidenPacked<TComb>(Vector512<short> sums, float* aLo, float* aHi)
-        where TComb : IFloatCombine
+    private interface IPackedSink
     {
-        Vector512<int> both = sums.AsInt32();
-        TComb.Invoke(Vector512.Load(aLo), Vector512.ConvertToSingle((both << 16) >> 16)).Store(aLo);
-        TComb.Invoke(Vector512.Load(aHi), Vector512.ConvertToSingle(both >> 16)).Store(aHi);
+        /// <summary>Puts the sums of 16 inputs into the accumulators at <paramref name="aLo"/> / <paramref name="aHi"/>.</summary>
+        static abstract unsafe void Put<TComb>(Vector512<short> sums, float* aLo, float* aHi)
+            where TComb : IFloatCombine;
+    }
+
+    /// <summary>Adds (or maxes) the sums into the accumulators.</summary>
+    private readonly struct CombineSink : IPackedSink
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static unsafe void Put<TComb>(Vector512<short> sums, float* aLo, float* aHi)
+            where TComb : IFloatCombine
+        {
+            Vector512<int> both = sums.AsInt32();
+            TComb.Invoke(Vector512.Load(aLo), Vector512.ConvertToSingle((both << 16) >> 16)).Store(aLo);
+            TComb.Invoke(Vector512.Load(aHi), Vector512.ConvertToSingle(both >> 16)).Store(aHi);
+        }
+    }
+
+    /// <summary>Stores the sums: the chunk's first pass, over accumulators that were not cleared.</summary>
+    private readonly struct StoreSink : IPackedSink
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static unsafe void Put<TComb>(Vector512<short> sums, float* aLo, float* aHi)
+            where TComb : IFloatCombine
+        {
+            Vector512<int> both = sums.AsInt32();
+            Vector512.ConvertToSingle((both << 16) >> 16).Store(aLo);
+            Vector512.ConvertToSingle(both >> 16).Store(aHi);
+        }
     }
 
     /// <summary>One packed lookup: both bounds' terms of 16 inputs, as 16-bit halves.</summary>
@@ -342,9 +399,10 @@ internal sealed partial class SimdKernels
         Avx512F.PermuteVar16x32(table, codes).AsInt16();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Permute16Pass<TComb, TReader>(byte* codes, int groups, int bits, int* packed, float* aLo, float* aHi)
+    private static unsafe void Permute16Pass<TComb, TReader, TSink>(byte* codes, int groups, int bits, int* packed, float* aLo, float* aHi)
         where TComb : IFloatCombine
         where TReader : ICodes16
+        where TSink : IPackedSink
     {
         Debug.Assert(Avx512BW.IsSupported, "packed tables need AVX-512BW");
         Vector512<byte> control = MultiShiftControl(bits);
@@ -353,7 +411,7 @@ internal sealed partial class SimdKernels
         Vector512<int> table = Vector512.Load(packed);
         for (int gi = 0; gi < groups; gi++, codes += 2 * bits, aLo += 16, aHi += 16)
         {
-            WidenPacked<TComb>(Lookup(table, TReader.Read(codes, bits, control, shifts, mask)), aLo, aHi);
+            TSink.Put<TComb>(Lookup(table, TReader.Read(codes, bits, control, shifts, mask)), aLo, aHi);
         }
     }
 
@@ -364,9 +422,10 @@ internal sealed partial class SimdKernels
     /// hardware prefetcher foresees, and waiting for them cost more than the lookups.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Permute16OctPass<TComb, TReader>(byte* codes, byte* next, int stride, int groups, int bits, int* packed, float* aLo, float* aHi)
+    private static unsafe void Permute16OctPass<TComb, TReader, TSink>(byte* codes, byte* next, int stride, int groups, int bits, int* packed, float* aLo, float* aHi)
         where TComb : IFloatCombine
         where TReader : ICodes16
+        where TSink : IPackedSink
     {
         Debug.Assert(Avx512BW.IsSupported, "packed tables need AVX-512BW");
         Vector512<byte> control = MultiShiftControl(bits);
@@ -401,7 +460,7 @@ internal sealed partial class SimdKernels
             sums = TComb.Invoke(sums, Lookup(t4, i0));
             sums = TComb.Invoke(sums, Lookup(t5, i1));
             sums = TComb.Invoke(sums, Lookup(t6, i2));
-            WidenPacked<TComb>(TComb.Invoke(sums, Lookup(t7, i3)), aLo, aHi);
+            TSink.Put<TComb>(TComb.Invoke(sums, Lookup(t7, i3)), aLo, aHi);
         }
     }
 
@@ -416,10 +475,11 @@ internal sealed partial class SimdKernels
 
     /// <summary>Four neurons in one pass: their four packed tables (<c>packed[q*16..]</c>) in registers, sums in 16 bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Permute16QuadPass<TComb, TReader>(
+    private static unsafe void Permute16QuadPass<TComb, TReader, TSink>(
         byte* codes0, byte* codes1, byte* codes2, byte* codes3, int groups, int bits, int* packed, float* aLo, float* aHi)
         where TComb : IFloatCombine
         where TReader : ICodes16
+        where TSink : IPackedSink
     {
         Debug.Assert(Avx512BW.IsSupported, "packed tables need AVX-512BW");
         Vector512<byte> control = MultiShiftControl(bits);
@@ -436,7 +496,7 @@ internal sealed partial class SimdKernels
                 Lookup(t0, TReader.Read(codes0, bits, control, shifts, mask)),
                 Lookup(t1, TReader.Read(codes1, bits, control, shifts, mask)));
             sums = TComb.Invoke(sums, Lookup(t2, TReader.Read(codes2, bits, control, shifts, mask)));
-            WidenPacked<TComb>(TComb.Invoke(sums, Lookup(t3, TReader.Read(codes3, bits, control, shifts, mask))), aLo, aHi);
+            TSink.Put<TComb>(TComb.Invoke(sums, Lookup(t3, TReader.Read(codes3, bits, control, shifts, mask))), aLo, aHi);
         }
     }
 

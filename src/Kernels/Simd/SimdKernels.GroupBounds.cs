@@ -56,8 +56,6 @@ internal sealed partial class SimdKernels
     {
         Span<float> accLo = scratch.AccLower.AsSpan(0, len);
         Span<float> accHi = scratch.AccUpper.AsSpan(0, len);
-        accLo.Clear();
-        accHi.Clear();
         if (plan.ByMax)
         {
             CombineChunk<FloatMax>(plan, i0, scratch, accLo, accHi);
@@ -70,19 +68,24 @@ internal sealed partial class SimdKernels
         BoundsProblem pr = plan.Problem;
         (double lowerScale, double lowerOffset, double upperScale, double upperOffset, FinishKind finish) =
             (pr.LowerScale, -pr.LowerSlack, pr.UpperScale, pr.UpperSlack, plan.Finish);
-        if (finish == FinishKind.Sqrt)
+        bool root = finish == FinishKind.Sqrt;
+        if (root)
         {
             // BoundsProblem.FinishLower: l2 takes the square root of the float sum, then scales.
-            SqrtInPlace(plan.Path, accLo);
-            SqrtInPlace(plan.Path, accHi);
             (lowerScale, lowerOffset, upperScale, upperOffset, finish) = (pr.SqrtLowerFactor, 0.0, pr.SqrtUpperFactor, 0.0, FinishKind.None);
         }
 
         if (plan.Path == SimdPath.Vector512)
         {
-            FinishSums512(accLo, lower, lowerScale, lowerOffset, finish, plan.Neurons);
-            FinishSums512(accHi, upper, upperScale, upperOffset, finish, plan.Neurons);
+            FinishSums512(accLo, lower, root, lowerScale, lowerOffset, finish, plan.Neurons);
+            FinishSums512(accHi, upper, root, upperScale, upperOffset, finish, plan.Neurons);
             return;
+        }
+
+        if (root)
+        {
+            SqrtInPlace(plan.Path, accLo);
+            SqrtInPlace(plan.Path, accHi);
         }
 
         Span<double> widened = scratch.Widened.AsSpan(0, len);
@@ -178,10 +181,11 @@ internal sealed partial class SimdKernels
     }
 
     /// <summary>
-    /// <c>dst[i] = Finish(sums[i] * scale + offset)</c>, 16 sums per step, widened in registers.
+    /// <c>dst[i] = Finish(x * scale + offset)</c> with x = sums[i], or its float square root when
+    /// <paramref name="root"/>, 16 sums per step, widened in registers.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void FinishSums512(ReadOnlySpan<float> sums, Span<double> dst, double scale, double offset, FinishKind kind, int groupSize)
+    private static void FinishSums512(ReadOnlySpan<float> sums, Span<double> dst, bool root, double scale, double offset, FinishKind kind, int groupSize)
     {
         Double512 g = Double512.Create(groupSize);
         Vector512<double> s = Vector512.Create(scale);
@@ -190,13 +194,18 @@ internal sealed partial class SimdKernels
         for (; i <= sums.Length - 16; i += 16)
         {
             Vector512<float> v = Vector512.Create(sums.Slice(i, 16));
+            if (root)
+            {
+                v = Vector512.Sqrt(v);
+            }
+
             Finish(new Double512((Vector512.WidenLower(v) * s) + o), kind, g).Value.CopyTo(dst.Slice(i, 8));
             Finish(new Double512((Vector512.WidenUpper(v) * s) + o), kind, g).Value.CopyTo(dst.Slice(i + 8, 8));
         }
 
         for (; i < sums.Length; i++)
         {
-            dst[i] = Finish(((double)sums[i] * scale) + offset, kind, groupSize);
+            dst[i] = Finish(((double)(root ? MathF.Sqrt(sums[i]) : sums[i]) * scale) + offset, kind, groupSize);
         }
     }
 
