@@ -99,26 +99,26 @@ internal sealed class CoarseTerms
             bool lowAtLeastZero = true;
             bool highAtMostZero = true;
             double max = 0;
-            for (int p = j * partitions; p < (j + 1) * partitions; p++)
+            void Put(double termLo, double termHi, float[] lower, float[] upper, int at)
             {
-                double lo = Quantize(termLower[p], scale, down: true);
-                double hi = Quantize(termUpper[p], scale, down: false);
-                (terms.Lower[p], terms.Upper[p]) = ((float)lo, (float)hi);
+                double lo = Quantize(termLo, scale, down: true);
+                double hi = Quantize(termHi, scale, down: false);
+                (lower[at], upper[at]) = ((float)lo, (float)hi);
                 lowAtLeastZero &= lo >= 0;
                 highAtMostZero &= hi <= 0;
                 max = Math.Max(max, Math.Max(Math.Abs(lo), Math.Abs(hi)));
+            }
+
+            for (int p = j * partitions; p < (j + 1) * partitions; p++)
+            {
+                Put(termLower[p], termUpper[p], terms.Lower, terms.Upper, p);
             }
 
             for (int slot = j; slot < maiBlocks * g; slot += g)
             {
                 for (int e = maiOffsets[slot]; e < maiOffsets[slot + 1]; e++)
                 {
-                    double lo = Quantize(maiTerms[e], scale, down: true);
-                    double hi = Quantize(maiTerms[e], scale, down: false);
-                    (terms.MaiLower[e], terms.MaiUpper[e]) = ((float)lo, (float)hi);
-                    lowAtLeastZero &= lo >= 0;
-                    highAtMostZero &= hi <= 0;
-                    max = Math.Max(max, Math.Max(Math.Abs(lo), Math.Abs(hi)));
+                    Put(maiTerms[e], maiTerms[e], terms.MaiLower, terms.MaiUpper, e);
                 }
             }
 
