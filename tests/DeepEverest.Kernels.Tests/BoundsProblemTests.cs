@@ -163,6 +163,19 @@ public sealed class BoundsProblemTests
         Assert.Equal(-1, problem.FindMai(0, absent));
     }
 
+    [Theory]
+    [InlineData(float.PositiveInfinity, 1f)]
+    [InlineData(1f, float.NaN)]
+    public void Create_NonFiniteBoundOrMaiValue_ThrowsArgument(float partitionMax, float maiValue)
+    {
+        // An index never holds these (the build refuses non-finite activations); a caller that
+        // passes them gets an error instead of coarse terms that cannot be rounded to integers.
+        var cost = new CostFunction(ScoreKind.Sum, 1, [], []);
+        var ex = Assert.Throws<ArgumentException>(() =>
+            BoundsProblem.Create(cost, 8, 2, new byte[1], [0f, 0f], [0f, partitionMax], [[3]], [[maiValue]]));
+        Assert.Contains("finite", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Create_AllZeroTerms_ScaleOne()
     {
