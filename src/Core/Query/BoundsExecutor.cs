@@ -9,7 +9,7 @@ namespace DeepEverest.Core.Query;
 /// <item>Read the group's index rows (codes, partition min/max, MAI) and compute, for every
 /// considered input, a lower and an upper bound of its cost: each neuron contributes the interval of
 /// its partition, or its exact value when the input is in that neuron's MAI. This runs twice:
-/// coarse (float) bounds of every input first, then tight (double) bounds of the inputs the coarse
+/// coarse (integer-sum) bounds of every input first, then tight (double) bounds of the inputs the coarse
 /// ones cannot prune.</item>
 /// <item>Let U be the k-th smallest upper bound. An input whose lower bound exceeds U can never be
 /// in the answer: it is pruned without inference. An input whose bounds coincide is known exactly

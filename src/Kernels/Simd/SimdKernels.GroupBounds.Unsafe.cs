@@ -19,7 +19,6 @@ internal sealed partial class SimdKernels
     /// segment far from the previous neuron's, which the hardware prefetcher does not foresee.</summary>
     private const int PrefetchAhead = 4;
 
-
     /// <summary>
     /// Chunks on every core. The calling thread starts at once and helpers join when the thread
     /// pool wakes them; chunks are claimed one by one, and the call waits only for chunks a helper
