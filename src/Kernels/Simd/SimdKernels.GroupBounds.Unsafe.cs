@@ -236,7 +236,6 @@ internal sealed partial class SimdKernels
         }
     }
 
-
     /// <summary>
     /// The P &lt;= 16 table passes of a chunk, eight neurons at a time, then four; returns the first
     /// neuron left for single-neuron passes (at most one). Each pass sums its neurons' packed
@@ -416,9 +415,9 @@ internal sealed partial class SimdKernels
 
     /// <summary>
     /// Eight neurons in one pass: their eight packed tables (<c>packed[q*16..]</c>) in registers,
-    /// sums in 16 bits. Each step also prefetches one cache line of the next pass's eight code
-    /// segments (<paramref name="next"/>): eight short streams far apart are more than the
-    /// hardware prefetcher foresees, and waiting for them cost more than the lookups.
+    /// sums in 16 bits. Each step also prefetches one cache line of a later pass's eight code
+    /// segments (<paramref name="next"/>, two passes ahead): eight short streams far apart are
+    /// more than the hardware prefetcher foresees, and waiting for them cost more than the lookups.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void Permute16OctPass<TComb, TReader, TSink>(byte* codes, byte* next, int stride, int groups, int bits, int* packed, float* aLo, float* aHi)
