@@ -22,7 +22,7 @@ namespace DeepEverest.Kernels;
 public sealed class BoundsProblem
 {
     /// <summary>MAI entries from which <see cref="Create"/> sorts neurons in parallel.</summary>
-    private const long ParallelMaiEntries = 50_000;
+    private const long ParallelMaiEntries = 16_000;
 
     /// <summary>
     /// Inputs per MAI block: entries are stored block by block (inputs [b·4096, (b+1)·4096)), then

@@ -12,7 +12,7 @@ namespace DeepEverest.Kernels;
 internal sealed class CoarseTerms
 {
     /// <summary>Work (table entries plus MAI entries) from which neurons are processed in parallel.</summary>
-    private const int ParallelEntries = 50_000;
+    private const int ParallelEntries = 16_000;
 
     /// <summary>Neurons per parallel work item.</summary>
     private const int NeuronsPerItem = 32;
