@@ -332,8 +332,9 @@ public sealed class BoundsProblem
         return from;
     }
 
-    /// <summary>Runs <paramref name="body"/> for every neuron, in parallel if asked (rethrowing the first failure as itself).</summary>
-    private static void PerNeuron(int g, bool parallel, Action<int> body)
+    /// <summary>Runs <paramref name="body"/> for every neuron, in parallel if asked (rethrowing the
+    /// first failure as itself). <see cref="Create"/> and <see cref="CoarseTerms"/> share it.</summary>
+    internal static void PerNeuron(int g, bool parallel, Action<int> body)
     {
         if (!parallel)
         {

@@ -14,9 +14,6 @@ internal sealed class CoarseTerms
     /// <summary>Work (table entries plus MAI entries) from which neurons are processed in parallel.</summary>
     private const int ParallelEntries = 16_000;
 
-    /// <summary>Neurons per parallel work item.</summary>
-    private const int NeuronsPerItem = 32;
-
     /// <summary>Neurons whose table terms a kernel may sum in 16 bits before widening.</summary>
     internal const int NarrowNeurons = 8;
 
@@ -68,7 +65,7 @@ internal sealed class CoarseTerms
         // Per neuron: the largest |table term|, and the largest |term| of either kind.
         var largestTable = new double[g];
         var largest = new double[g];
-        ForNeurons(g, parallel, j =>
+        BoundsProblem.PerNeuron(g, parallel, j =>
         {
             double table = 0;
             for (int p = j * partitions; p < (j + 1) * partitions; p++)
@@ -94,7 +91,7 @@ internal sealed class CoarseTerms
         var nonNegative = new bool[g];
         var nonPositive = new bool[g];
         var largestScaled = new double[g];
-        ForNeurons(g, parallel, j =>
+        BoundsProblem.PerNeuron(g, parallel, j =>
         {
             bool lowAtLeastZero = true;
             bool highAtMostZero = true;
@@ -198,27 +195,6 @@ internal sealed class CoarseTerms
         }
 
         return sum;
-    }
-
-    private static void ForNeurons(int g, bool parallel, Action<int> neuron)
-    {
-        if (!parallel)
-        {
-            for (int j = 0; j < g; j++)
-            {
-                neuron(j);
-            }
-
-            return;
-        }
-
-        Parallel.For(0, (g + NeuronsPerItem - 1) / NeuronsPerItem, item =>
-        {
-            for (int j = item * NeuronsPerItem; j < Math.Min(g, (item + 1) * NeuronsPerItem); j++)
-            {
-                neuron(j);
-            }
-        });
     }
 
     /// <summary>

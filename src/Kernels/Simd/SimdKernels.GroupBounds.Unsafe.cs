@@ -347,12 +347,14 @@ internal sealed partial class SimdKernels
         }
     }
 
-    /// <summary>The control of <see cref="MultiShiftReader"/>: byte 0 of 32-bit lane d takes the 8 bits at d*bits.</summary>
-    private static Vector512<byte> MultiShiftControl(int bits)
-    {
-        Vector512<uint> offsets = Vector512<uint>.Indices * (uint)bits;
-        return offsets.AsByte();
-    }
+    /// <summary>
+    /// The constants of an <see cref="ICodes16"/> reader for b-bit codes: the control of
+    /// <see cref="MultiShiftReader"/> (byte 0 of 32-bit lane d takes the 8 bits at d*b), and the
+    /// per-lane shifts and mask of <see cref="ShiftReader"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<byte> Control, Vector512<ulong> Shifts, Vector512<ulong> Mask) ReadConstants(int bits) =>
+        ((Vector512<uint>.Indices * (uint)bits).AsByte(), Vector512<ulong>.Indices * (ulong)bits, Vector512.Create((1UL << bits) - 1));
 
     /// <summary>
     /// Where a packed pass puts 16 lanes of packed 16-bit sums (low halves: lower-bound sums, high
@@ -403,9 +405,7 @@ internal sealed partial class SimdKernels
         where TSink : IPackedSink
     {
         Debug.Assert(Avx512BW.IsSupported, "packed tables need AVX-512BW");
-        Vector512<byte> control = MultiShiftControl(bits);
-        Vector512<ulong> shifts = Vector512<ulong>.Indices * (ulong)bits;
-        Vector512<ulong> mask = Vector512.Create((1UL << bits) - 1);
+        (Vector512<byte> control, Vector512<ulong> shifts, Vector512<ulong> mask) = ReadConstants(bits);
         Vector512<int> table = Vector512.Load(packed);
         for (int gi = 0; gi < groups; gi++, codes += 2 * bits, aLo += 16, aHi += 16)
         {
@@ -426,9 +426,7 @@ internal sealed partial class SimdKernels
         where TSink : IPackedSink
     {
         Debug.Assert(Avx512BW.IsSupported, "packed tables need AVX-512BW");
-        Vector512<byte> control = MultiShiftControl(bits);
-        Vector512<ulong> shifts = Vector512<ulong>.Indices * (ulong)bits;
-        Vector512<ulong> mask = Vector512.Create((1UL << bits) - 1);
+        (Vector512<byte> control, Vector512<ulong> shifts, Vector512<ulong> mask) = ReadConstants(bits);
         Vector512<int> t0 = Vector512.Load(packed);
         Vector512<int> t1 = Vector512.Load(packed + 16);
         Vector512<int> t2 = Vector512.Load(packed + 32);
@@ -480,9 +478,7 @@ internal sealed partial class SimdKernels
         where TSink : IPackedSink
     {
         Debug.Assert(Avx512BW.IsSupported, "packed tables need AVX-512BW");
-        Vector512<byte> control = MultiShiftControl(bits);
-        Vector512<ulong> shifts = Vector512<ulong>.Indices * (ulong)bits;
-        Vector512<ulong> mask = Vector512.Create((1UL << bits) - 1);
+        (Vector512<byte> control, Vector512<ulong> shifts, Vector512<ulong> mask) = ReadConstants(bits);
         Vector512<int> t0 = Vector512.Load(packed);
         Vector512<int> t1 = Vector512.Load(packed + 16);
         Vector512<int> t2 = Vector512.Load(packed + 32);
@@ -503,8 +499,7 @@ internal sealed partial class SimdKernels
         where TComb : IFloatCombine
     {
         Debug.Assert(Avx512F.IsSupported, "two-register tables need AVX-512");
-        Vector512<ulong> shifts = Vector512<ulong>.Indices * (ulong)bits;
-        Vector512<ulong> mask = Vector512.Create((1UL << bits) - 1);
+        (_, Vector512<ulong> shifts, Vector512<ulong> mask) = ReadConstants(bits);
         Vector512<float> lo0 = Vector512.Load(tLo);
         Vector512<float> lo1 = Vector512.Load(tLo + 16);
         Vector512<float> hi0 = Vector512.Load(tHi);
@@ -522,8 +517,7 @@ internal sealed partial class SimdKernels
         where TComb : IFloatCombine
     {
         Debug.Assert(Avx512F.IsSupported && Avx2.IsSupported, "needs AVX-512 shifts and AVX2 gathers");
-        Vector512<ulong> shifts = Vector512<ulong>.Indices * (ulong)bits;
-        Vector512<ulong> mask = Vector512.Create((1UL << bits) - 1);
+        (_, Vector512<ulong> shifts, Vector512<ulong> mask) = ReadConstants(bits);
         for (int gi = 0; gi < groups; gi++, codes += 2 * bits, aLo += 16, aHi += 16)
         {
             Vector512<int> idx = ShiftReader.Read(codes, bits, default, shifts, mask);

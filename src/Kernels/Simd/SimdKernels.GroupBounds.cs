@@ -95,20 +95,14 @@ internal sealed partial class SimdKernels
         FinishSpan(plan.Path, widened, upper, upperScale, upperOffset, finish, plan.Neurons);
     }
 
-    /// <summary>Correctly rounded float square roots in place (every width rounds like <see cref="MathF.Sqrt"/>).</summary>
+    /// <summary>Correctly rounded float square roots in place (every width rounds like
+    /// <see cref="MathF.Sqrt"/>; the 512-bit path takes them in <see cref="FinishSums512"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void SqrtInPlace(SimdPath path, Span<float> sums)
     {
         int i = 0;
         switch (path)
         {
-            case SimdPath.Vector512:
-                for (; i <= sums.Length - 16; i += 16)
-                {
-                    Vector512.Sqrt(Vector512.Create(sums.Slice(i, 16))).CopyTo(sums.Slice(i, 16));
-                }
-
-                break;
             case SimdPath.Vector256:
                 for (; i <= sums.Length - 8; i += 8)
                 {
