@@ -11,7 +11,7 @@ DOTNET         ?= dotnet
 export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
 
-.PHONY: all setup build test demo serve bench clean format
+.PHONY: all setup build test demo serve bench clean format console console-test screenshots
 
 all: build
 
@@ -20,10 +20,35 @@ all: build
 setup:
 	@tools/setup.sh
 
-build: setup
+build: setup console
 	$(DOTNET) build DeepEverest.sln -c $(CONFIG) -v minimal -nologo
 
-test: setup
+# The web console (console/, TypeScript): `npm ci` when the lock file changed, then client
+# generation from protos/, type check and bundle into console/dist when a source changed. The
+# QueryService's build copies console/dist into its output's wwwroot, which it serves at /.
+CONSOLE_SOURCES := $(shell find console/src console/static -type f -not -path 'console/src/gen/*' 2>/dev/null) \
+	$(wildcard console/*.json console/*.mjs console/*.yaml) $(shell find protos -name '*.proto')
+
+console/node_modules/.package-lock.json: console/package-lock.json
+	@tools/setup-console.sh
+	cd console && npm ci --no-audit --no-fund
+
+console/dist/index.html: console/node_modules/.package-lock.json $(CONSOLE_SOURCES)
+	cd console && npm run build
+
+console: console/dist/index.html
+
+# Browser tests of the console (Debian's Chromium, installed when missing) against real services.
+console-test: build
+	@tools/setup-console.sh --browser
+	cd console && npm test
+
+# Regenerates the README's screenshots of the console (docs/console-*.png).
+screenshots: build
+	@tools/setup-console.sh --browser
+	cd console && npm run screenshots
+
+test: setup console
 	$(DOTNET) build DeepEverest.sln -c $(CONFIG) -v minimal -nologo
 	$(DOTNET) format DeepEverest.sln --verify-no-changes -v quiet
 	$(DOTNET) test DeepEverest.sln -c $(CONFIG) --no-build -v minimal -nologo --logger "console;verbosity=normal"
@@ -33,6 +58,9 @@ test: setup
 	$(DOTNET) src/Cli/bin/$(CONFIG)/net10.0/deepeverest.dll bench paper --quick
 	$(DOTNET) src/Cli/bin/$(CONFIG)/net10.0/deepeverest.dll bench kernels --quick
 	tools/helm-lint.sh
+	# The web console in a real browser against real services (one browser, a 10,000-image slice).
+	@tools/setup-console.sh --browser
+	cd console && npm test
 
 demo: build
 	DATA=$(DATA) INDEX_URL=$(INDEX_URL) QUERY_URL=$(QUERY_URL) INDEX_HTTP_URL=$(INDEX_HTTP_URL) QUERY_HTTP_URL=$(QUERY_HTTP_URL) CONFIG=$(CONFIG) tools/demo.sh
@@ -49,4 +77,5 @@ format:
 
 clean:
 	$(DOTNET) clean DeepEverest.sln -v quiet
+	rm -rf console/dist console/src/gen
 	rm -rf $(DATA)
