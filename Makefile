@@ -58,7 +58,7 @@ test: setup console
 	$(DOTNET) src/Cli/bin/$(CONFIG)/net10.0/deepeverest.dll bench paper --quick
 	$(DOTNET) src/Cli/bin/$(CONFIG)/net10.0/deepeverest.dll bench kernels --quick
 	tools/helm-lint.sh
-	# The web console in a real browser against real services (one browser, a 10,000-image slice).
+	# The web console in a real browser against real services (one browser, a 5,000-image slice).
 	@tools/setup-console.sh --browser
 	cd console && npm test
 
