@@ -102,37 +102,22 @@ export function parseWeights(text: string): number[] {
   });
 }
 
-function options(s: QueryState, strategy: StrategyName, noCache: boolean) {
+/** What both kinds of query ask alike: layer, target, group, k, label filter and options. */
+function common(s: QueryState, target: TargetInit | undefined, layerShape: readonly number[], strategy: StrategyName, noCache: boolean) {
   return {
-    strategy: strategyEnum[strategy],
-    batchSize: s.batchSize,
-    minUpdateIntervalMs: s.updateIntervalMs,
-    noCache,
+    layer: { model: s.model, dataset: s.dataset, layer: s.layer },
+    target,
+    group: groupMessage(s.group, layerShape),
+    k: s.k,
+    filter: { labels: s.labels },
+    options: { strategy: strategyEnum[strategy], batchSize: s.batchSize, minUpdateIntervalMs: s.updateIntervalMs, noCache },
   };
 }
 
 export function similarRequest(s: QueryState, target: TargetInit | undefined, layerShape: readonly number[], strategy = s.strategy, noCache = s.noCache): SimilarInit {
-  return {
-    layer: { model: s.model, dataset: s.dataset, layer: s.layer },
-    target,
-    group: groupMessage(s.group, layerShape),
-    k: s.k,
-    distance: distanceEnum[s.distance],
-    weights: parseWeights(s.weights),
-    includeTarget: s.includeTarget,
-    filter: { labels: s.labels },
-    options: options(s, strategy, noCache),
-  };
+  return { ...common(s, target, layerShape, strategy, noCache), distance: distanceEnum[s.distance], weights: parseWeights(s.weights), includeTarget: s.includeTarget };
 }
 
 export function highestRequest(s: QueryState, target: TargetInit | undefined, layerShape: readonly number[], strategy = s.strategy, noCache = s.noCache): HighestInit {
-  return {
-    layer: { model: s.model, dataset: s.dataset, layer: s.layer },
-    target,
-    group: groupMessage(s.group, layerShape),
-    k: s.k,
-    aggregate: aggregateEnum[s.aggregate],
-    filter: { labels: s.labels },
-    options: options(s, strategy, noCache),
-  };
+  return { ...common(s, target, layerShape, strategy, noCache), aggregate: aggregateEnum[s.aggregate] };
 }
