@@ -43,6 +43,46 @@ public abstract partial class KernelContractTests
     }
 
     [KernelFact]
+    public void GroupBounds_EveryLengthUpToTwoSteps_MatchesReference()
+    {
+        // The widest step is the AVX2 P <= 16 pass (64 inputs, reading up to 4b + 16 code bytes
+        // per step): every length up to two steps plus one, with every code width it reads
+        // (bits 1 to 4) and groups that fill eight-neuron passes or not.
+        var rng = new Random(23);
+        IEnumerable<int> lengths = IsEmulator ? [1, 31, 63, 64, 65, 100, 129] : Enumerable.Range(1, (2 * 64) + 1);
+        foreach (int n in lengths)
+        {
+            foreach (int partitions in new[] { 2, 4, 8, 16 })
+            {
+                ScoreKind kind = TestData.Kinds[(n + partitions) % TestData.Kinds.Length];
+                int g = 1 + (((7 * n) + partitions) % 11);
+                CostFunction cost = TestData.Cost(rng, kind, g, weighted: n % 2 == 0);
+                CheckBounds(TestData.Problem(rng, cost, n, partitions, n / 8, emptyPartitions: n % 3 == 0), $"n={n} P={partitions} g={g} {kind}");
+            }
+        }
+    }
+
+    [KernelFact]
+    public void GroupBounds_SeveralChunksEveryNarrowCodeWidth_MatchesReference()
+    {
+        // Several chunks (MAI blocks of 4096 inputs), a last one that ends inside a step or on a
+        // step boundary, for every code width of the P <= 16 lookups.
+        var rng = new Random(24);
+        int[] lengths = IsEmulator ? [4096 + 65] : [(3 * 4096) - 37, (2 * 4096) + 64];
+        foreach (int n in lengths)
+        {
+            foreach (int partitions in new[] { 2, 4, 8, 16 })
+            {
+                foreach (ScoreKind kind in new[] { ScoreKind.L2, ScoreKind.LInf, ScoreKind.Sum })
+                {
+                    CostFunction cost = TestData.Cost(rng, kind, IsEmulator ? 3 : 17, weighted: true);
+                    CheckBounds(TestData.Problem(rng, cost, n, partitions, n / 50, emptyPartitions: true), $"n={n} P={partitions} {kind}");
+                }
+            }
+        }
+    }
+
+    [KernelFact]
     public void GroupBounds_EveryPartitionCount_MatchesReference()
     {
         var rng = new Random(12);

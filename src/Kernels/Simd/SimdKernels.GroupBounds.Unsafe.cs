@@ -105,7 +105,9 @@ internal sealed partial class SimdKernels
         int len = accLo.Length;
         LookupKind lookup = plan.Lookup;
         int lanes = LanesOf(lookup);
-        int groups = lanes == 0 ? 0 : WindowGroups(plan, i0, len, lanes);
+        int groups = lanes == 0 ? 0
+            : lookup == LookupKind.Shuffle16 ? ShuffleWindowGroups(plan, i0, len)
+            : WindowGroups(plan, i0, len, lanes);
         int bits = plan.Bits;
         int segment = ((len * bits) + 7) / 8;
         BoundsProblem pr = plan.Problem;
@@ -113,10 +115,11 @@ internal sealed partial class SimdKernels
         fixed (float* tablesLo = plan.TableLower, tablesHi = plan.TableUpper)
         fixed (int* packed = plan.TablePacked, pad = scratch.QuadPacked)
         fixed (float* aLo = scratch.AccLower, aHi = scratch.AccUpper)
+        fixed (byte* bytes = plan.TableBytes, decode = plan.DecodeConstants)
         {
             // The packed passes' first one stores its sums (the definition starts from +0, and
             // +0 + x, max(+0, x) are x for these terms), so only what it does not cover is cleared.
-            int stored = lookup == LookupKind.Permute16 ? groups * 16 : 0;
+            int stored = lookup is LookupKind.Permute16 or LookupKind.Shuffle16 ? groups * lanes : 0;
             accLo[stored..].Clear();
             accHi[stored..].Clear();
             byte* chunkCodes = codes + ((long)i0 * bits / 8);
@@ -141,6 +144,11 @@ internal sealed partial class SimdKernels
 
                     j = 1;
                 }
+            }
+            else if (lookup == LookupKind.Shuffle16)
+            {
+                Shuffle16Groups<TComb>(plan, chunkCodes, groups, bytes, decode, aLo, aHi);
+                j = plan.Neurons;
             }
 
             for (; j < plan.Neurons; j++)
@@ -175,6 +183,7 @@ internal sealed partial class SimdKernels
     {
         LookupKind.Permute16 or LookupKind.Permute32 or LookupKind.Gather512 => 16,
         LookupKind.Gather256 => 8,
+        LookupKind.Shuffle16 => ShuffleLanes,
         _ => 0,
     };
 
@@ -199,6 +208,13 @@ internal sealed partial class SimdKernels
                 break;
             case LookupKind.Gather512:
                 Gather512Pass<TComb>(codes, groups, bits, tLo, tHi, aLo, aHi);
+                break;
+            case LookupKind.Shuffle16:
+                fixed (byte* bytes = plan.TableBytes, decode = plan.DecodeConstants)
+                {
+                    Shuffle16Pass<TComb, WordCombineSink>(codes, codes, plan.Stride, 1, groups, bits, bytes + ((long)j * 128), decode, aLo, aHi);
+                }
+
                 break;
             default:
                 Gather256Pass<TComb>(codes, groups, bits, tLo, tHi, aLo, aHi);
