@@ -120,8 +120,11 @@ internal sealed partial class SimdKernels
             // The packed passes' first one stores its sums (the definition starts from +0, and
             // +0 + x, max(+0, x) are x for these terms), so only what it does not cover is cleared.
             int stored = lookup is LookupKind.Permute16 or LookupKind.Shuffle16 ? groups * lanes : 0;
-            accLo[stored..].Clear();
-            accHi[stored..].Clear();
+            // The byte-shuffle passes keep each block of 64 sums out of input order until the end,
+            // so a last partial block is cleared whole.
+            int cleared = lookup == LookupKind.Shuffle16 ? (len + ShuffleLanes - 1) / ShuffleLanes * ShuffleLanes : len;
+            scratch.AccLower.AsSpan(stored, cleared - stored).Clear();
+            scratch.AccUpper.AsSpan(stored, cleared - stored).Clear();
             byte* chunkCodes = codes + ((long)i0 * bits / 8);
             int j = 0;
             if (lookup == LookupKind.Permute16)
@@ -147,7 +150,7 @@ internal sealed partial class SimdKernels
             }
             else if (lookup == LookupKind.Shuffle16)
             {
-                Shuffle16Groups<TComb>(plan, chunkCodes, groups, bytes, decode, aLo, aHi);
+                Shuffle16Groups<TComb>(plan, chunkCodes, groups, bytes, decode, (int*)aLo, (int*)aHi);
                 j = plan.Neurons;
             }
 
@@ -172,6 +175,13 @@ internal sealed partial class SimdKernels
             if (lanes > 0 && groups * lanes < len)
             {
                 TailPasses<TComb>(plan, i0, groups * lanes, len, codes, tablesLo, tablesHi, packed, aLo, aHi);
+            }
+
+            if (lookup == LookupKind.Shuffle16)
+            {
+                // Integer sums in the passes' order (zero where cleared: the same bits) to floats.
+                ShuffleSumsInOrder(aLo, cleared / ShuffleLanes);
+                ShuffleSumsInOrder(aHi, cleared / ShuffleLanes);
             }
 
             MaiPasses<TComb>(pr, i0, aLo, aHi);
@@ -212,7 +222,7 @@ internal sealed partial class SimdKernels
             case LookupKind.Shuffle16:
                 fixed (byte* bytes = plan.TableBytes, decode = plan.DecodeConstants)
                 {
-                    Shuffle16Pass<TComb, WordCombineSink>(codes, codes, plan.Stride, 1, groups, bits, bytes + ((long)j * 128), decode, aLo, aHi);
+                    Shuffle16Pass<TComb, WordCombineSink>(codes, codes, plan.Stride, 1, groups, bits, bytes + ((long)j * 128), decode, (int*)aLo, (int*)aHi);
                 }
 
                 break;

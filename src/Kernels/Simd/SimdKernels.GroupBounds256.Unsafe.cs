@@ -47,11 +47,12 @@ internal sealed partial class SimdKernels
     }
 
     /// <summary>
-    /// The P &lt;= 16 table passes of a chunk on the 256-bit path, up to eight neurons per pass;
-    /// the first pass stores its sums (see <see cref="CombineChunk{TComb}"/>).
+    /// The P &lt;= 16 table passes of a chunk on the 256-bit path, up to eight neurons per pass,
+    /// into 32-bit integer sums in the order of <see cref="IWordSink"/>; the first pass stores its
+    /// sums (see <see cref="CombineChunk{TComb}"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Shuffle16Groups<TComb>(BoundsPlan plan, byte* chunkCodes, int groups, byte* tables, byte* decode, float* aLo, float* aHi)
+    private static unsafe void Shuffle16Groups<TComb>(BoundsPlan plan, byte* chunkCodes, int groups, byte* tables, byte* decode, int* aLo, int* aHi)
         where TComb : IFloatCombine
     {
         for (int j = 0; j < plan.Neurons; j += CoarseTerms.NarrowNeurons)
@@ -80,7 +81,7 @@ internal sealed partial class SimdKernels
     /// 16-bit lanes until the sink widens them.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Shuffle16Pass<TComb, TSink>(byte* codes, byte* next, int stride, int count, int groups, int bits, byte* tables, byte* decode, float* aLo, float* aHi)
+    private static unsafe void Shuffle16Pass<TComb, TSink>(byte* codes, byte* next, int stride, int count, int groups, int bits, byte* tables, byte* decode, int* aLo, int* aHi)
         where TComb : IFloatCombine
         where TSink : IWordSink
     {
@@ -95,7 +96,7 @@ internal sealed partial class SimdKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Shuffle16Steps<TComb, TSink, TReader>(byte* codes, byte* next, int stride, int count, int groups, int bits, byte* tables, byte* decode, float* aLo, float* aHi)
+    private static unsafe void Shuffle16Steps<TComb, TSink, TReader>(byte* codes, byte* next, int stride, int count, int groups, int bits, byte* tables, byte* decode, int* aLo, int* aHi)
         where TComb : IFloatCombine
         where TSink : IWordSink
         where TReader : ICodes64
@@ -153,7 +154,56 @@ internal sealed partial class SimdKernels
         sums1 = TComb.Invoke(sums1, Avx2.UnpackHigh(low, high).AsInt16());
     }
 
-    /// <summary>Where a <see cref="LookupKind.Shuffle16"/> step puts one bound's 16-bit sums of 64 inputs.</summary>
+    /// <summary>
+    /// Turns the chunk's 32-bit integer sums, in the order <see cref="IWordSink"/> leaves them, into
+    /// float sums in input order (exactly: integers within 2^24), in place, for the MAI pass and
+    /// the finish. Per block of 64 inputs and 128-bit lane, vector u holds four inputs 4d + o(u)
+    /// (d = 0..3): a 4x4 transpose per half lane puts them in order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void ShuffleSumsInOrder(float* acc, int blocks)
+    {
+        for (int b = 0; b < blocks; b++, acc += ShuffleLanes)
+        {
+            int* sums = (int*)acc;
+            Vector256<int> a0 = Vector256.Load(sums), a1 = Vector256.Load(sums + 8), a2 = Vector256.Load(sums + 16), a3 = Vector256.Load(sums + 24);
+            Vector256<int> a4 = Vector256.Load(sums + 32), a5 = Vector256.Load(sums + 40), a6 = Vector256.Load(sums + 48), a7 = Vector256.Load(sums + 56);
+
+            // Inputs 4d + 0, 1, 2, 3 (+ 16 for the second half) are in a0, a4, a1, a5 (a2, a6, a3, a7).
+            InOrder(a0, a4, a1, a5, acc);
+            InOrder(a2, a6, a3, a7, acc + 16);
+        }
+    }
+
+    /// <summary>
+    /// Four vectors whose lane L, element d is input 32L + 4d + r (r = 0..3: the vector) to floats
+    /// in input order: inputs 0-7 and 8-15 of the half at <paramref name="acc"/>, and 32 later.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void InOrder(Vector256<int> r0, Vector256<int> r1, Vector256<int> r2, Vector256<int> r3, float* acc)
+    {
+        Vector256<long> t0 = Avx2.UnpackLow(r0, r1).AsInt64();
+        Vector256<long> t1 = Avx2.UnpackLow(r2, r3).AsInt64();
+        Vector256<long> t2 = Avx2.UnpackHigh(r0, r1).AsInt64();
+        Vector256<long> t3 = Avx2.UnpackHigh(r2, r3).AsInt64();
+        Vector256<int> d0 = Avx2.UnpackLow(t0, t1).AsInt32();
+        Vector256<int> d1 = Avx2.UnpackHigh(t0, t1).AsInt32();
+        Vector256<int> d2 = Avx2.UnpackLow(t2, t3).AsInt32();
+        Vector256<int> d3 = Avx2.UnpackHigh(t2, t3).AsInt32();
+        Vector256.ConvertToSingle(Avx2.Permute2x128(d0, d1, 0x20)).Store(acc);
+        Vector256.ConvertToSingle(Avx2.Permute2x128(d2, d3, 0x20)).Store(acc + 8);
+        Vector256.ConvertToSingle(Avx2.Permute2x128(d0, d1, 0x31)).Store(acc + 32);
+        Vector256.ConvertToSingle(Avx2.Permute2x128(d2, d3, 0x31)).Store(acc + 40);
+    }
+
+    /// <summary>
+    /// Where a <see cref="LookupKind.Shuffle16"/> step puts one bound's 16-bit sums of 64 inputs:
+    /// 32-bit integer sums at <c>acc[0..64)</c>, in an order that needs no shuffles (those would
+    /// compete with the lookups for the same execution ports): vector u = 2v + h at
+    /// <c>acc + 8u</c> holds 16-bit lane 2d + h of sum vector v (even0, even1, odd0, odd1), i.e.
+    /// input 32L + 4d + o in lane L, element d, with o = 0, 2, 16, 18, 1, 3, 17, 19 for u = 0..7.
+    /// <see cref="ShuffleSumsInOrder"/> puts the chunk in input order once its passes are done.
+    /// </summary>
     private interface IWordSink
     {
         /// <summary>
@@ -161,7 +211,7 @@ internal sealed partial class SimdKernels
         /// (inputs 32L..32L+31), <paramref name="even0"/> holds inputs 2k for k &lt; 8,
         /// <paramref name="even1"/> for k &gt;= 8, and <paramref name="odd0"/> / <paramref name="odd1"/> inputs 2k + 1.
         /// </summary>
-        static abstract unsafe void Put<TComb>(Vector256<short> even0, Vector256<short> even1, Vector256<short> odd0, Vector256<short> odd1, float* acc)
+        static abstract unsafe void Put<TComb>(Vector256<short> even0, Vector256<short> even1, Vector256<short> odd0, Vector256<short> odd1, int* acc)
             where TComb : IFloatCombine;
     }
 
@@ -169,44 +219,46 @@ internal sealed partial class SimdKernels
     private readonly struct WordCombineSink : IWordSink
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static unsafe void Put<TComb>(Vector256<short> even0, Vector256<short> even1, Vector256<short> odd0, Vector256<short> odd1, float* acc)
+        public static unsafe void Put<TComb>(Vector256<short> even0, Vector256<short> even1, Vector256<short> odd0, Vector256<short> odd1, int* acc)
             where TComb : IFloatCombine
         {
-            // Interleaving the 16-bit sums of inputs 2k and 2k + 1 puts eight consecutive inputs
-            // in each half lane: inputs 0-7 and 32-39 first, then 8-15 | 40-47, and so on.
-            Combine<TComb>(Avx2.UnpackLow(even0, odd0), acc);
-            Combine<TComb>(Avx2.UnpackHigh(even0, odd0), acc + 8);
-            Combine<TComb>(Avx2.UnpackLow(even1, odd1), acc + 16);
-            Combine<TComb>(Avx2.UnpackHigh(even1, odd1), acc + 24);
+            // vpmaddwd by (1, 0) and (0, 1) sign-extends the even and the odd 16-bit lanes: it runs
+            // on the multiply ports, beside the lookups' shuffles.
+            Vector256<short> first = Vector256.Create(1).AsInt16();
+            Vector256<short> second = Vector256.Create(1 << 16).AsInt16();
+            Combine<TComb>(Avx2.MultiplyAddAdjacent(even0, first), acc);
+            Combine<TComb>(Avx2.MultiplyAddAdjacent(even0, second), acc + 8);
+            Combine<TComb>(Avx2.MultiplyAddAdjacent(even1, first), acc + 16);
+            Combine<TComb>(Avx2.MultiplyAddAdjacent(even1, second), acc + 24);
+            Combine<TComb>(Avx2.MultiplyAddAdjacent(odd0, first), acc + 32);
+            Combine<TComb>(Avx2.MultiplyAddAdjacent(odd0, second), acc + 40);
+            Combine<TComb>(Avx2.MultiplyAddAdjacent(odd1, first), acc + 48);
+            Combine<TComb>(Avx2.MultiplyAddAdjacent(odd1, second), acc + 56);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static unsafe void Combine<TComb>(Vector256<short> sums, float* acc)
-            where TComb : IFloatCombine
-        {
-            TComb.Invoke(Vector256.Load(acc), Vector256.ConvertToSingle(Vector256.WidenLower(sums))).Store(acc);
-            TComb.Invoke(Vector256.Load(acc + 32), Vector256.ConvertToSingle(Vector256.WidenUpper(sums))).Store(acc + 32);
-        }
+        private static unsafe void Combine<TComb>(Vector256<int> sums, int* acc)
+            where TComb : IFloatCombine =>
+            TComb.Invoke(Vector256.Load(acc), sums).Store(acc);
     }
 
     /// <summary>Stores the sums: the chunk's first pass, over accumulators that were not cleared.</summary>
     private readonly struct WordStoreSink : IWordSink
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static unsafe void Put<TComb>(Vector256<short> even0, Vector256<short> even1, Vector256<short> odd0, Vector256<short> odd1, float* acc)
+        public static unsafe void Put<TComb>(Vector256<short> even0, Vector256<short> even1, Vector256<short> odd0, Vector256<short> odd1, int* acc)
             where TComb : IFloatCombine
         {
-            Store(Avx2.UnpackLow(even0, odd0), acc);
-            Store(Avx2.UnpackHigh(even0, odd0), acc + 8);
-            Store(Avx2.UnpackLow(even1, odd1), acc + 16);
-            Store(Avx2.UnpackHigh(even1, odd1), acc + 24);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static unsafe void Store(Vector256<short> sums, float* acc)
-        {
-            Vector256.ConvertToSingle(Vector256.WidenLower(sums)).Store(acc);
-            Vector256.ConvertToSingle(Vector256.WidenUpper(sums)).Store(acc + 32);
+            Vector256<short> first = Vector256.Create(1).AsInt16();
+            Vector256<short> second = Vector256.Create(1 << 16).AsInt16();
+            Avx2.MultiplyAddAdjacent(even0, first).Store(acc);
+            Avx2.MultiplyAddAdjacent(even0, second).Store(acc + 8);
+            Avx2.MultiplyAddAdjacent(even1, first).Store(acc + 16);
+            Avx2.MultiplyAddAdjacent(even1, second).Store(acc + 24);
+            Avx2.MultiplyAddAdjacent(odd0, first).Store(acc + 32);
+            Avx2.MultiplyAddAdjacent(odd0, second).Store(acc + 40);
+            Avx2.MultiplyAddAdjacent(odd1, first).Store(acc + 48);
+            Avx2.MultiplyAddAdjacent(odd1, second).Store(acc + 56);
         }
     }
 
