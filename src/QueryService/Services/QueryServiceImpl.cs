@@ -17,15 +17,15 @@ internal sealed class QueryServiceImpl(QueryEngineHolder holder, QueryActivity a
     : Contracts.V1.QueryService.QueryServiceBase
 {
     public override Task TopKSimilar(TopKSimilarRequest request, IServerStreamWriter<TopKUpdate> responseStream, ServerCallContext context) =>
-        StreamAsync("similar", QueryMapper.FromSimilar(request), request.Options?.MinUpdateIntervalMs ?? 0, responseStream, context);
+        StreamAsync("similar", QueryMapper.FromSimilar(request), UpdateInterval(request.Options), responseStream, context);
 
     public override Task TopKHighest(TopKHighestRequest request, IServerStreamWriter<TopKUpdate> responseStream, ServerCallContext context) =>
-        StreamAsync("highest", QueryMapper.FromHighest(request), request.Options?.MinUpdateIntervalMs ?? 0, responseStream, context);
+        StreamAsync("highest", QueryMapper.FromHighest(request), UpdateInterval(request.Options), responseStream, context);
 
     public override Task<GetActivationsResponse> GetActivations(GetActivationsRequest request, ServerCallContext context)
     {
         LayerRef layer = QueryMapper.RequireLayer(request.Layer);
-        QueryTarget target = QueryMapper.Target(request.Target) ?? throw DeepEverestException.Invalid("Give a target: input_id or tensor.");
+        QueryTarget target = QueryMapper.Target(request.Target) ?? throw DeepEverestException.Invalid("target is required: set target.input_id or target.tensor.");
         holder.Store.CatchUp();
         (float[] values, long[] shape) = holder.Engine.Activations(layer.Model, layer.Dataset, layer.Layer, target, context.CancellationToken);
         var response = new GetActivationsResponse();
@@ -44,7 +44,7 @@ internal sealed class QueryServiceImpl(QueryEngineHolder holder, QueryActivity a
     {
         DeepEverestStore store = holder.Store;
         store.CatchUp();
-        var dataset = store.RequireDataset(request.Dataset);
+        var dataset = store.RequireDataset(CatalogDefaults.Dataset(store, request.Dataset, "dataset"));
         byte[] raw = store.ReadRawInput(dataset, request.InputId);
         var values = new float[DeepEverestStore.InputElements(dataset)];
         // The stored values, without preprocessing: what a person would look at.
@@ -59,11 +59,18 @@ internal sealed class QueryServiceImpl(QueryEngineHolder holder, QueryActivity a
         return Task.FromResult(new GetInputResponse { Tensor = tensor, Label = labels?[request.InputId] ?? -1 });
     }
 
+    /// <summary>
+    /// The coalescing interval a call asks for: options.min_update_interval_ms when set (0 = every
+    /// update), else the service default (DeepEverest:DefaultUpdateIntervalMs).
+    /// </summary>
+    private int UpdateInterval(QueryOptions? requestOptions) =>
+        requestOptions?.HasMinUpdateIntervalMs == true ? requestOptions.MinUpdateIntervalMs : options.Value.DefaultUpdateIntervalMs;
+
     private async Task StreamAsync(string kind, TopKQuery query, int minUpdateIntervalMs, IServerStreamWriter<TopKUpdate> responseStream, ServerCallContext context)
     {
         if (minUpdateIntervalMs < 0)
         {
-            throw DeepEverestException.Invalid($"min_update_interval_ms = {minUpdateIntervalMs} must be >= 0.");
+            throw DeepEverestException.Invalid($"options.min_update_interval_ms must be >= 0, 0 meaning every update (got {minUpdateIntervalMs}).");
         }
 
         QueryEngine engine = holder.Engine;
