@@ -66,7 +66,7 @@ def main() -> None:
 
     columns = min(8, len(pictures))
     rows = math.ceil(len(pictures) / columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(1.6 * columns, 1.9 * rows), squeeze=False)
+    figure, axes = plt.subplots(rows, columns, figsize=(1.6 * columns, 2.2 * rows + 0.3), squeeze=False)
     for ax in axes.ravel():
         ax.axis("off")
     for ax, (picture, title) in zip(axes.ravel(), pictures):

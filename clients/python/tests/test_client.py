@@ -6,6 +6,7 @@ import math
 import os
 import subprocess
 import sys
+import time
 import urllib.request
 
 import grpc
@@ -13,8 +14,8 @@ import numpy as np
 import pytest
 
 from conftest import run_cli
-from deepeverest_client import (Client, DeadlineExceeded, Hit, InvalidArgument, NotFound, Update, at, neurons, rect,
-                                top)
+from deepeverest_client import (Cancelled, Client, DeadlineExceeded, Hit, InvalidArgument, NotFound, Update, at,
+                                neurons, rect, top)
 
 
 def json_hits(update: dict) -> list[tuple]:
@@ -180,3 +181,57 @@ def test_example_writes_a_png_grid(services: dict, tmp_path) -> None:
     data = out.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
     assert "input 0" in result.stdout
+
+
+def queries_running(services: dict) -> float:
+    """The QueryService's deepeverest_queries_running gauge, read from /metrics on its HTTP port."""
+    with urllib.request.urlopen(services["query_http"] + "/metrics", timeout=30) as response:
+        text = response.read().decode()
+    values = [float(line.split()[-1]) for line in text.splitlines()
+              if line.startswith("deepeverest_queries_running") and not line.startswith("#")]
+    return sum(values)
+
+
+def wait_until_idle(services: dict, seconds: float = 20) -> float:
+    deadline = time.monotonic() + seconds
+    while queries_running(services) != 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return queries_running(services)
+
+
+def long_query(client: Client, services: dict):
+    """ReprocessAll over every input of an unindexed layer, an update per batch: easy to stop midway."""
+    return client.similar(services["unindexed_layer"], target=4, group=top(64), k=50, strategy="reprocess_all",
+                          batch_size=1, update_interval_ms=0, no_cache=True)
+
+
+def needs_metrics(services: dict) -> None:
+    if not services.get("query_http"):
+        pytest.skip("the QueryService has no HTTP endpoint with /metrics in this build")
+
+
+def test_breaking_out_of_the_loop_stops_the_query_on_the_server(client: Client, services: dict) -> None:
+    needs_metrics(services)
+    for update in long_query(client, services):
+        assert not update.done
+        assert queries_running(services) == 1, "the query runs on the server while we read"
+        break
+    assert wait_until_idle(services) == 0, "the server stopped the query"
+
+
+def test_cancel_and_context_manager_stop_the_query(client: Client, services: dict) -> None:
+    needs_metrics(services)
+    with long_query(client, services) as stream:
+        reading = iter(stream)  # kept alive: leaving the with block is what cancels
+        assert not next(reading).done and queries_running(services) == 1
+    assert wait_until_idle(services) == 0
+    del reading
+
+    stream = long_query(client, services)
+    updates = iter(stream)
+    next(updates)
+    stream.cancel()
+    with pytest.raises(Cancelled):
+        for _ in updates:
+            pass
+    assert wait_until_idle(services) == 0
