@@ -221,7 +221,11 @@ class Client:
     def upload_model(self, name: str, file: Union[str, os.PathLike, bytes], *, replace: bool = False,
                      timeout: Optional[float] = None) -> ModelInfo:
         """Uploads and registers an ONNX model from a local file (or its bytes)."""
-        data = file if isinstance(file, bytes) else open(file, "rb").read()
+        if isinstance(file, bytes):
+            data = file
+        else:
+            with open(file, "rb") as f:
+                data = f.read()
         chunk = 1 << 20
 
         def chunks() -> Iterable[ipb.UploadModelChunk]:

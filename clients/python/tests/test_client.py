@@ -235,3 +235,14 @@ def test_cancel_and_context_manager_stop_the_query(client: Client, services: dic
         for _ in updates:
             pass
     assert wait_until_idle(services) == 0
+
+
+def test_cli_npy_target_with_a_batch_axis_equals_python(client: Client, services: dict, tmp_path) -> None:
+    image = (client.input(77).values / 255).astype(np.float32)
+    npy = tmp_path / "target.npy"
+    np.save(npy, image[np.newaxis])  # [1, 1, 28, 28]: a batch of one, as models take it
+    cli = run_cli(services, "query", "similar", "--layer", services["layer"], "--target-npy", str(npy),
+                  "--group", "top:3", "--k", "5")
+    answer = client.similar(services["layer"], target=image, group=top(3), k=5).result()
+    assert hits(answer) == json_hits(cli[-1])
+    assert answer.hits[0].input_id == 77
