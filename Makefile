@@ -1,13 +1,15 @@
 # DeepEverest: `make demo` runs the whole demo on a fresh machine, `make test` runs every test.
 # Both install what they need (idempotently) first.
 
-DATA        ?= ./data
-INDEX_URL   ?= http://127.0.0.1:50051
-QUERY_URL   ?= http://127.0.0.1:50052
-CONFIG      ?= Release
-DOTNET      ?= dotnet
+DATA           ?= ./data
+INDEX_URL      ?= http://127.0.0.1:50051
+QUERY_URL      ?= http://127.0.0.1:50052
+INDEX_HTTP_URL ?= http://127.0.0.1:8081
+QUERY_HTTP_URL ?= http://127.0.0.1:8080
+CONFIG         ?= Release
+DOTNET         ?= dotnet
 # Debian's Python (the first python3 on PATH may lack Debian's packages).
-PYTHON      ?= /usr/bin/python3
+PYTHON         ?= /usr/bin/python3
 export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
 
@@ -54,10 +56,10 @@ client-picture: build python-client
 	$(PYTHON) clients/python/examples/regenerate_picture.py
 
 demo: build
-	DATA=$(DATA) INDEX_URL=$(INDEX_URL) QUERY_URL=$(QUERY_URL) CONFIG=$(CONFIG) tools/demo.sh
+	DATA=$(DATA) INDEX_URL=$(INDEX_URL) QUERY_URL=$(QUERY_URL) INDEX_HTTP_URL=$(INDEX_HTTP_URL) QUERY_HTTP_URL=$(QUERY_HTTP_URL) CONFIG=$(CONFIG) tools/demo.sh
 
 serve: build
-	DATA=$(DATA) INDEX_URL=$(INDEX_URL) QUERY_URL=$(QUERY_URL) CONFIG=$(CONFIG) tools/serve.sh
+	DATA=$(DATA) INDEX_URL=$(INDEX_URL) QUERY_URL=$(QUERY_URL) INDEX_HTTP_URL=$(INDEX_HTTP_URL) QUERY_HTTP_URL=$(QUERY_HTTP_URL) CONFIG=$(CONFIG) tools/serve.sh
 
 bench: build
 	$(DOTNET) src/Cli/bin/$(CONFIG)/net10.0/deepeverest.dll bench kernels
