@@ -67,6 +67,10 @@ class Stream(Generic[T]):
         self.cancel()
 
     def __del__(self) -> None:
+        # A stream dropped unread stops its call too; at interpreter exit gRPC may be gone already.
         call = getattr(self, "_call", None)
         if call is not None:
-            call.cancel()
+            try:
+                call.cancel()
+            except Exception:  # noqa: BLE001
+                pass
