@@ -7,14 +7,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
 
+packages=(python3-grpcio python3-grpc-tools python3-protobuf python3-pytest python3-numpy python3-matplotlib
+          protobuf-compiler protobuf-compiler-grpc nodejs)
+# npm may come from elsewhere than Debian's package: only a missing command counts.
+command -v npm >/dev/null || packages+=(npm)
 need=()
-for package in python3-grpcio python3-grpc-tools python3-protobuf python3-pytest python3-numpy python3-matplotlib \
-               protobuf-compiler protobuf-compiler-grpc nodejs npm; do
+for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || need+=("$package")
 done
-# npm may come from elsewhere than Debian's package: only a missing command counts.
-if command -v npm >/dev/null; then need=("${need[@]/npm}"); fi
-need=($(printf '%s\n' "${need[@]}" | grep -v '^$' || true))
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   $SUDO apt-get update -qq
