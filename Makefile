@@ -9,7 +9,7 @@ DOTNET      ?= dotnet
 export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
 
-.PHONY: all setup build test demo serve bench clean format
+.PHONY: all setup build test demo serve bench clean format images
 
 all: build
 
@@ -44,6 +44,10 @@ bench: build
 
 format:
 	$(DOTNET) format DeepEverest.sln
+
+# Both service images (Containerfile), built offline with podman on a local Debian base.
+images:
+	tools/images.sh
 
 clean:
 	$(DOTNET) clean DeepEverest.sln -v quiet
