@@ -9,7 +9,7 @@ DOTNET      ?= dotnet
 export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
 
-.PHONY: all setup build test demo serve bench clean format images
+.PHONY: all setup build test demo serve bench clean format images chart-docs
 
 all: build
 
@@ -48,6 +48,10 @@ format:
 # Both service images (Containerfile), built offline with podman on a local Debian base.
 images:
 	tools/images.sh
+
+# Regenerates the values table of helm/deepeverest/README.md from values.yaml's comments.
+chart-docs:
+	$(DOTNET) run --project tools/ChartDocs -c $(CONFIG) -v quiet -- helm/deepeverest
 
 clean:
 	$(DOTNET) clean DeepEverest.sln -v quiet
