@@ -29,6 +29,7 @@ need=()
 command -v podman >/dev/null || need+=(podman)
 command -v runc >/dev/null || need+=(runc)
 command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v catatonit >/dev/null || need+=(catatonit)   # the pause process of pods (image tests)
 [ -x /usr/lib/podman/netavark ] || [ -x /usr/libexec/podman/netavark ] || need+=(netavark aardvark-dns iptables)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
@@ -72,6 +73,8 @@ build() {
 log=$(mktemp)
 build index-service deepeverest-index-service
 build query-service deepeverest-query-service
+# The builder stage's layers served both targets; past builds' are dead weight (hundreds of MB).
+podman image prune -f --filter label=deepeverest.stage=build >/dev/null
 
 echo "images (tag $TAG):"
 podman image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' \
