@@ -180,7 +180,7 @@ affinity:
 {{- end }}
 - name: TMPDIR
   value: /tmp
-- name: DOTNET_shutdownTimeoutSeconds
+- name: DOTNET_SHUTDOWNTIMEOUTSECONDS
   value: {{ $root.Values.shutdown.drainSeconds | quote }}
 {{- end }}
 

@@ -240,7 +240,7 @@ public sealed class ChartRenderTests
             foreach (V1Container container in workload.Pod.Containers)
             {
                 long preStop = container.Lifecycle.PreStop.Sleep.Seconds;
-                int drain = int.Parse(RenderedChart.Env(container, "DOTNET_shutdownTimeoutSeconds")!, System.Globalization.CultureInfo.InvariantCulture);
+                int drain = int.Parse(RenderedChart.Env(container, "DOTNET_SHUTDOWNTIMEOUTSECONDS")!, System.Globalization.CultureInfo.InvariantCulture);
                 Assert.True(drain > 0);
                 Assert.True(workload.Pod.TerminationGracePeriodSeconds > preStop + drain, $"{workload.Name}: the kubelet would kill {container.Name} while it drains");
             }
