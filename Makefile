@@ -1,11 +1,13 @@
 # DeepEverest: `make demo` runs the whole demo on a fresh machine, `make test` runs every test.
 # Both install what they need (idempotently) first.
 
-DATA        ?= ./data
-INDEX_URL   ?= http://127.0.0.1:50051
-QUERY_URL   ?= http://127.0.0.1:50052
-CONFIG      ?= Release
-DOTNET      ?= dotnet
+DATA           ?= ./data
+INDEX_URL      ?= http://127.0.0.1:50051
+QUERY_URL      ?= http://127.0.0.1:50052
+INDEX_HTTP_URL ?= http://127.0.0.1:8081
+QUERY_HTTP_URL ?= http://127.0.0.1:8080
+CONFIG         ?= Release
+DOTNET         ?= dotnet
 export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
 
@@ -33,10 +35,10 @@ test: setup
 	tools/helm-lint.sh
 
 demo: build
-	DATA=$(DATA) INDEX_URL=$(INDEX_URL) QUERY_URL=$(QUERY_URL) CONFIG=$(CONFIG) tools/demo.sh
+	DATA=$(DATA) INDEX_URL=$(INDEX_URL) QUERY_URL=$(QUERY_URL) INDEX_HTTP_URL=$(INDEX_HTTP_URL) QUERY_HTTP_URL=$(QUERY_HTTP_URL) CONFIG=$(CONFIG) tools/demo.sh
 
 serve: build
-	DATA=$(DATA) INDEX_URL=$(INDEX_URL) QUERY_URL=$(QUERY_URL) CONFIG=$(CONFIG) tools/serve.sh
+	DATA=$(DATA) INDEX_URL=$(INDEX_URL) QUERY_URL=$(QUERY_URL) INDEX_HTTP_URL=$(INDEX_HTTP_URL) QUERY_HTTP_URL=$(QUERY_HTTP_URL) CONFIG=$(CONFIG) tools/serve.sh
 
 bench: build
 	$(DOTNET) src/Cli/bin/$(CONFIG)/net10.0/deepeverest.dll bench kernels
