@@ -175,6 +175,8 @@ affinity:
   value: {{ $origin | quote }}
 {{- end }}
 {{- if $root.Values.auth.enabled }}
+- name: DeepEverest__Auth__Enabled
+  value: "true"
 - name: DeepEverest__Auth__ApiKeysFile
   value: /etc/deepeverest/auth/{{ $root.Values.auth.secretKey }}
 {{- end }}

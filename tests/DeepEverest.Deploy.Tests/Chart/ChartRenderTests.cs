@@ -303,6 +303,8 @@ public sealed class ChartRenderTests
                     continue;
                 }
 
+                // A pod whose Secret holds no valid key must fail at start, not serve openly.
+                Assert.Equal("true", RenderedChart.Env(container, "DeepEverest__Auth__Enabled"));
                 V1VolumeMount mount = Assert.Single(container.VolumeMounts, m => keys.StartsWith(m.MountPath + "/", StringComparison.Ordinal));
                 Assert.True(mount.ReadOnlyProperty);
                 V1SecretVolumeSource secret = workload.Volume(mount.Name).Secret;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using DeepEverest.Contracts.V1;
 using Google.Protobuf;
@@ -16,8 +17,12 @@ namespace DeepEverest.Deploy.Tests.Images;
 /// </summary>
 internal static class DeployedServices
 {
-    /// <summary>A native gRPC channel (HTTP/2 cleartext) to <paramref name="grpcPort"/>.</summary>
-    public static GrpcChannel Native(Uri grpcPort) => GrpcChannel.ForAddress(grpcPort);
+    /// <summary>
+    /// A native gRPC channel (HTTP/2) to <paramref name="grpcPort"/>: cleartext for http URLs, TLS
+    /// for https ones, trusting only <paramref name="trusted"/>.
+    /// </summary>
+    public static GrpcChannel Native(Uri grpcPort, X509Certificate2? trusted = null) =>
+        GrpcChannel.ForAddress(grpcPort, new GrpcChannelOptions { HttpHandler = Handler(trusted) });
 
     /// <summary>A gRPC-Web channel over HTTP/1.1 to <paramref name="httpPort"/>.</summary>
     public static GrpcChannel Web(Uri httpPort) => GrpcChannel.ForAddress(httpPort, new GrpcChannelOptions
@@ -96,14 +101,48 @@ internal static class DeployedServices
             .ToList();
     }
 
-    /// <summary>GETs <paramref name="path"/> from the HTTP/1.1 port; throws unless it answers 2xx.</summary>
-    public static async Task<string> GetAsync(Uri httpPort, string path)
+    /// <summary>
+    /// Polls <c>GET <paramref name="path"/></c> on the HTTP/1.1 port until it answers 200 (as an
+    /// httpGet probe does), or fails after <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task WaitHttpOkAsync(Uri httpPort, string path, TimeSpan timeout, X509Certificate2? trusted, Func<Task<string>> logs)
     {
-        using var http = new HttpClient { BaseAddress = httpPort, Timeout = TimeSpan.FromMinutes(1) };
+        DateTime deadline = DateTime.UtcNow + timeout;
+        string last = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                await GetAsync(httpPort, path, trusted);
+                return;
+            }
+            catch (HttpRequestException e)
+            {
+                last = e.Message;
+            }
+
+            await Task.Delay(500);
+        }
+
+        throw new TimeoutException($"GET {httpPort}{path} not 200 after {timeout} (last: {last})\n{await logs()}");
+    }
+
+    /// <summary>GETs <paramref name="path"/> from the HTTP/1.1 port; throws unless it answers 2xx.</summary>
+    public static async Task<string> GetAsync(Uri httpPort, string path, X509Certificate2? trusted = null)
+    {
+        using var http = new HttpClient(Handler(trusted)) { BaseAddress = httpPort, Timeout = TimeSpan.FromMinutes(1) };
         using HttpResponseMessage response = await http.GetAsync(path);
         string body = await response.Content.ReadAsStringAsync();
         return response.IsSuccessStatusCode ? body : throw new HttpRequestException($"GET {path}: {(int)response.StatusCode} {body}");
     }
+
+    /// <summary>An HTTP handler that, over TLS, accepts exactly the certificate <paramref name="trusted"/>.</summary>
+    private static HttpClientHandler Handler(X509Certificate2? trusted) => new()
+    {
+        ServerCertificateCustomValidationCallback = trusted is null
+            ? null
+            : (_, certificate, _, _) => certificate is not null && certificate.Thumbprint == trusted.Thumbprint,
+    };
 
     /// <summary>
     /// The sum of every sample of <paramref name="metric"/> (whatever its labels) in a Prometheus

@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using DeepEverest.Contracts.V1;
 using DeepEverest.Deploy.Tests.Chart;
 using DeepEverest.Deploy.Tests.Infrastructure;
@@ -141,6 +145,40 @@ public sealed class ImageTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Tls_ProbesAndCallsOverHttpsWithTheMountedCertificate()
+    {
+        RenderedChart chart = await RenderedChart.RenderAsync("tls-values.yaml");
+        Workload workload = Assert.Single(chart.Workloads);
+        Dictionary<string, string> claims = await PrepareDataAsync(chart, workload);
+        using X509Certificate2 certificate = TestCertificate.Create("localhost");
+        string apiKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+        var secrets = new Dictionary<string, IReadOnlyDictionary<string, byte[]>>
+        {
+            ["deepeverest-tls"] = new Dictionary<string, byte[]>
+            {
+                ["tls.crt"] = Encoding.ASCII.GetBytes(certificate.ExportCertificatePem()),
+                ["tls.key"] = Encoding.ASCII.GetBytes(certificate.GetRSAPrivateKey()!.ExportPkcs8PrivateKeyPem()),
+            },
+            ["deepeverest-api-keys"] = new Dictionary<string, byte[]> { ["keys.txt"] = Encoding.ASCII.GetBytes($"admin {apiKey} image-tests\n") },
+        };
+        PodmanPod pod = await StartAsync("tls", workload, claims, secrets);
+        await WaitReadyAsync(pod, certificate);
+
+        var key = new Metadata { { "authorization", $"Bearer {apiKey}" } };
+        using GrpcChannel index = DeployedServices.Native(pod.Url("index-grpc", "https"), certificate);
+        await new IndexService.IndexServiceClient(index).ListModelsAsync(new ListModelsRequest(), key, Deadline());
+        using GrpcChannel query = DeployedServices.Native(pod.Url("query-grpc", "https"), certificate);
+        var health = await new Grpc.Health.V1.Health.HealthClient(query).CheckAsync(new Grpc.Health.V1.HealthCheckRequest { Service = "deepeverest.v1.QueryService" });
+        Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+
+        // The console learns the IndexService's public URL from the chart's console.indexServiceUrl.
+        string config = await DeployedServices.GetAsync(pod.Url("query-http", "https"), "/console-config.json", certificate);
+        Assert.Contains("https://deepeverest-index.example.org:8081", config);
+
+        await StopCleanlyAsync(pod);
+    }
+
     private static DateTime Deadline() => DateTime.UtcNow.AddMinutes(5);
 
     private static string Answers(TopKUpdate update) =>
@@ -172,22 +210,38 @@ public sealed class ImageTests(ITestOutputHelper output) : IAsyncLifetime
         return new Dictionary<string, string> { [claim.Metadata.Name] = data };
     }
 
-    private async Task<PodmanPod> StartAsync(string name, Workload workload, Dictionary<string, string> claims)
+    private async Task<PodmanPod> StartAsync(
+        string name,
+        Workload workload,
+        Dictionary<string, string> claims,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, byte[]>>? secrets = null)
     {
-        PodmanPod pod = await PodmanPod.StartAsync($"{_podPrefix}-{name}", workload, claims, Path.Combine(_root, "scratch"));
+        PodmanPod pod = await PodmanPod.StartAsync($"{_podPrefix}-{name}", workload, claims, Path.Combine(_root, "scratch"), secrets);
         _pods.Add(pod);
         return pod;
     }
 
-    /// <summary>Waits as the startup probe would: gRPC health of the service's name, for period x threshold.</summary>
-    private static async Task WaitReadyAsync(PodmanPod pod)
+    /// <summary>
+    /// Waits as the startup probe would, for period x threshold: gRPC health of the service's name,
+    /// or GET over HTTPS (trusting <paramref name="certificate"/>).
+    /// </summary>
+    private static async Task WaitReadyAsync(PodmanPod pod, X509Certificate2? certificate = null)
     {
         foreach (V1Container container in pod.Workload.Pod.Containers)
         {
             V1Probe startup = container.StartupProbe;
-            V1ContainerPort port = container.Ports.Single(p => p.ContainerPort == startup.Grpc.Port);
             TimeSpan budget = TimeSpan.FromSeconds((startup.PeriodSeconds ?? 10) * (startup.FailureThreshold ?? 3));
-            await DeployedServices.WaitServingAsync(pod.Url(port.Name), startup.Grpc.Service, budget, () => pod.LogsAsync(container.Name));
+            if (startup.Grpc is { } grpc)
+            {
+                V1ContainerPort port = container.Ports.Single(p => p.ContainerPort == grpc.Port);
+                await DeployedServices.WaitServingAsync(pod.Url(port.Name), grpc.Service, budget, () => pod.LogsAsync(container.Name));
+            }
+            else
+            {
+                V1HTTPGetAction get = startup.HttpGet;
+                V1ContainerPort port = container.Ports.Single(p => p.ContainerPort.ToString(CultureInfo.InvariantCulture) == get.Port.Value || p.Name == get.Port.Value);
+                await DeployedServices.WaitHttpOkAsync(pod.Url(port.Name, get.Scheme.ToLowerInvariant()), get.Path, budget, certificate, () => pod.LogsAsync(container.Name));
+            }
         }
     }
 

@@ -33,9 +33,16 @@ internal sealed partial class PodmanPod : IAsyncDisposable
 
     /// <summary>
     /// Starts the pod of <paramref name="workload"/>. <paramref name="claims"/> maps each claim name
-    /// to its host folder; emptyDirs are made under <paramref name="scratchRoot"/>.
+    /// to its host folder; emptyDirs and the files of secret volumes are made under
+    /// <paramref name="scratchRoot"/>, the latter from <paramref name="secrets"/> (secret name, then
+    /// key, to content, as a Secret's data).
     /// </summary>
-    public static async Task<PodmanPod> StartAsync(string name, Workload workload, IReadOnlyDictionary<string, string> claims, string scratchRoot)
+    public static async Task<PodmanPod> StartAsync(
+        string name,
+        Workload workload,
+        IReadOnlyDictionary<string, string> claims,
+        string scratchRoot,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, byte[]>>? secrets = null)
     {
         var pod = new PodmanPod(name, workload);
         V1PodSpec spec = workload.Pod;
@@ -52,7 +59,7 @@ internal sealed partial class PodmanPod : IAsyncDisposable
         await Podman.RunCheckedAsync([.. create]);
         try
         {
-            Dictionary<string, string> volumes = MakeVolumes(spec, claims, Path.Combine(scratchRoot, name), user, fsGroup ?? group);
+            Dictionary<string, string> volumes = MakeVolumes(spec, claims, secrets, Path.Combine(scratchRoot, name), user, fsGroup ?? group);
             foreach (V1Container container in spec.Containers)
             {
                 await Podman.RunCheckedAsync([.. RunArguments(name, container, volumes, user, group, fsGroup)]);
@@ -73,10 +80,10 @@ internal sealed partial class PodmanPod : IAsyncDisposable
     }
 
     /// <summary>The loopback URL of the container port called <paramref name="portName"/>.</summary>
-    public Uri Url(string portName)
+    public Uri Url(string portName, string scheme = "http")
     {
         V1ContainerPort port = Workload.Pod.Containers.SelectMany(c => c.Ports).Single(p => p.Name == portName);
-        return new Uri($"http://127.0.0.1:{_hostPorts[port.ContainerPort]}");
+        return new Uri($"{scheme}://127.0.0.1:{_hostPorts[port.ContainerPort]}");
     }
 
     /// <summary>The container's log (stdout and stderr).</summary>
@@ -102,7 +109,13 @@ internal sealed partial class PodmanPod : IAsyncDisposable
     /// <summary>Removes the pod and its containers.</summary>
     public async ValueTask DisposeAsync() => await Podman.RunAsync(["pod", "rm", "--force", Name]);
 
-    private static Dictionary<string, string> MakeVolumes(V1PodSpec spec, IReadOnlyDictionary<string, string> claims, string scratch, long user, long group)
+    private static Dictionary<string, string> MakeVolumes(
+        V1PodSpec spec,
+        IReadOnlyDictionary<string, string> claims,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, byte[]>>? secrets,
+        string scratch,
+        long user,
+        long group)
     {
         var volumes = new Dictionary<string, string>();
         foreach (V1Volume volume in spec.Volumes)
@@ -121,9 +134,25 @@ internal sealed partial class PodmanPod : IAsyncDisposable
                 Tool("chmod", "2770", folder);
                 volumes[volume.Name] = folder;
             }
+            else if (volume.Secret is { } secret)
+            {
+                // As the kubelet writes a secret volume: one file per item (or key), mode 0644.
+                IReadOnlyDictionary<string, byte[]> data = secrets?.GetValueOrDefault(secret.SecretName)
+                    ?? throw new InvalidOperationException($"volume {volume.Name}: no content given for Secret {secret.SecretName}");
+                string folder = Path.Combine(scratch, volume.Name);
+                Directory.CreateDirectory(folder);
+                foreach ((string key, string path) in secret.Items?.Select(i => (i.Key, i.Path)) ?? data.Keys.Select(k => (k, k)))
+                {
+                    File.WriteAllBytes(Path.Combine(folder, path), data[key]);
+                    Tool("chmod", "0644", Path.Combine(folder, path));
+                }
+
+                Tool("chmod", "0755", folder);
+                volumes[volume.Name] = folder;
+            }
             else
             {
-                throw new NotSupportedException($"volume {volume.Name}: only persistentVolumeClaim and emptyDir volumes are run under podman");
+                throw new NotSupportedException($"volume {volume.Name}: only persistentVolumeClaim, emptyDir and secret volumes are run under podman");
             }
         }
 
