@@ -97,7 +97,34 @@ public sealed class ImageTests(ITestOutputHelper output) : IAsyncLifetime
         string indexMetrics = await DeployedServices.GetAsync(pod.Url("index-http"), "/metrics");
         Assert.Equal(1, DeployedServices.SumSamples(indexMetrics, "deepeverest_build_duration_seconds_count"));
 
+        // SIGTERM while a query streams: the stream finishes or ends with a clean status, and both
+        // containers still exit 0 within their grace.
+        TopKSimilarRequest slow = similar.Clone();
+        slow.Options = new QueryOptions { Strategy = Strategy.ReprocessAll, BatchSize = 8, NoCache = true };
+        using AsyncServerStreamingCall<TopKUpdate> running = query.TopKSimilar(slow, deadline: Deadline());
+        Assert.True(await running.ResponseStream.MoveNext(CancellationToken.None));
+        Task<StatusCode> outcome = DrainAsync(running);
         await StopCleanlyAsync(pod);
+        StatusCode ended = await outcome;
+        output.WriteLine($"query streaming at SIGTERM ended with {ended}");
+        Assert.Contains(ended, new[] { StatusCode.OK, StatusCode.Cancelled, StatusCode.Unavailable });
+    }
+
+    /// <summary>Reads a stream to its end; returns OK when it completed, else the status it failed with.</summary>
+    private static async Task<StatusCode> DrainAsync(AsyncServerStreamingCall<TopKUpdate> call)
+    {
+        try
+        {
+            while (await call.ResponseStream.MoveNext(CancellationToken.None))
+            {
+            }
+
+            return StatusCode.OK;
+        }
+        catch (RpcException e)
+        {
+            return e.StatusCode;
+        }
     }
 
     [Fact]
