@@ -5,8 +5,8 @@ namespace DeepEverest.Kernels.Tests;
 
 /// <summary>
 /// `make test` reruns this project with AVX-512 turned off through the runtime's configuration
-/// (<c>DOTNET_EnableAVX512=0</c>, .NET 10's name for it; the older <c>DOTNET_EnableAVX512F</c> is
-/// no longer read), so that the AVX2 kernels that CPUs without AVX-512 run (e.g. AMD EPYC before
+/// (<c>DOTNET_EnableAVX512=0</c>, .NET 10's name for it, with <c>DOTNET_EnableAVX512F=0</c>, the
+/// .NET 8/9 name, beside it), so that the AVX2 kernels that CPUs without AVX-512 run (e.g. AMD EPYC before
 /// Zen 4) are proven on AVX-512 machines too. This checks that the knob took effect.
 /// </summary>
 public sealed class Avx512DisabledTests
