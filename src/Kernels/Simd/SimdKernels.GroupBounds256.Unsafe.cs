@@ -12,10 +12,11 @@ namespace DeepEverest.Kernels.Simd;
 /// neuron's 16-bit integer terms are split into a table of low bytes and one of high bytes (per
 /// bound), two lookups and one <c>vpunpck[lh]bw</c> rebuild the terms of 16 inputs as 16-bit
 /// lanes, and up to eight neurons' terms are summed there exactly (the limit of
-/// <see cref="CoarseTerms.TableLimit"/>) before they are widened into the float accumulators.
-/// A step covers 64 inputs: each 128-bit lane takes 32 consecutive inputs, their codes one
+/// <see cref="CoarseTerms.TableLimit"/>) before <c>vpmaddwd</c> widens them into 32-bit integer
+/// sums. A step covers 64 inputs: each 128-bit lane takes 32 consecutive inputs, their codes one
 /// per byte in two vectors (inputs 2k and 2k + 1 in byte k), so every lookup, unpack and add is
-/// within a lane, and the inputs come back in order when the sums are widened.
+/// within a lane; the sums stay in a fixed, shuffle-free order until the chunk's passes are done
+/// and <see cref="ShuffleSumsInOrder"/> puts them in input order as floats.
 /// </content>
 internal sealed partial class SimdKernels
 {
