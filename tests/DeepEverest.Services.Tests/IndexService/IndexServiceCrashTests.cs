@@ -7,7 +7,7 @@ namespace DeepEverest.Services.Tests.IndexService;
 
 /// <summary>
 /// A service killed in the middle of a build restarts on the same data root with everything it
-/// had published intact and nothing of the killed build visible.
+/// had published intact, nothing of the killed build visible, and its spill files gone.
 /// </summary>
 public sealed class IndexServiceCrashTests : IDisposable
 {
@@ -35,12 +35,16 @@ public sealed class IndexServiceCrashTests : IDisposable
             await client.ImportDatasetAsync(import).ResponseAsync.DefaultTimeout();
             published = (await client.BuildAsync(new BuildIndexRequest { Layer = small }))[^1].Index;
 
-            using AsyncServerStreamingCall<BuildProgress> call = client.BuildIndex(new BuildIndexRequest { Layer = big, BatchSize = 64 });
+            // A small memory budget: the build spills while inference runs.
+            using AsyncServerStreamingCall<BuildProgress> call = client.BuildIndex(new BuildIndexRequest { Layer = big, BatchSize = 64, MemoryBudgetMb = 16 });
             lastSeen = await KillOnceInferenceRunsAsync(first, call).DefaultTimeout();
         }
 
         Assert.Equal(BuildPhase.Inference, lastSeen.Phase);
         Assert.True(lastSeen.InputsDone < lastSeen.InputsTotal, "the build finished before the kill");
+        string spill = Path.Combine(_dataRoot, "spill");
+        string killedSpill = Assert.Single(Directory.GetDirectories(spill));
+        Assert.NotEmpty(Directory.GetFiles(killedSpill, "block-*"));
 
         // Act: restart on the same data root.
         using ServiceProcess second = await ServiceProcess.StartIndexServiceAsync(_dataRoot);
@@ -53,6 +57,8 @@ public sealed class IndexServiceCrashTests : IDisposable
         RpcException missing = await Assert.ThrowsAsync<RpcException>(() => restarted.DescribeIndexAsync(new DescribeIndexRequest { Layer = big }).ResponseAsync).DefaultTimeout();
         Assert.Equal(StatusCode.NotFound, missing.StatusCode);
         Assert.Contains("removed 1 abandoned", second.Output, StringComparison.Ordinal);
+        Assert.Contains("Removed the spill files of 1 build(s) killed mid-way", second.Output, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetDirectories(spill));
 
         List<BuildProgress> rebuilt = await restarted.BuildAsync(new BuildIndexRequest { Layer = big });
         Assert.Equal(BuildPhase.Done, rebuilt[^1].Phase);
