@@ -64,6 +64,7 @@ public sealed class IndexBuilder
         var clock = Stopwatch.StartNew();
 
         ulong generation = _store.BeginGeneration($"index {request.Model}/{request.Dataset}/{request.Layer}");
+        bool published = false;
         try
         {
             using ActivationMatrix matrix = RunInference(snapshot, probe, request.BatchSize, request.MemoryBudgetMb, clock, progress, cancellationToken);
@@ -122,11 +123,12 @@ public sealed class IndexBuilder
             };
             record.LayerShape.AddRange(probe.Layer.Shape);
             _store.PublishIndex(record);
+            published = true;
             CoreLog.IndexPublished(_logger, request.Model, request.Dataset, request.Layer, partitions, parameters.Ratio, indexBytes / (n * 4.0 * neurons), inferenceMs, constructionMs);
             progress?.Report(new BuildProgressInfo(BuildPhase.Done, n, n, neurons, neurons, clock.Elapsed, TimeSpan.Zero, "done"));
             return record;
         }
-        catch (Exception e)
+        catch (Exception e) when (!published)
         {
             Exception failure = Abort(generation, e, $"the index of layer '{request.Layer}' was not built");
             if (failure == e)
@@ -146,6 +148,7 @@ public sealed class IndexBuilder
         RequireDiskSpace($"layer '{layer}' was not materialized", probe.Inputs, probe.Neurons, (long)probe.Inputs * probe.Neurons * 4, 0);
         var clock = Stopwatch.StartNew();
         ulong generation = _store.BeginGeneration($"materialize {model}/{dataset}/{layer}");
+        bool published = false;
         try
         {
             using ActivationMatrix matrix = RunInference(snapshot, probe, batchSize, 0, clock, progress, cancellationToken);
@@ -178,10 +181,11 @@ public sealed class IndexBuilder
                 DatasetVersion = probe.Dataset.Version,
             };
             _store.PublishMaterialization(record);
+            published = true;
             progress?.Report(new BuildProgressInfo(BuildPhase.Done, n, n, probe.Neurons, probe.Neurons, clock.Elapsed, TimeSpan.Zero, "done"));
             return record;
         }
-        catch (Exception e)
+        catch (Exception e) when (!published)
         {
             Exception failure = Abort(generation, e, $"layer '{layer}' was not materialized");
             if (failure == e)

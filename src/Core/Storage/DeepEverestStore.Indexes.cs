@@ -144,14 +144,24 @@ public sealed partial class DeepEverestStore
         }
     }
 
-    /// <summary>Drops an unpublished generation (a cancelled or failed build).</summary>
+    /// <summary>
+    /// Drops an unpublished generation (a cancelled or failed build). A generation that a
+    /// published index or materialization names is never dropped: only its pending marker goes.
+    /// </summary>
     public void AbortGeneration(ulong generation)
     {
         EnsureWritable();
-        using var batch = new WriteBatch();
-        DeleteGeneration(batch, generation);
-        batch.Delete(StoreLayout.PendingKey(generation), Cf(StoreLayout.Meta));
-        Write(batch, sync: true);
+        lock (_catalogLock)
+        {
+            using var batch = new WriteBatch();
+            if (!ListIndexes().Any(i => i.Generation == generation) && !ListMaterializations().Any(m => m.Generation == generation))
+            {
+                DeleteGeneration(batch, generation);
+            }
+
+            batch.Delete(StoreLayout.PendingKey(generation), Cf(StoreLayout.Meta));
+            Write(batch, sync: true);
+        }
     }
 
     /// <summary>

@@ -93,20 +93,29 @@ public sealed partial class DeepEverestStore
     /// <summary>
     /// On the primary, after a durable publishing write: tells secondaries there is something new
     /// to follow. Epochs only grow: across racing publications, across restarts (they continue
-    /// from the file), and on a data root whose store was recreated.
+    /// from the file), and on a data root whose store was recreated. Never throws: what it signals
+    /// is already published, and a secondary that misses the signal (the file could not be written,
+    /// e.g. on a full disk) still follows within its background interval.
     /// </summary>
     private void SignalPublication()
     {
         lock (_epochLock)
         {
-            if (_signalledEpoch == 0)
+            try
             {
-                _signalledEpoch = PublicationEpoch.Read(DataRoot);
-            }
+                if (_signalledEpoch == 0)
+                {
+                    _signalledEpoch = PublicationEpoch.Read(DataRoot);
+                }
 
-            ulong epoch = Math.Max(_signalledEpoch + 1, _db.GetLatestSequenceNumber());
-            PublicationEpoch.Write(DataRoot, epoch);
-            _signalledEpoch = epoch;
+                ulong epoch = Math.Max(_signalledEpoch + 1, _db.GetLatestSequenceNumber());
+                PublicationEpoch.Write(DataRoot, epoch);
+                _signalledEpoch = epoch;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Best effort, see above.
+            }
         }
     }
 }
