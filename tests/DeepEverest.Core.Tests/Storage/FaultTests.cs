@@ -119,6 +119,19 @@ public sealed class FaultTests : IDisposable
         Assert.NotNull(s.Store.GetIndex(ScratchStore.Model, ScratchStore.Dataset, "/block3/block3.2/Relu_output_0"));
     }
 
+    [Fact]
+    public void AbortGeneration_OfAPublishedIndex_KeepsItsRows()
+    {
+        // What a failure after publication (a progress report, the epoch file) used to do.
+        using var s = new ScratchStore(inputs: 100, root: Path.Combine(_root, "data"));
+        Core.Storage.Records.IndexRecord index = s.BuildIndex();
+
+        s.Store.AbortGeneration(index.Generation);
+
+        Assert.Equal([index.Generation], s.Store.GenerationsWithRowsForTests());
+        Assert.NotNull(s.Store.ReadGroup(index, [0, 1, 2]));
+    }
+
     [TmpfsFact]
     public void Build_DiskFillsUpDuringConstruction_ResourceExhaustedNothingPublishedEarlierIndexAnswers()
     {
