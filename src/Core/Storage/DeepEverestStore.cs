@@ -140,7 +140,7 @@ public sealed partial class DeepEverestStore : IDisposable
         }
 
         OwnedDirectory.Sweep(SecondaryParent, "");
-        OwnedDirectory directory = OwnedDirectory.Create(SecondaryParent, "secondary-");
+        OwnedDirectory directory = OwnedDirectory.Create(SecondaryParent, $"secondary-{Environment.ProcessId}-");
         DeepEverestStore? store = null;
         try
         {
