@@ -23,7 +23,8 @@ wait_listening() { for _ in $(seq 1 3000); do listening && return 0; sleep 0.02;
 rss_mb() { awk '/VmRSS/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
 peak_mb() { awk '/VmHWM/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
 start_service() {
-  dotnet "$DLL" --urls "$INDEX_URL" --DeepEverest:DataRoot "$DATA" > "$DATA.log" 2>&1 &
+  dotnet "$DLL" --Kestrel:Endpoints:Grpc:Url "$INDEX_URL" --Kestrel:Endpoints:Http:Url "" \
+    --DeepEverest:DataRoot "$DATA" > "$DATA.log" 2>&1 &
   PID=$!
 }
 
