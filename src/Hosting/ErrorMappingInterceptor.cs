@@ -67,7 +67,7 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
         switch (e)
         {
             case DeepEverestException de:
-                HostingLog.RequestRefused(logger, context.Method, de.Kind.ToString(), de.Message);
+                HostingLog.RequestRefused(logger, context.Method, de.Kind.ToString(), LogText.Truncate(de.Message));
                 return new RpcException(new Status(CodeOf(de.Kind), de.Message));
             case OperationCanceledException when context.Deadline <= DateTime.UtcNow:
                 return new RpcException(new Status(StatusCode.DeadlineExceeded, "The deadline passed before the work finished."));
