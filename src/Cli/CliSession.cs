@@ -26,15 +26,17 @@ internal sealed class CliSession : IDisposable
 
     private readonly string _indexAddress;
     private readonly string _queryAddress;
+    private readonly ChannelSecurity _security;
     private GrpcChannel? _indexChannel;
     private GrpcChannel? _queryChannel;
     private IndexService.IndexServiceClient? _index;
 
     /// <summary>Creates a session; no connection is made until a client is used.</summary>
-    public CliSession(string indexAddress, string queryAddress, bool json, CliConsole console)
+    public CliSession(string indexAddress, string queryAddress, bool json, CliConsole console, ChannelSecurity? security = null)
     {
         _indexAddress = indexAddress;
         _queryAddress = queryAddress;
+        _security = security ?? ChannelSecurity.None;
         Json = json;
         Console = console;
     }
@@ -47,10 +49,10 @@ internal sealed class CliSession : IDisposable
 
     /// <summary>Client of the IndexService.</summary>
     public IndexService.IndexServiceClient Index =>
-        _index ??= new IndexService.IndexServiceClient(_indexChannel = GrpcChannel.ForAddress(_indexAddress));
+        _index ??= new IndexService.IndexServiceClient(_indexChannel = _security.OpenChannel(_indexAddress));
 
     /// <summary>Channel to the QueryService, for the query command groups' clients.</summary>
-    public GrpcChannel QueryChannel => _queryChannel ??= GrpcChannel.ForAddress(_queryAddress);
+    public GrpcChannel QueryChannel => _queryChannel ??= _security.OpenChannel(_queryAddress);
 
     /// <summary>Writes one message as a single line of proto3 JSON.</summary>
     public void WriteJson(IMessage message) => Console.Out.WriteLine(_jsonLines.Format(message));
@@ -89,6 +91,8 @@ internal sealed class CliSession : IDisposable
         {
             RpcException { StatusCode: StatusCode.Unavailable } rpc =>
                 $"error: {rpc.StatusCode}: {rpc.Status.Detail} (is the service running? see --index-service / --query-service)",
+            RpcException { StatusCode: StatusCode.Unauthenticated } rpc =>
+                $"error: {rpc.StatusCode}: {rpc.Status.Detail} (give the key with --api-key or ${GlobalOptions.ApiKeyVariable})",
             RpcException rpc => $"error: {rpc.StatusCode}: {ForCliUsers(rpc.Status.Detail)}",
             _ => $"error: {error.Message}",
         };

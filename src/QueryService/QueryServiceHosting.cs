@@ -1,6 +1,7 @@
 using DeepEverest.Core.Query;
 using DeepEverest.Hosting;
 using DeepEverest.Kernels;
+using DeepEverest.QueryService.Limits;
 using DeepEverest.QueryService.Services;
 using DeepEverest.QueryService.WebConsole;
 using Microsoft.Extensions.Options;
@@ -36,6 +37,14 @@ internal static class QueryServiceHosting
             .Bind(configuration.GetSection("DeepEverest:Query"))
             .Validate(o => o.CacheMb >= 0 && o.MaxK is > 0 and <= TopKQuery.MaxK && o.BatchSize is > 0 and <= 4096, "DeepEverest:Query: CacheMb >= 0, MaxK in 1..10000, BatchSize in 1..4096")
             .ValidateOnStart();
+        services.AddOptions<QueryLimitsOptions>()
+            .Bind(configuration.GetSection(QueryLimitsOptions.SectionName))
+            .Validate(o =>
+            {
+                o.Validate();
+                return true;
+            })
+            .ValidateOnStart();
         services.AddOptions<WebConsoleOptions>()
             .Bind(configuration.GetSection(WebConsoleOptions.SectionName))
             .Validate(o =>
@@ -49,6 +58,7 @@ internal static class QueryServiceHosting
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("DeepEverest.Kernels")));
         services.AddSingleton<QueryEngineHolder>();
         services.AddSingleton<QueryActivity>();
+        services.AddSingleton<QueryAdmission>();
 
         // gRPC, its error mapping, health, reflection and metrics come from DeepEverestHost.
         services.AddHealthChecks().AddCheck<KernelsHealthCheck>("kernels");

@@ -38,7 +38,16 @@ public sealed class QueryEngine : IDisposable
     /// Runs a query, yielding progressive updates; the last has Done set and is exact.
     /// Validation failures throw <see cref="DeepEverestException"/> before the first update.
     /// </summary>
-    public IEnumerable<TopKUpdateInfo> Execute(TopKQuery query, CancellationToken cancellationToken)
+    public IEnumerable<TopKUpdateInfo> Execute(TopKQuery query, CancellationToken cancellationToken) =>
+        Start(query, cancellationToken).Updates;
+
+    /// <summary>
+    /// Validates and plans a query (the strategy that will answer it is then known, e.g. for
+    /// admission control) without running it: its updates are produced as
+    /// <see cref="QueryRun.Updates"/> is enumerated. Validation failures throw
+    /// <see cref="DeepEverestException"/> here.
+    /// </summary>
+    public QueryRun Start(TopKQuery query, CancellationToken cancellationToken)
     {
         (QueryContext ctx, float[] targetGroup, long? targetId) = Prepare(query, cancellationToken);
         IEnumerable<TopKUpdateInfo> updates = ctx.Strategy switch
@@ -48,7 +57,7 @@ public sealed class QueryEngine : IDisposable
             QueryStrategy.Materialized => BruteForceExecutor.Materialized(ctx, cancellationToken),
             _ => BruteForceExecutor.ReprocessAll(ctx, cancellationToken),
         };
-        return ctx.Message.Length == 0 ? updates : WithNoteOnLast(updates, ctx.Message);
+        return new QueryRun(ctx.Strategy, ctx.Message.Length == 0 ? updates : WithNoteOnLast(updates, ctx.Message));
     }
 
     /// <summary>

@@ -63,7 +63,7 @@ internal sealed class AuthInterceptor(ApiKeyStore keys) : Interceptor
             }
 
             throw new RpcException(new Status(StatusCode.Unauthenticated, missing
-                ? "This service requires an API key: send the header 'authorization: Bearer <key>' (CLI: --api-key or DEEPEVEREST_API_KEY)."
+                ? "This service requires an API key: send the header 'authorization: Bearer <key>'."
                 : "The API key is not valid (send 'authorization: Bearer <key>' with a key configured on the service)."));
         }
 
