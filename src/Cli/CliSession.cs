@@ -89,6 +89,8 @@ internal sealed class CliSession : IDisposable
     {
         string line = error switch
         {
+            RpcException rpc when IsTlsFailure(rpc.Status.DebugException) =>
+                $"error: the TLS connection failed: {Innermost(rpc.Status.DebugException!).Message} (an https:// service whose certificate is signed by a private CA needs --ca-file or ${GlobalOptions.CaFileVariable})",
             RpcException { StatusCode: StatusCode.Unavailable } rpc =>
                 $"error: {rpc.StatusCode}: {rpc.Status.Detail} (is the service running? see --index-service / --query-service)",
             RpcException { StatusCode: StatusCode.Unauthenticated } rpc =>
@@ -119,6 +121,30 @@ internal sealed class CliSession : IDisposable
     {
         _indexChannel?.Dispose();
         _queryChannel?.Dispose();
+    }
+
+    private static bool IsTlsFailure(Exception? error)
+    {
+        for (Exception? e = error; e is not null; e = e.InnerException)
+        {
+            if (e is System.Security.Authentication.AuthenticationException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static Exception Innermost(Exception error)
+    {
+        Exception e = error;
+        while (e.InnerException is not null)
+        {
+            e = e.InnerException;
+        }
+
+        return e;
     }
 
     private static string OnlyOne(List<string> names, string what, string option, string howToAdd) => names.Count switch
