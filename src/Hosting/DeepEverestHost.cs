@@ -1,9 +1,11 @@
 using DeepEverest.Hosting.Internal;
 using DeepEverest.Hosting.Security;
+using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
@@ -72,6 +74,9 @@ public static class DeepEverestHost
             kestrel.Configure(EnabledEndpoints(context.Configuration.GetSection("Kestrel")), reloadOnChange: false)
                 .Endpoint(ServiceEndpoints.GrpcName, endpoint => endpoints.OnEndpoint(ServiceEndpoints.GrpcName, endpoint))
                 .Endpoint(ServiceEndpoints.HttpName, endpoint => endpoints.OnEndpoint(ServiceEndpoints.HttpName, endpoint)));
+        // Kestrel's limits from its own section (Kestrel:Limits:MaxRequestBodySize bounds JSON
+        // bodies, MaxConcurrentConnections, ...): the endpoint loader above reads endpoints only.
+        builder.Services.Configure<KestrelServerOptions>(builder.Configuration.GetSection("Kestrel"));
         builder.Services.AddSingleton(endpoints);
         builder.Services.AddSingleton(defaults);
         AddServices(builder.Services, builder.Configuration, defaults);
@@ -115,6 +120,16 @@ public static class DeepEverestHost
                 return true;
             })
             .ValidateOnStart();
+        services.AddOptions<MessageLimitsOptions>()
+            .Bind(configuration.GetSection(MessageLimitsOptions.SectionName))
+            .Validate(o =>
+            {
+                o.Validate();
+                return true;
+            })
+            .ValidateOnStart();
+        services.AddOptions<GrpcServiceOptions>().Configure<IOptions<MessageLimitsOptions>>(
+            (grpc, limits) => grpc.MaxReceiveMessageSize = limits.Value.MaxReceiveMessageMb << 20);
         services.AddSingleton<DeepEverestMetrics>();
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName));
         services.AddSingleton<ApiKeyStore>();
