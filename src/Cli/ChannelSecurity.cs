@@ -58,7 +58,13 @@ internal sealed class ChannelSecurity
     }
 
     /// <summary>A channel to <paramref name="address"/> (<c>http://</c> or <c>https://</c>).</summary>
-    public GrpcChannel OpenChannel(string address)
+    public GrpcChannel OpenChannel(string address) =>
+        GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = CreateHandler(), DisposeHttpClient = true });
+
+    /// <summary>An HTTP client that sends the key and trusts the CA, like the channels.</summary>
+    public HttpClient CreateHttpClient() => new(CreateHandler(), disposeHandler: true);
+
+    private HttpMessageHandler CreateHandler()
     {
         var sockets = new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
         if (_trusted is not null)
@@ -66,8 +72,7 @@ internal sealed class ChannelSecurity
             sockets.SslOptions.RemoteCertificateValidationCallback = ValidateWithTrustedCa;
         }
 
-        HttpMessageHandler handler = _apiKey is null ? sockets : new BearerHandler(_apiKey) { InnerHandler = sockets };
-        return GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
+        return _apiKey is null ? sockets : new BearerHandler(_apiKey) { InnerHandler = sockets };
     }
 
     /// <summary>Accepts what the system trusts, and chains that end at one of the given CA certificates.</summary>

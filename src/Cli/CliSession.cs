@@ -54,6 +54,9 @@ internal sealed class CliSession : IDisposable
     /// <summary>Channel to the QueryService, for the query command groups' clients.</summary>
     public GrpcChannel QueryChannel => _queryChannel ??= _security.OpenChannel(_queryAddress);
 
+    /// <summary>An HTTP client with the session's key and CA trust (for <c>/metrics</c> and JSON).</summary>
+    public HttpClient CreateHttpClient() => _security.CreateHttpClient();
+
     /// <summary>Writes one message as a single line of proto3 JSON.</summary>
     public void WriteJson(IMessage message) => Console.Out.WriteLine(_jsonLines.Format(message));
 
