@@ -11,6 +11,8 @@ LAYER=${LAYER:-/block3/block3.2/Relu_output_0}
 STREAMS=${STREAMS:-1,16}
 SECONDS_PER_PHASE=${SECONDS:-30}
 WARMUP=${WARMUP:-10}
+# --no-cache by default: each phase then does comparable work (CACHE=1 keeps the cache on).
+CACHE_FLAG=$([ "${CACHE:-0}" = 1 ] && echo "" || echo "--no-cache")
 REPORT=${REPORT:-bench/results/load-$(date -u +%Y%m%d-%H%M%S).md}
 
 trap stop_services EXIT
@@ -27,6 +29,6 @@ deepeverest index list --json | grep -qF "\"$LAYER\"" || deepeverest index build
 
 echo "== load: streams $STREAMS, $SECONDS_PER_PHASE s each (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
 deepeverest bench load --model fashion_vgg --dataset fashion-mnist --layer "$LAYER" \
-  --streams "$STREAMS" --seconds "$SECONDS_PER_PHASE" --warmup "$WARMUP" \
+  --streams "$STREAMS" --seconds "$SECONDS_PER_PHASE" --warmup "$WARMUP" $CACHE_FLAG \
   --query-http "$QUERY_HTTP_URL" --index-http "$INDEX_HTTP_URL" --output "$REPORT"
 echo "report: $REPORT; service logs: $LOGS"

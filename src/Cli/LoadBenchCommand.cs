@@ -33,12 +33,13 @@ internal static class LoadBenchCommand
         var model = new Option<string>("--model") { Description = "Query only this model's indexes (default: every published index)." };
         var dataset = new Option<string>("--dataset") { Description = "Query only this dataset's indexes." };
         var layers = new Option<string[]>("--layer") { Description = "Query only these layers (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var noCache = new Option<bool>("--no-cache") { Description = "Queries bypass the activation cache, so every phase does the same kind of work (with it, later phases find more rows cached)." };
         var seed = new Option<int>("--seed") { Description = "Seed of the random queries.", DefaultValueFactory = _ => defaults.Seed };
         var queryHttp = new Option<string>("--query-http") { Description = "The QueryService's HTTP/1.1 address, for its /metrics (resident memory, running queries).", DefaultValueFactory = _ => DefaultQueryHttp };
         var indexHttp = new Option<string>("--index-http") { Description = "The IndexService's HTTP/1.1 address, for its /metrics (resident memory).", DefaultValueFactory = _ => DefaultIndexHttp };
         var output = new Option<string>("--output") { Description = "Also write the markdown report to this file." };
         var command = new Command("load", "Concurrent streams of random queries against the running services for a bounded time, then a cancellation storm: completed, errors by status, p50/p99, throughput, resident memory.");
-        foreach (Option option in new Option[] { streams, seconds, warmup, storm, stormDelay, k, maxGroup, strategy, model, dataset, layers, seed, queryHttp, indexHttp, output })
+        foreach (Option option in new Option[] { streams, seconds, warmup, storm, stormDelay, k, maxGroup, strategy, model, dataset, layers, noCache, seed, queryHttp, indexHttp, output })
         {
             command.Options.Add(option);
         }
@@ -58,6 +59,7 @@ internal static class LoadBenchCommand
                 Model = parse.GetValue(model),
                 Dataset = parse.GetValue(dataset),
                 Layers = parse.GetValue(layers) ?? [],
+                NoCache = parse.GetValue(noCache),
                 Seed = parse.GetValue(seed),
             };
             try

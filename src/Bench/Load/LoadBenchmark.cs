@@ -25,6 +25,7 @@ public sealed class LoadBenchmark(
 
     private const string RssMetric = "dotnet_process_memory_working_set_bytes";
     private const string RunningMetric = "deepeverest_queries_running";
+    private const string CpuMetric = "dotnet_process_cpu_time_seconds_total";
 
     /// <summary>Runs the benchmark; <paramref name="progress"/> gets one line per step.</summary>
     public async Task<LoadReport> RunAsync(LoadBenchmarkOptions options, IProgress<string> progress, CancellationToken cancellationToken)
@@ -43,10 +44,12 @@ public sealed class LoadBenchmark(
         var memory = new List<MemorySample>();
         await SampleMemoryAsync("before load (after warm-up)", memory, cancellationToken).ConfigureAwait(false);
         var phases = new List<LoadPhase>();
-        foreach (int streams in options.Streams)
+        foreach ((int streams, int number) in options.Streams.Select((s, i) => (s, i)))
         {
+            // Each phase its own queries: a phase that repeated an earlier one's would find their
+            // activations in the cache.
             progress.Report($"{streams} stream(s) for {options.Seconds} s");
-            LoadPhase phase = await RunPhaseAsync(indexes, options, streams, options.Seconds, options.Seed, cancellationToken).ConfigureAwait(false);
+            LoadPhase phase = await RunPhaseAsync(indexes, options, streams, options.Seconds, options.Seed + ((number + 1) * 10_000), cancellationToken).ConfigureAwait(false);
             phases.Add(phase);
             progress.Report(string.Create(CultureInfo.InvariantCulture, $"  {phase.Completed} completed, {phase.QueriesPerSecond:F1} q/s, p50 {phase.P50Ms:F0} ms, p99 {phase.P99Ms:F0} ms, errors {phase.Errors.Sum(e => e.Value)}"));
         }
@@ -76,6 +79,7 @@ public sealed class LoadBenchmark(
 
     private async Task<LoadPhase> RunPhaseAsync(IReadOnlyList<IndexInfo> indexes, LoadBenchmarkOptions options, int streams, int seconds, int seed, CancellationToken cancellationToken)
     {
+        double? cpuBefore = await QueryServiceCpuAsync(cancellationToken).ConfigureAwait(false);
         var latencies = new ConcurrentBag<double>();
         var errors = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         long stopStarting = Stopwatch.GetTimestamp() + (seconds * Stopwatch.Frequency);
@@ -105,9 +109,21 @@ public sealed class LoadBenchmark(
             cancellationToken)).ToArray();
         await Task.WhenAll(workers).ConfigureAwait(false);
         double wall = clock.Elapsed.TotalSeconds;
+        double? cpuAfter = await QueryServiceCpuAsync(cancellationToken).ConfigureAwait(false);
         double[] sorted = [.. latencies.Order()];
-        return new LoadPhase(streams, sorted.Length, new Dictionary<string, int>(errors), wall, sorted.Length / wall, Percentile(sorted, 0.50), Percentile(sorted, 0.99));
+        return new LoadPhase(
+            streams,
+            sorted.Length,
+            new Dictionary<string, int>(errors),
+            wall,
+            sorted.Length / wall,
+            Percentile(sorted, 0.50),
+            Percentile(sorted, 0.99),
+            cpuBefore is null || cpuAfter is null ? null : cpuAfter.Value - cpuBefore.Value);
     }
+
+    private async Task<double?> QueryServiceCpuAsync(CancellationToken cancellationToken) =>
+        metricsUrls.TryGetValue("query-service", out string? url) ? await ScrapeAsync(url, CpuMetric, cancellationToken).ConfigureAwait(false) : null;
 
     private async Task<LoadStorm> StormAsync(IReadOnlyList<IndexInfo> indexes, LoadBenchmarkOptions options, int count, CancellationToken cancellationToken)
     {

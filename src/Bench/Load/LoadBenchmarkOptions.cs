@@ -42,7 +42,13 @@ public sealed record LoadBenchmarkOptions
     /// <summary>Layers queried; empty = every published index of the model and dataset.</summary>
     public IReadOnlyList<string> Layers { get; init; } = [];
 
-    /// <summary>Seed of the random queries (each stream derives its own). Default 1.</summary>
+    /// <summary>
+    /// Whether queries bypass the activation cache: every phase then does the same kind of work
+    /// (with the cache, later phases find more rows cached and look faster). Default false.
+    /// </summary>
+    public bool NoCache { get; init; }
+
+    /// <summary>Seed of the random queries (each phase and stream derives its own). Default 1.</summary>
     public int Seed { get; init; } = 1;
 
     /// <summary>Deadline of one query, in seconds. Default 120.</summary>

@@ -17,7 +17,7 @@ internal sealed class LoadQueries(IReadOnlyList<IndexInfo> indexes, LoadBenchmar
         IndexInfo index = indexes[_random.Next(indexes.Count)];
         var target = new Target { InputId = _random.NextInt64(index.Inputs) };
         NeuronGroup group = Group(index);
-        var queryOptions = new QueryOptions { Strategy = options.Strategy };
+        var queryOptions = new QueryOptions { Strategy = options.Strategy, NoCache = options.NoCache };
         if (_random.NextDouble() < 0.7)
         {
             return (new TopKSimilarRequest

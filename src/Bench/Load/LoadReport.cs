@@ -30,16 +30,18 @@ public sealed record LoadReport(
     {
         var md = new StringBuilder();
         CultureInfo c = CultureInfo.InvariantCulture;
-        md.AppendLine(c, $"Load benchmark: {Phases.Count} phase(s) of {Options.Seconds} s, strategy {Options.Strategy}, k {Options.K}, groups of 1-{Options.MaxGroup} neurons, seed {Options.Seed}");
+        md.AppendLine(c, $"Load benchmark: {Phases.Count} phase(s) of {Options.Seconds} s, strategy {Options.Strategy}, k {Options.K}, groups of 1-{Options.MaxGroup} neurons, {(Options.NoCache ? "activation cache bypassed" : "activation cache on")}, seed {Options.Seed}");
         md.AppendLine(c, $"Layers: {string.Join(", ", Layers)}");
         md.AppendLine(c, $"Client machine: {Machine}; load average {LoadAverageBefore} before, {LoadAverageAfter} after");
         md.AppendLine();
-        md.AppendLine("| streams | completed | errors | q/s | p50 ms | p99 ms | vs first |");
-        md.AppendLine("|---:|---:|---|---:|---:|---:|---:|");
+        md.AppendLine("| streams | completed | errors | q/s | p50 ms | p99 ms | vs first | service CPU ms/query | cores busy |");
+        md.AppendLine("|---:|---:|---|---:|---:|---:|---:|---:|---:|");
         foreach (LoadPhase phase in Phases)
         {
             string ratio = Phases[0].QueriesPerSecond > 0 ? (phase.QueriesPerSecond / Phases[0].QueriesPerSecond).ToString("F2", c) + "x" : "-";
-            md.AppendLine(c, $"| {phase.Streams} | {phase.Completed} | {Errors(phase.Errors)} | {phase.QueriesPerSecond:F1} | {phase.P50Ms:F0} | {phase.P99Ms:F0} | {ratio} |");
+            string cpu = phase.CpuMsPerQuery?.ToString("F0", c) ?? "n/a";
+            string busy = phase.CoresBusy?.ToString("F2", c) ?? "n/a";
+            md.AppendLine(c, $"| {phase.Streams} | {phase.Completed} | {Errors(phase.Errors)} | {phase.QueriesPerSecond:F1} | {phase.P50Ms:F0} | {phase.P99Ms:F0} | {ratio} | {cpu} | {busy} |");
         }
 
         if (Storm is { } storm)
@@ -76,7 +78,19 @@ public sealed record LoadReport(
 /// <param name="QueriesPerSecond">Completed over seconds.</param>
 /// <param name="P50Ms">Median latency of completed queries (call start to last update).</param>
 /// <param name="P99Ms">99th percentile latency.</param>
-public sealed record LoadPhase(int Streams, int Completed, IReadOnlyDictionary<string, int> Errors, double Seconds, double QueriesPerSecond, double P50Ms, double P99Ms);
+/// <param name="QueryServiceCpuSeconds">
+/// CPU time the QueryService used during the phase (its <c>dotnet_process_cpu_time_seconds_total</c>),
+/// or null when its metrics were unreachable: per query, and over the wall time (cores kept busy),
+/// it says how much of the machine the service got, which matters on a shared machine.
+/// </param>
+public sealed record LoadPhase(int Streams, int Completed, IReadOnlyDictionary<string, int> Errors, double Seconds, double QueriesPerSecond, double P50Ms, double P99Ms, double? QueryServiceCpuSeconds)
+{
+    /// <summary>QueryService CPU milliseconds per completed query, or null.</summary>
+    public double? CpuMsPerQuery => QueryServiceCpuSeconds is { } cpu && Completed > 0 ? cpu * 1000 / Completed : null;
+
+    /// <summary>Cores the QueryService kept busy on average, or null.</summary>
+    public double? CoresBusy => QueryServiceCpuSeconds is { } cpu && Seconds > 0 ? cpu / Seconds : null;
+}
 
 /// <summary>The cancellation storm.</summary>
 /// <param name="Queries">Queries started at once.</param>

@@ -24,7 +24,7 @@ public sealed class QueryEngine : IDisposable
         _store = store;
         _kernels = kernels;
         _options = options;
-        _runners = new RunnerPool(options.InferenceThreads, 256);
+        _runners = new RunnerPool(options.InferenceThreads, 256, options.InferenceSessions);
         Cache = new ActivationCache(options.CacheMb << 20);
     }
 

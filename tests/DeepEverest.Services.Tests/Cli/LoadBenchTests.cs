@@ -54,6 +54,7 @@ public sealed class LoadBenchTests : IAsyncLifetime
         JsonElement[] phases = [.. root.GetProperty("phases").EnumerateArray()];
         Assert.Equal([1, 4], phases.Select(p => p.GetProperty("streams").GetInt32()));
         Assert.True(phases[0].GetProperty("completed").GetInt32() > 0, output.ToString());
+        Assert.True(phases[0].GetProperty("queryServiceCpuSeconds").GetDouble() > 0);
         Assert.Empty(phases[0].GetProperty("errors").EnumerateObject());
         Assert.True(phases[1].GetProperty("completed").GetInt32() > 0);
 
