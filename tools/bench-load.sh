@@ -3,13 +3,14 @@
 # an index of the demo layer: set up as `make demo` does, reusing what the data root holds), then
 # `deepeverest bench load`: 1 and 16 concurrent streams of random queries, a cancellation storm,
 # resident memory before and after. The report goes to bench/results/load-<date>.md.
-# Override: STREAMS=1,16 SECONDS=30 WARMUP=10 LAYER=... and the DATA/*_URL variables of make.
+# Override: STREAMS=1,16 PHASE_SECONDS=30 WARMUP=10 LAYER=... and the DATA/*_URL variables of make.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tools/services.sh
 LAYER=${LAYER:-/block3/block3.2/Relu_output_0}
 STREAMS=${STREAMS:-1,16}
-SECONDS_PER_PHASE=${SECONDS:-30}
+# Not SECONDS: bash sets that to the seconds since the shell started.
+SECONDS_PER_PHASE=${PHASE_SECONDS:-30}
 WARMUP=${WARMUP:-10}
 # --no-cache by default: each phase then does comparable work (CACHE=1 keeps the cache on).
 CACHE_FLAG=$([ "${CACHE:-0}" = 1 ] && echo "" || echo "--no-cache")

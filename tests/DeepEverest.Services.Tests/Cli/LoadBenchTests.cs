@@ -36,14 +36,14 @@ public sealed class LoadBenchTests : IAsyncLifetime
         import.InputShape.AddRange([1, 28, 28]);
         await client.ImportDatasetAsync(import).ResponseAsync.DefaultTimeout();
         await client.BuildAsync(new BuildIndexRequest { Layer = new LayerRef { Model = "vgg", Dataset = "fm", Layer = TestData.SmallLayer } });
-        using ServiceProcess query = await ServiceProcess.StartQueryServiceAsync(_root, ["--DeepEverest:Limits:MaxConcurrentQueriesPerClient", "2"]);
+        using ServiceProcess query = await ServiceProcess.StartQueryServiceAsync(_root, ["--DeepEverest:Limits:MaxConcurrentQueriesPerClient", "2", "--DeepEverest:Query:InferenceSessions", "2"]);
 
         using var output = new StringWriter();
         using var error = new StringWriter();
         int code = await global::DeepEverest.Cli.Program.RunAsync(
             [
                 "--index-service", index.GrpcAddress, "--query-service", query.GrpcAddress, "--json",
-                "bench", "load", "--streams", "1,4", "--seconds", "2", "--warmup", "0", "--storm", "8",
+                "bench", "load", "--streams", "1,4", "--seconds", "2", "--warmup", "0", "--storm", "8", "--no-cache",
                 "--query-http", query.HttpAddress, "--index-http", index.HttpAddress, "--output", Path.Combine(_root, "load.md"),
             ],
             CliConsole.ForWriters(output, error)).WaitAsync(TimeSpan.FromMinutes(3));
@@ -74,5 +74,6 @@ public sealed class LoadBenchTests : IAsyncLifetime
         string markdown = File.ReadAllText(Path.Combine(_root, "load.md"));
         Assert.Contains("| streams | completed | errors | q/s | p50 ms | p99 ms | vs first |", markdown, StringComparison.Ordinal);
         Assert.Contains("| after storm |", markdown, StringComparison.Ordinal);
+        Assert.Contains("activation cache bypassed", markdown, StringComparison.Ordinal);
     }
 }
