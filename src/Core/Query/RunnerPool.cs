@@ -60,6 +60,10 @@ public sealed class RunnerPool : IDisposable
         }
     }
 
+    /// <summary>Sessions created so far for the layer of <paramref name="probe"/> (tests).</summary>
+    internal int SessionCount(LayerProbe probe) =>
+        _slots.TryGetValue(probe.Model.Sha256 + "\u001f" + probe.Layer.Name, out Slot? slot) ? slot.All.Count : 0;
+
     /// <inheritdoc />
     public void Dispose()
     {
