@@ -13,7 +13,7 @@ PYTHON         ?= /usr/bin/python3
 export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
 
-.PHONY: all setup build test demo serve bench clean format console console-test screenshots clients-setup python-client test-clients clients-check client-picture images chart-docs test-images
+.PHONY: all setup build test demo serve bench bench-load clean format console console-test screenshots clients-setup python-client test-clients clients-check client-picture images chart-docs test-images
 
 all: build
 
@@ -95,6 +95,11 @@ serve: build
 bench: build
 	$(DOTNET) src/Cli/bin/$(CONFIG)/net10.0/deepeverest.dll bench kernels
 	$(DOTNET) src/Cli/bin/$(CONFIG)/net10.0/deepeverest.dll bench paper
+
+# Load on the running services (demo data, set up as `make demo` does): 1 and 16 streams of
+# random queries, a cancellation storm, memory before and after (docs/reliability.md).
+bench-load: build
+	DATA=$(DATA) INDEX_URL=$(INDEX_URL) QUERY_URL=$(QUERY_URL) INDEX_HTTP_URL=$(INDEX_HTTP_URL) QUERY_HTTP_URL=$(QUERY_HTTP_URL) CONFIG=$(CONFIG) tools/bench-load.sh
 
 format:
 	$(DOTNET) format DeepEverest.sln

@@ -10,20 +10,22 @@ using DeepEverest.Kernels.Benchmarks;
 namespace DeepEverest.Cli;
 
 /// <summary>
-/// <c>deepeverest bench kernels|paper|report|latency</c>: benchmarks that run in process (no
-/// services): the kernel micro-benchmark, and the paper's experiments on the demo model with a
-/// generated report; and <c>latency</c>, which times queries over gRPC against running services.
+/// <c>deepeverest bench kernels|paper|report|latency|load</c>: the kernel micro-benchmark and the
+/// paper's experiments on the demo model with a generated report run in process (no services);
+/// <c>latency</c> (<see cref="LatencyBenchCommand"/>) times sequential queries over gRPC and
+/// <c>load</c> (<see cref="LoadBenchCommand"/>) drives concurrent streams against running services.
 /// </summary>
 internal static class BenchCommands
 {
-    /// <summary>Creates <c>bench kernels | paper | report</c>.</summary>
+    /// <summary>Creates <c>bench kernels | paper | report | latency | load</c>.</summary>
     public static Command Create(GlobalOptions globals)
     {
-        var bench = new Command("bench", "Benchmarks: kernels and the paper's experiments on the demo model (in process), query latency over gRPC (running services).");
+        var bench = new Command("bench", "Benchmarks: kernels and the paper's experiments on the demo model (in process); query latency and load over gRPC (running services).");
         bench.Subcommands.Add(CreateKernels(globals));
         bench.Subcommands.Add(CreatePaper(globals));
         bench.Subcommands.Add(CreateReport(globals));
         bench.Subcommands.Add(LatencyBenchCommand.Create(globals));
+        bench.Subcommands.Add(LoadBenchCommand.Create(globals));
         return bench;
     }
 

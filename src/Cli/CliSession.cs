@@ -26,15 +26,17 @@ internal sealed class CliSession : IDisposable
 
     private readonly string _indexAddress;
     private readonly string _queryAddress;
+    private readonly ChannelSecurity _security;
     private GrpcChannel? _indexChannel;
     private GrpcChannel? _queryChannel;
     private IndexService.IndexServiceClient? _index;
 
     /// <summary>Creates a session; no connection is made until a client is used.</summary>
-    public CliSession(string indexAddress, string queryAddress, bool json, CliConsole console)
+    public CliSession(string indexAddress, string queryAddress, bool json, CliConsole console, ChannelSecurity? security = null)
     {
         _indexAddress = indexAddress;
         _queryAddress = queryAddress;
+        _security = security ?? ChannelSecurity.None;
         Json = json;
         Console = console;
     }
@@ -47,10 +49,13 @@ internal sealed class CliSession : IDisposable
 
     /// <summary>Client of the IndexService.</summary>
     public IndexService.IndexServiceClient Index =>
-        _index ??= new IndexService.IndexServiceClient(_indexChannel = GrpcChannel.ForAddress(_indexAddress));
+        _index ??= new IndexService.IndexServiceClient(_indexChannel = _security.OpenChannel(_indexAddress));
 
     /// <summary>Channel to the QueryService, for the query command groups' clients.</summary>
-    public GrpcChannel QueryChannel => _queryChannel ??= GrpcChannel.ForAddress(_queryAddress);
+    public GrpcChannel QueryChannel => _queryChannel ??= _security.OpenChannel(_queryAddress);
+
+    /// <summary>An HTTP client with the session's key and CA trust (for <c>/metrics</c> and JSON).</summary>
+    public HttpClient CreateHttpClient() => _security.CreateHttpClient();
 
     /// <summary>Writes one message as a single line of proto3 JSON.</summary>
     public void WriteJson(IMessage message) => Console.Out.WriteLine(_jsonLines.Format(message));
@@ -87,8 +92,12 @@ internal sealed class CliSession : IDisposable
     {
         string line = error switch
         {
+            RpcException rpc when IsTlsFailure(rpc.Status.DebugException) =>
+                $"error: the TLS connection failed: {Innermost(rpc.Status.DebugException!).Message} (an https:// service whose certificate is signed by a private CA needs --ca-file or ${GlobalOptions.CaFileVariable})",
             RpcException { StatusCode: StatusCode.Unavailable } rpc =>
                 $"error: {rpc.StatusCode}: {rpc.Status.Detail} (is the service running? see --index-service / --query-service)",
+            RpcException { StatusCode: StatusCode.Unauthenticated } rpc =>
+                $"error: {rpc.StatusCode}: {rpc.Status.Detail} (give the key with --api-key or ${GlobalOptions.ApiKeyVariable})",
             RpcException rpc => $"error: {rpc.StatusCode}: {ForCliUsers(rpc.Status.Detail)}",
             _ => $"error: {error.Message}",
         };
@@ -115,6 +124,30 @@ internal sealed class CliSession : IDisposable
     {
         _indexChannel?.Dispose();
         _queryChannel?.Dispose();
+    }
+
+    private static bool IsTlsFailure(Exception? error)
+    {
+        for (Exception? e = error; e is not null; e = e.InnerException)
+        {
+            if (e is System.Security.Authentication.AuthenticationException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static Exception Innermost(Exception error)
+    {
+        Exception e = error;
+        while (e.InnerException is not null)
+        {
+            e = e.InnerException;
+        }
+
+        return e;
     }
 
     private static string OnlyOne(List<string> names, string what, string option, string howToAdd) => names.Count switch

@@ -3,7 +3,8 @@ using System.CommandLine;
 namespace DeepEverest.Cli;
 
 /// <summary>
-/// Options every command accepts (<c>--index-service</c>, <c>--query-service</c>, <c>--json</c>)
+/// Options every command accepts (<c>--index-service</c>, <c>--query-service</c>, <c>--json</c>,
+/// <c>--api-key</c>, <c>--ca-file</c>)
 /// and the console commands write to. Command groups receive it in their <c>Create</c> method and
 /// open a <see cref="CliSession"/> per invocation with <see cref="RunAsync"/>.
 /// </summary>
@@ -31,6 +32,29 @@ internal sealed class GlobalOptions(CliConsole console)
         Recursive = true,
     };
 
+    /// <summary>Environment variable read when <c>--api-key</c> is not given.</summary>
+    public const string ApiKeyVariable = "DEEPEVEREST_API_KEY";
+
+    /// <summary>Environment variable read when <c>--ca-file</c> is not given.</summary>
+    public const string CaFileVariable = "DEEPEVEREST_CA_FILE";
+
+    /// <summary>
+    /// API key sent as <c>authorization: Bearer</c> to both services. No default value is shown in
+    /// help: it would print the environment's key.
+    /// </summary>
+    public Option<string> ApiKey { get; } = new("--api-key")
+    {
+        Description = $"API key for services that require one (default: ${ApiKeyVariable}). Prefer the variable: arguments are visible to other users of the machine.",
+        Recursive = true,
+    };
+
+    /// <summary>A PEM file of the certificate authority that signed the services' TLS certificates.</summary>
+    public Option<string> CaFile { get; } = new("--ca-file")
+    {
+        Description = $"Trust the TLS certificates (https:// addresses) signed by this PEM CA certificate, besides the system's (default: ${CaFileVariable}).",
+        Recursive = true,
+    };
+
     /// <summary>Machine-readable output: one proto3-JSON object per line.</summary>
     public Option<bool> Json { get; } = new("--json")
     {
@@ -47,6 +71,8 @@ internal sealed class GlobalOptions(CliConsole console)
         root.Options.Add(IndexService);
         root.Options.Add(QueryService);
         root.Options.Add(Json);
+        root.Options.Add(ApiKey);
+        root.Options.Add(CaFile);
     }
 
     /// <summary>
@@ -60,11 +86,25 @@ internal sealed class GlobalOptions(CliConsole console)
     /// <summary>Runs one command body; returns the exit code.</summary>
     public async Task<int> RunAsync(ParseResult parse, Func<CliSession, ParseResult, CancellationToken, Task> body, CancellationToken cancellationToken)
     {
-        using var session = new CliSession(
-            parse.GetValue(IndexService) ?? DefaultIndexService,
-            parse.GetValue(QueryService) ?? DefaultQueryService,
-            parse.GetValue(Json),
-            Console);
+        CliSession session;
+        try
+        {
+            session = new CliSession(
+                parse.GetValue(IndexService) ?? DefaultIndexService,
+                parse.GetValue(QueryService) ?? DefaultQueryService,
+                parse.GetValue(Json),
+                Console,
+                ChannelSecurity.Create(
+                    NonEmpty(parse.GetValue(ApiKey)) ?? NonEmpty(Environment.GetEnvironmentVariable(ApiKeyVariable)),
+                    NonEmpty(parse.GetValue(CaFile)) ?? NonEmpty(Environment.GetEnvironmentVariable(CaFileVariable))));
+        }
+        catch (CliException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+
+        using var owned = session;
         try
         {
             await body(session, parse, cancellationToken).ConfigureAwait(false);
@@ -75,4 +115,6 @@ internal sealed class GlobalOptions(CliConsole console)
             return session.ReportError(e);
         }
     }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

@@ -1,8 +1,11 @@
 using DeepEverest.Hosting.Internal;
+using DeepEverest.Hosting.Security;
+using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
@@ -71,6 +74,9 @@ public static class DeepEverestHost
             kestrel.Configure(EnabledEndpoints(context.Configuration.GetSection("Kestrel")), reloadOnChange: false)
                 .Endpoint(ServiceEndpoints.GrpcName, endpoint => endpoints.OnEndpoint(ServiceEndpoints.GrpcName, endpoint))
                 .Endpoint(ServiceEndpoints.HttpName, endpoint => endpoints.OnEndpoint(ServiceEndpoints.HttpName, endpoint)));
+        // Kestrel's limits from its own section (Kestrel:Limits:MaxRequestBodySize bounds JSON
+        // bodies, MaxConcurrentConnections, ...): the endpoint loader above reads endpoints only.
+        builder.Services.Configure<KestrelServerOptions>(builder.Configuration.GetSection("Kestrel"));
         builder.Services.AddSingleton(endpoints);
         builder.Services.AddSingleton(defaults);
         AddServices(builder.Services, builder.Configuration, defaults);
@@ -84,7 +90,15 @@ public static class DeepEverestHost
     /// </summary>
     public static WebApplication UseDeepEverestHost(this WebApplication app)
     {
+        // Reads and checks the API keys now: a bad key setting stops the service before it listens.
+        ApiKeyStore keys = app.Services.GetRequiredService<ApiKeyStore>();
+        LogAuthentication(app, keys);
         app.Use(GrpcOnlyOnGrpcEndpointAsync);
+        if (keys.MetricsRequireKey)
+        {
+            app.Use((context, next) => MetricsKeyCheck.InvokeAsync(context, next, keys));
+        }
+
         app.UseOpenTelemetryPrometheusScrapingEndpoint(MetricsPath);
         app.UseRouting();
         app.UseCors();
@@ -106,11 +120,27 @@ public static class DeepEverestHost
                 return true;
             })
             .ValidateOnStart();
+        services.AddOptions<MessageLimitsOptions>()
+            .Bind(configuration.GetSection(MessageLimitsOptions.SectionName))
+            .Validate(o =>
+            {
+                o.Validate();
+                return true;
+            })
+            .ValidateOnStart();
+        services.AddOptions<GrpcServiceOptions>().Configure<IOptions<MessageLimitsOptions>>(
+            (grpc, limits) => grpc.MaxReceiveMessageSize = limits.Value.MaxReceiveMessageMb << 20);
         services.AddSingleton<DeepEverestMetrics>();
+        services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName));
+        services.AddSingleton<ApiKeyStore>();
 
-        // Outermost first: streams are counted whatever the outcome the error mapping gives them.
+        // Outermost first: the request log sees every call with the status its client sees,
+        // refusals by authentication included; authentication runs before any handler; streams
+        // are counted whatever the outcome the error mapping gives them.
         services.AddGrpc(grpc =>
         {
+            grpc.Interceptors.Add<RequestLogInterceptor>();
+            grpc.Interceptors.Add<AuthInterceptor>();
             grpc.Interceptors.Add<StreamMetricsInterceptor>();
             grpc.Interceptors.Add<ErrorMappingInterceptor>();
         }).AddJsonTranscoding();
@@ -191,6 +221,19 @@ public static class DeepEverestHost
         return context.Response.WriteAsync(
             "This is the native gRPC endpoint (HTTP/2). HTTP/JSON, gRPC-Web, /metrics and the console are served on the HTTP/1.1 endpoint (Kestrel:Endpoints:Http).\n",
             context.RequestAborted);
+    }
+
+    private static void LogAuthentication(WebApplication app, ApiKeyStore keys)
+    {
+        ILogger logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DeepEverestHost).FullName!);
+        if (keys.Enabled)
+        {
+            HostingLog.AuthEnabled(logger, keys.KeyIds.Count, string.Join(", ", keys.KeyIds), keys.MetricsRequireKey ? "needs a key" : "is open");
+        }
+        else
+        {
+            HostingLog.AuthDisabled(logger, AuthOptions.SectionName);
+        }
     }
 
     private static void LogEndpoints(WebApplication app)

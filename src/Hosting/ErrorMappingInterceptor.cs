@@ -51,6 +51,9 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
         }
     }
 
+    /// <summary>Longest status message sent to a client, in characters (longer ones are cut, the rest counted).</summary>
+    public const int MaxClientMessageChars = 2000;
+
     /// <summary>The status a failure maps to.</summary>
     public static StatusCode CodeOf(ErrorKind kind) => kind switch
     {
@@ -67,8 +70,11 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
         switch (e)
         {
             case DeepEverestException de:
-                HostingLog.RequestRefused(logger, context.Method, de.Kind.ToString(), de.Message);
-                return new RpcException(new Status(CodeOf(de.Kind), de.Message));
+                HostingLog.RequestRefused(logger, context.Method, de.Kind.ToString(), LogText.Truncate(de.Message));
+
+                // The message travels in a header (grpc-message): one that echoes a hostile
+                // megabyte-long name would break the client's header decoding.
+                return new RpcException(new Status(CodeOf(de.Kind), LogText.Truncate(de.Message, MaxClientMessageChars)));
             case OperationCanceledException when context.Deadline <= DateTime.UtcNow:
                 return new RpcException(new Status(StatusCode.DeadlineExceeded, "The deadline passed before the work finished."));
             case OperationCanceledException:

@@ -1,6 +1,7 @@
 using DeepEverest.Core.Query;
 using DeepEverest.Hosting;
 using DeepEverest.Kernels;
+using DeepEverest.QueryService.Limits;
 using DeepEverest.QueryService.Services;
 using DeepEverest.QueryService.WebConsole;
 using Microsoft.Extensions.Options;
@@ -34,7 +35,17 @@ internal static class QueryServiceHosting
             .ValidateOnStart();
         services.AddOptions<QueryEngineOptions>()
             .Bind(configuration.GetSection("DeepEverest:Query"))
-            .Validate(o => o.CacheMb >= 0 && o.MaxK is > 0 and <= TopKQuery.MaxK && o.BatchSize is > 0 and <= 4096, "DeepEverest:Query: CacheMb >= 0, MaxK in 1..10000, BatchSize in 1..4096")
+            .Validate(
+                o => o.CacheMb >= 0 && o.MaxK is > 0 and <= TopKQuery.MaxK && o.BatchSize is > 0 and <= 4096 && o.InferenceSessions is >= 1 and <= 64,
+                "DeepEverest:Query: CacheMb >= 0, MaxK in 1..10000, BatchSize in 1..4096, InferenceSessions in 1..64")
+            .ValidateOnStart();
+        services.AddOptions<QueryLimitsOptions>()
+            .Bind(configuration.GetSection(QueryLimitsOptions.SectionName))
+            .Validate(o =>
+            {
+                o.Validate();
+                return true;
+            })
             .ValidateOnStart();
         services.AddOptions<WebConsoleOptions>()
             .Bind(configuration.GetSection(WebConsoleOptions.SectionName))
@@ -50,6 +61,7 @@ internal static class QueryServiceHosting
         services.AddSingleton<QueryEngineHolder>();
         services.AddHostedService<StoreFollower>();
         services.AddSingleton<QueryActivity>();
+        services.AddSingleton<QueryAdmission>();
 
         // gRPC, its error mapping, health, reflection and metrics come from DeepEverestHost.
         services.AddHealthChecks().AddCheck<KernelsHealthCheck>("kernels");

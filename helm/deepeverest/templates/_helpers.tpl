@@ -174,6 +174,10 @@ affinity:
 - name: DeepEverest__Http__CorsOrigins__{{ $i }}
   value: {{ $origin | quote }}
 {{- end }}
+- name: DeepEverest__Limits__MaxReceiveMessageMb
+  value: {{ $root.Values.api.maxReceiveMessageMb | quote }}
+- name: Logging__LogLevel__DeepEverest.Requests
+  value: {{ $root.Values.api.requestLogLevel | quote }}
 {{- if $root.Values.auth.enabled }}
 - name: DeepEverest__Auth__Enabled
   value: "true"
@@ -318,6 +322,16 @@ affinity:
       value: {{ $spec.query.batchSize | quote }}
     - name: DeepEverest__Query__InferenceThreads
       value: {{ $spec.query.inferenceThreads | quote }}
+    - name: DeepEverest__Query__InferenceSessions
+      value: {{ $spec.query.inferenceSessions | quote }}
+    - name: DeepEverest__Limits__MaxConcurrentQueries
+      value: {{ $spec.concurrency.maxQueries | quote }}
+    - name: DeepEverest__Limits__MaxConcurrentQueriesPerClient
+      value: {{ $spec.concurrency.maxQueriesPerClient | quote }}
+    - name: DeepEverest__Limits__MaxConcurrentScans
+      value: {{ $spec.concurrency.maxScans | quote }}
+    - name: DeepEverest__Limits__MaxConcurrentScansPerClient
+      value: {{ $spec.concurrency.maxScansPerClient | quote }}
     {{- $consoleUrl := $root.Values.console.indexServiceUrl }}
     {{- if and (not $consoleUrl) $root.Values.ingress.enabled $root.Values.ingress.routeIndexService }}
     - name: DeepEverest__Console__IndexServiceUrl

@@ -24,7 +24,7 @@ public sealed class QueryEngine : IDisposable
         _store = store;
         _kernels = kernels;
         _options = options;
-        _runners = new RunnerPool(options.InferenceThreads, 256);
+        _runners = new RunnerPool(options.InferenceThreads, 256, options.InferenceSessions);
         Cache = new ActivationCache(options.CacheMb << 20);
     }
 
@@ -42,7 +42,16 @@ public sealed class QueryEngine : IDisposable
     /// replacement never changes it midway; the snapshot is released when the enumeration ends
     /// (enumerate the result to its end or dispose its enumerator).
     /// </summary>
-    public IEnumerable<TopKUpdateInfo> Execute(TopKQuery query, CancellationToken cancellationToken)
+    public IEnumerable<TopKUpdateInfo> Execute(TopKQuery query, CancellationToken cancellationToken) =>
+        Start(query, cancellationToken).Updates;
+
+    /// <summary>
+    /// Validates and plans a query (the strategy that will answer it is then known, e.g. for
+    /// admission control) without running it: its updates are produced as
+    /// <see cref="QueryRun.Updates"/> is enumerated. Validation failures throw
+    /// <see cref="DeepEverestException"/> here.
+    /// </summary>
+    public QueryRun Start(TopKQuery query, CancellationToken cancellationToken)
     {
         DeepEverestStore snapshot = _store.Snapshot();
         try
@@ -55,7 +64,7 @@ public sealed class QueryEngine : IDisposable
                 QueryStrategy.Materialized => BruteForceExecutor.Materialized(ctx, cancellationToken),
                 _ => BruteForceExecutor.ReprocessAll(ctx, cancellationToken),
             };
-            return Holding(snapshot, ctx.Message.Length == 0 ? updates : WithNoteOnLast(updates, ctx.Message));
+            return new QueryRun(ctx.Strategy, Holding(snapshot, ctx.Message.Length == 0 ? updates : WithNoteOnLast(updates, ctx.Message)), snapshot);
         }
         catch
         {

@@ -9,6 +9,12 @@ public sealed class QueryEngineOptions
     /// <summary>ONNX Runtime intra-op threads per runner; 0 = one per core. Default 0.</summary>
     public int InferenceThreads { get; set; }
 
+    /// <summary>
+    /// ONNX Runtime sessions per layer: how many verification batches of concurrent queries on one
+    /// layer run their inference at once (1-64). Default 1.
+    /// </summary>
+    public int InferenceSessions { get; set; } = 1;
+
     /// <summary>Largest k served (at most <see cref="TopKQuery.MaxK"/>). Default 10,000.</summary>
     public int MaxK { get; set; } = TopKQuery.MaxK;
 

@@ -5,6 +5,8 @@ using DeepEverest.Core;
 using DeepEverest.Core.Query;
 using DeepEverest.Core.Storage;
 using DeepEverest.Hosting;
+using DeepEverest.Hosting.Security;
+using DeepEverest.QueryService.Limits;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
@@ -13,11 +15,13 @@ namespace DeepEverest.QueryService.Services;
 /// <summary>
 /// deepeverest.v1.QueryService: runs each query on a worker thread (the work is CPU-bound) and
 /// streams its updates. The call's cancellation (client cancel, deadline) and the server-side
-/// time cap stop the worker before its next verification batch.
+/// time cap stop the worker before its next verification batch. Queries are admitted under
+/// <see cref="QueryLimitsOptions"/> (per service and per client).
 /// </summary>
 internal sealed class QueryServiceImpl(
     QueryEngineHolder holder,
     QueryActivity activity,
+    QueryAdmission admission,
     DeepEverestMetrics metrics,
     IOptions<QueryServiceOptions> options,
     ILogger<QueryServiceImpl> logger)
@@ -78,7 +82,9 @@ internal sealed class QueryServiceImpl(
         Exception? failure = null;
         try
         {
-            await StreamAsync(map(), UpdateInterval(requested), observed, responseStream, context);
+            string client = ClientIdentity.Of(context);
+            using IDisposable admitted = admission.AdmitQuery(client);
+            await StreamAsync(map(), client, UpdateInterval(requested), observed, responseStream, context);
         }
         catch (Exception e)
         {
@@ -102,7 +108,7 @@ internal sealed class QueryServiceImpl(
     private int UpdateInterval(QueryOptions? requested) =>
         requested?.HasMinUpdateIntervalMs == true ? requested.MinUpdateIntervalMs : options.Value.DefaultUpdateIntervalMs;
 
-    private async Task StreamAsync(TopKQuery query, int minUpdateIntervalMs, QueryObservation observed, IServerStreamWriter<TopKUpdate> responseStream, ServerCallContext context)
+    private async Task StreamAsync(TopKQuery query, string client, int minUpdateIntervalMs, QueryObservation observed, IServerStreamWriter<TopKUpdate> responseStream, ServerCallContext context)
     {
         if (minUpdateIntervalMs < 0)
         {
@@ -125,7 +131,11 @@ internal sealed class QueryServiceImpl(
                 using IDisposable running = activity.Enter();
                 try
                 {
-                    foreach (TopKUpdateInfo update in engine.Execute(query, cts.Token))
+                    // The strategy is known once the query is planned (ReprocessAll also answers a
+                    // layer without an index): scans count against their own, lower limits.
+                    using QueryRun run = engine.Start(query, cts.Token);
+                    using IDisposable? scan = run.Strategy is QueryStrategy.ReprocessAll or QueryStrategy.Nta ? admission.AdmitScan(client) : null;
+                    foreach (TopKUpdateInfo update in run.Updates)
                     {
                         channel.Writer.WriteAsync(update, cts.Token).AsTask().GetAwaiter().GetResult();
                     }

@@ -1,0 +1,113 @@
+using System.Text.Json;
+using DeepEverest.Deploy.Tests.Infrastructure;
+using k8s.Models;
+
+namespace DeepEverest.Deploy.Tests.Chart;
+
+/// <summary>
+/// The chart sets the services by environment (<c>DeepEverest__Limits__MaxConcurrentQueries</c>);
+/// a misspelt name is silently ignored by .NET configuration. These tests hold every name the
+/// chart renders against the keys the services' <c>appsettings.json</c> list, and check that the
+/// security and limit values reach the settings they document.
+/// </summary>
+public sealed class ChartSettingsTests
+{
+    /// <summary>Settings the services read that appsettings.json leaves out on purpose.</summary>
+    private static readonly HashSet<string> _unlisted = new(StringComparer.OrdinalIgnoreCase)
+    {
+        // Tri-state: unset means "on exactly when keys are configured" (docs/security.md).
+        "DeepEverest:Auth:Enabled",
+    };
+
+    /// <summary>The file names of <c>helm/deepeverest/ci/*-values.yaml</c>.</summary>
+    public static TheoryData<string> CiValueFiles => new(RepoPaths.CiValueFiles);
+
+    [Theory]
+    [MemberData(nameof(CiValueFiles))]
+    public async Task Render_ServiceSettings_NameKeysTheServicesRead(string values)
+    {
+        RenderedChart chart = await RenderedChart.RenderAsync(values, "auth.enabled=true", "auth.existingSecret=keys");
+
+        foreach ((string container, string project) in new[] { ("index-service", "IndexService"), ("query-service", "QueryService") })
+        {
+            HashSet<string> known = AppSettingsKeys(project);
+            V1Container rendered = chart.WorkloadOf(container).Container(container)!;
+            foreach (V1EnvVar env in rendered.Env)
+            {
+                if (!env.Name.StartsWith("DeepEverest__", StringComparison.Ordinal) && !env.Name.StartsWith("Logging__", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                string key = env.Name.Replace("__", ":", StringComparison.Ordinal);
+                Assert.True(known.Contains(key) || _unlisted.Contains(key) || known.Contains(ArrayParent(key)), $"{container}: {env.Name} names no setting of src/{project}/appsettings.json");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Render_ConcurrencyAndApiValues_ReachTheLimitSettings()
+    {
+        RenderedChart chart = await RenderedChart.RenderAsync(
+            "default-values.yaml",
+            "queryService.concurrency.maxQueries=7",
+            "queryService.concurrency.maxQueriesPerClient=3",
+            "queryService.concurrency.maxScans=2",
+            "queryService.concurrency.maxScansPerClient=1",
+            "queryService.query.inferenceSessions=4",
+            "api.maxReceiveMessageMb=16",
+            "api.requestLogLevel=Warning");
+
+        V1Container query = chart.WorkloadOf("query-service").Container("query-service")!;
+        Assert.Equal("7", RenderedChart.Env(query, "DeepEverest__Limits__MaxConcurrentQueries"));
+        Assert.Equal("3", RenderedChart.Env(query, "DeepEverest__Limits__MaxConcurrentQueriesPerClient"));
+        Assert.Equal("2", RenderedChart.Env(query, "DeepEverest__Limits__MaxConcurrentScans"));
+        Assert.Equal("1", RenderedChart.Env(query, "DeepEverest__Limits__MaxConcurrentScansPerClient"));
+        Assert.Equal("4", RenderedChart.Env(query, "DeepEverest__Query__InferenceSessions"));
+        foreach (string container in new[] { "index-service", "query-service" })
+        {
+            V1Container c = chart.WorkloadOf(container).Container(container)!;
+            Assert.Equal("16", RenderedChart.Env(c, "DeepEverest__Limits__MaxReceiveMessageMb"));
+            Assert.Equal("Warning", RenderedChart.Env(c, "Logging__LogLevel__DeepEverest.Requests"));
+        }
+    }
+
+    [Fact]
+    public async Task Render_MessageLimitOutOfRange_RefusedByTheSchema()
+    {
+        await Assert.ThrowsAnyAsync<Exception>(() => Helm.TemplateAsync("default-values.yaml", ["api.maxReceiveMessageMb=1"]));
+    }
+
+    /// <summary><c>DeepEverest:Http:CorsOrigins:0</c> is an element of the array <c>DeepEverest:Http:CorsOrigins</c>.</summary>
+    private static string ArrayParent(string key)
+    {
+        int colon = key.LastIndexOf(':');
+        return colon > 0 && key[(colon + 1)..].All(char.IsAsciiDigit) ? key[..colon] : key;
+    }
+
+    /// <summary>Every key of a service's appsettings.json, objects flattened with ':' (arrays and empty objects are keys too).</summary>
+    private static HashSet<string> AppSettingsKeys(string project)
+    {
+        string path = Path.Combine(RepoPaths.Root, "src", project, "appsettings.json");
+        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        var keys = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        Flatten(doc.RootElement, prefix: null, keys);
+        return keys;
+    }
+
+    private static void Flatten(JsonElement element, string? prefix, HashSet<string> keys)
+    {
+        if (prefix is not null)
+        {
+            keys.Add(prefix);
+        }
+
+        if (element.ValueKind == JsonValueKind.Object)
+        {
+            foreach (JsonProperty property in element.EnumerateObject())
+            {
+                Flatten(property.Value, prefix is null ? property.Name : prefix + ":" + property.Name, keys);
+            }
+        }
+    }
+}
