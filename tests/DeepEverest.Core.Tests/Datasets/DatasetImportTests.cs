@@ -84,6 +84,21 @@ public sealed class DatasetImportTests : IDisposable
         AssertNoTrace();
     }
 
+    [Fact]
+    public void Import_CancelledBetweenBlocks_StopsAndLeavesNoTrace()
+    {
+        // Two 4 MiB blocks of uint8 inputs; the call is cancelled when the first block is written.
+        Write("two-blocks.npy", TestArrays.Npy(TestArrays.NpyHeader("|u1", 2, 4 << 20), new byte[8 << 20]));
+        using var cts = new CancellationTokenSource();
+        var cancelOnFirstBlock = new CancelOnProgress(cts, afterInputs: 1);
+
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            DatasetImport.Import(_store, Request("cancelled", new DatasetPartPaths("two-blocks.npy", null)), Open, progress: cancelOnFirstBlock, cancellationToken: cts.Token));
+
+        Assert.Equal(1, cancelOnFirstBlock.InputsSeen);
+        AssertNoTrace();
+    }
+
     [Theory]
     [InlineData(new long[] { 4294967296, 4294967296, 4 }, "input_shape")]
     [InlineData(new long[] { 3037000500, 3037000500 }, "input_shape")]
@@ -164,6 +179,20 @@ public sealed class DatasetImportTests : IDisposable
         Assert.Empty(_store.ListDatasets());
         Assert.Empty(_store.ListPending());
         Assert.Equal(0, _store.CountInputRows());
+    }
+
+    private sealed class CancelOnProgress(CancellationTokenSource cts, long afterInputs) : IProgress<DatasetImportProgress>
+    {
+        public long InputsSeen { get; private set; }
+
+        public void Report(DatasetImportProgress value)
+        {
+            InputsSeen = Math.Max(InputsSeen, value.InputsDone);
+            if (value.InputsDone >= afterInputs)
+            {
+                cts.Cancel();
+            }
+        }
     }
 
     private sealed class Collect(List<DatasetImportProgress> reports) : IProgress<DatasetImportProgress>
