@@ -3,9 +3,6 @@ using System.Text;
 using System.Text.RegularExpressions;
 using DeepEverest.Services.Tests.Infrastructure;
 using DeepEverest.Services.Tests.QueryService;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace DeepEverest.Services.Tests.Readme;
 
@@ -23,10 +20,10 @@ public sealed partial class OwnModelReadmeTests : IAsyncLifetime
     public Task InitializeAsync()
     {
         _index = new IndexServiceFactory(_dataRoot);
-        _index.UseKestrel(0);
+        _index.UseKestrel();
         _index.StartServer();
         _query = new QueryServiceFactory(_dataRoot);
-        _query.UseKestrel(0);
+        _query.UseKestrel();
         _query.StartServer();
         return Task.CompletedTask;
     }
@@ -48,7 +45,7 @@ public sealed partial class OwnModelReadmeTests : IAsyncLifetime
         Assert.True(File.Exists(cli), $"build the CLI first: {cli}");
         string script = new StringBuilder()
             .AppendLine("set -euo pipefail")
-            .AppendLine($"deepeverest() {{ dotnet '{cli}' \"$@\" --index-service '{Address(_index.Services)}' --query-service '{Address(_query.Services)}'; }}")
+            .AppendLine($"deepeverest() {{ dotnet '{cli}' \"$@\" --index-service '{_index.Endpoints.GrpcAddress}' --query-service '{_query.Endpoints.GrpcAddress}'; }}")
             .AppendLine("/usr/bin/python3 -c 'import torch' || { echo 'PyTorch is missing: run tools/setup.sh (apt-get install python3-torch)' >&2; exit 3; }")
             .Append(block.Groups[1].Value)
             .ToString();
@@ -115,9 +112,6 @@ public sealed partial class OwnModelReadmeTests : IAsyncLifetime
             }
         }
     }
-
-    private static string Address(IServiceProvider services) =>
-        services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
     private static string[] Ids(string table) => [.. ResultRow().Matches(table).Select(m => m.Groups[1].Value)];
 
