@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text;
 using DeepEverest.Contracts.V1;
+using DeepEverest.Core.Tests.Datasets;
 using DeepEverest.Core.Onnx.Proto;
 using DeepEverest.Services.Tests.Infrastructure;
 using Google.Protobuf;
@@ -146,26 +147,26 @@ internal static class HostileCorpus
         ["model-duplicate"] = new(StatusCode.AlreadyExists, IndexServiceFixture.ModelName, c => c.AddModelAsync(IndexServiceFixture.ModelName, TestData.ModelFile)),
 
         // File headers and sizes.
-        ["npy-shape-abc"] = new(Invalid, "'abc'", c => c.ImportAsync("d", c.Write("abc.npy", Npy("{'descr': '|u1', 'fortran_order': False, 'shape': (abc, 28), }", [])))),
-        ["npy-dtype-huge"] = new(Invalid, "dtype (descr)", c => c.ImportAsync("d", c.Write("dtype.npy", Npy("{'descr': '<i99999999999', 'fortran_order': False, 'shape': (3,), }", [])))),
+        ["npy-shape-abc"] = new(Invalid, "'abc'", c => c.ImportAsync("d", c.Write("abc.npy", TestArrays.Npy("{'descr': '|u1', 'fortran_order': False, 'shape': (abc, 28), }", [])))),
+        ["npy-dtype-huge"] = new(Invalid, "dtype (descr)", c => c.ImportAsync("d", c.Write("dtype.npy", TestArrays.Npy("{'descr': '<i99999999999', 'fortran_order': False, 'shape': (3,), }", [])))),
         ["npy-v2-header-length"] = new(Invalid, "header length", c => c.ImportAsync("d", c.Write("v2.npy", NpyV2HugeHeader()))),
-        ["npy-truncated"] = new(Invalid, "truncated", c => c.ImportAsync("d", c.Write("short.npy", Npy(NpyHeader("|u1", 10, 28, 28), new byte[100])))),
-        ["npy-more-data"] = new(Invalid, "more than the", c => c.ImportAsync("d", c.Write("long.npy", Npy(NpyHeader("|u1", 1, 28, 28), new byte[785])))),
-        ["npy-shape-overflow"] = new(Invalid, "64 bits", c => c.ImportAsync("d", c.Write("overflow.npy", Npy(NpyHeader("<f4", 4294967296, 4294967296, 4), [])))),
-        ["npy-fortran"] = new(Invalid, "Fortran", c => c.ImportAsync("d", c.Write("fortran.npy", Npy("{'descr': '|u1', 'fortran_order': True, 'shape': (1, 4), }", new byte[4])))),
-        ["idx-dims-overflow"] = new(Invalid, "64 bits", c => c.ImportAsync("d", c.Write("overflow.idx", Idx(0x08, [uint.MaxValue, uint.MaxValue, uint.MaxValue], [])))),
-        ["idx-unknown-type"] = new(Invalid, "element type 0x42", c => c.ImportAsync("d", c.Write("type.idx", Idx(0x42, [1, 4], new byte[4])))),
+        ["npy-truncated"] = new(Invalid, "truncated", c => c.ImportAsync("d", c.Write("short.npy", TestArrays.Npy(TestArrays.NpyHeader("|u1", 10, 28, 28), new byte[100])))),
+        ["npy-more-data"] = new(Invalid, "more than the", c => c.ImportAsync("d", c.Write("long.npy", TestArrays.Npy(TestArrays.NpyHeader("|u1", 1, 28, 28), new byte[785])))),
+        ["npy-shape-overflow"] = new(Invalid, "64 bits", c => c.ImportAsync("d", c.Write("overflow.npy", TestArrays.Npy(TestArrays.NpyHeader("<f4", 4294967296, 4294967296, 4), [])))),
+        ["npy-fortran"] = new(Invalid, "Fortran", c => c.ImportAsync("d", c.Write("fortran.npy", TestArrays.Npy("{'descr': '|u1', 'fortran_order': True, 'shape': (1, 4), }", new byte[4])))),
+        ["idx-dims-overflow"] = new(Invalid, "64 bits", c => c.ImportAsync("d", c.Write("overflow.idx", TestArrays.Idx(0x08, [uint.MaxValue, uint.MaxValue, uint.MaxValue], [])))),
+        ["idx-unknown-type"] = new(Invalid, "element type 0x42", c => c.ImportAsync("d", c.Write("type.idx", TestArrays.Idx(0x42, [1, 4], new byte[4])))),
         ["not-an-array-file"] = new(Invalid, "magic", c => c.ImportAsync("d", TestData.ModelFile)),
         ["gzip-bomb"] = new(StatusCode.ResourceExhausted, "DeepEverest:MaxDecompressedMb", c => c.ImportAsync("d", c.Write("bomb.idx.gz", Bomb()))),
-        ["gzip-lying-header"] = new(Invalid, "more data than", c => c.ImportAsync("d", c.Write("lying.idx.gz", Gzip(Idx(0x08, [1, 28, 28], new byte[1 << 22]))))),
+        ["gzip-lying-header"] = new(Invalid, "more data than", c => c.ImportAsync("d", c.Write("lying.idx.gz", TestArrays.Gzip(TestArrays.Idx(0x08, [1, 28, 28], new byte[1 << 22]))))),
         ["gzip-corrupt"] = new(Invalid, "gzip", c => c.ImportAsync("d", c.Write("corrupt.idx.gz", CorruptGzip()))),
         ["input-shape-wraps"] = new(Invalid, "input_shape", c => c.ImportAsync("d", "fashion1k-images.idx", edit: r => r.InputShape.AddRange([4294967296, 4294967296, 784]))),
         ["input-shape-negative"] = new(Invalid, "input_shape", c => c.ImportAsync("d", "fashion1k-images.idx", edit: r => r.InputShape.AddRange([-1, -784]))),
         ["input-shape-mismatch"] = new(Invalid, "input_shape", c => c.ImportAsync("d", "fashion1k-images.idx", edit: r => r.InputShape.AddRange([3, 28, 28]))),
-        ["labels-int64-out-of-range"] = new(Invalid, "[0, 2^31 - 1]", c => c.ImportAsync("d", c.Write("two.npy", Npy(NpyHeader("|u1", 2, 4), new byte[8])), c.Write("big-labels.npy", Npy(NpyHeader("<i8", 2), Int64s(1, 1L << 40))))),
-        ["labels-negative"] = new(Invalid, "[0, 2^31 - 1]", c => c.ImportAsync("d", c.Write("two.npy", Npy(NpyHeader("|u1", 2, 4), new byte[8])), c.Write("neg-labels.npy", Npy(NpyHeader("<i8", 2), Int64s(0, -5))))),
-        ["labels-count-mismatch"] = new(Invalid, "labels for the", c => c.ImportAsync("d", "fashion1k-images.idx", c.Write("three-labels.npy", Npy(NpyHeader("|u1", 3), [1, 2, 3])))),
-        ["labels-not-integers"] = new(Invalid, "integer labels", c => c.ImportAsync("d", "fashion1k-images.idx", c.Write("float-labels.npy", Npy(NpyHeader("<f4", 2), new byte[8])))),
+        ["labels-int64-out-of-range"] = new(Invalid, "[0, 2^31 - 1]", c => c.ImportAsync("d", c.Write("two.npy", TestArrays.Npy(TestArrays.NpyHeader("|u1", 2, 4), new byte[8])), c.Write("big-labels.npy", TestArrays.Npy(TestArrays.NpyHeader("<i8", 2), Int64s(1, 1L << 40))))),
+        ["labels-negative"] = new(Invalid, "[0, 2^31 - 1]", c => c.ImportAsync("d", c.Write("two.npy", TestArrays.Npy(TestArrays.NpyHeader("|u1", 2, 4), new byte[8])), c.Write("neg-labels.npy", TestArrays.Npy(TestArrays.NpyHeader("<i8", 2), Int64s(0, -5))))),
+        ["labels-count-mismatch"] = new(Invalid, "labels for the", c => c.ImportAsync("d", "fashion1k-images.idx", c.Write("three-labels.npy", TestArrays.Npy(TestArrays.NpyHeader("|u1", 3), [1, 2, 3])))),
+        ["labels-not-integers"] = new(Invalid, "integer labels", c => c.ImportAsync("d", "fashion1k-images.idx", c.Write("float-labels.npy", TestArrays.Npy(TestArrays.NpyHeader("<f4", 2), new byte[8])))),
         ["labels-on-some-parts"] = new(Invalid, "every part has labels", c => c.Client.ImportDatasetAsync(new ImportDatasetRequest
         {
             Name = "d",
@@ -175,11 +176,11 @@ internal static class HostileCorpus
         ["parts-shapes-differ"] = new(Invalid, "same shape", c => c.Client.ImportDatasetAsync(new ImportDatasetRequest
         {
             Name = "d",
-            Parts = { new DatasetPart { InputsPath = "fashion1k-images.idx" }, new DatasetPart { InputsPath = c.Write("other.npy", Npy(NpyHeader("|u1", 1, 27, 28), new byte[27 * 28])) } },
+            Parts = { new DatasetPart { InputsPath = "fashion1k-images.idx" }, new DatasetPart { InputsPath = c.Write("other.npy", TestArrays.Npy(TestArrays.NpyHeader("|u1", 1, 27, 28), new byte[27 * 28])) } },
         }).ResponseAsync),
-        ["inputs-nan"] = new(Invalid, "not finite", c => c.ImportAsync("d", c.Write("nan.npy", Npy(NpyHeader("<f4", 2, 2), Floats(1, 2, float.NaN, 4))))),
+        ["inputs-nan"] = new(Invalid, "not finite", c => c.ImportAsync("d", c.Write("nan.npy", TestArrays.Npy(TestArrays.NpyHeader("<f4", 2, 2), Floats(1, 2, float.NaN, 4))))),
         ["inputs-are-labels"] = new(Invalid, "labels?", c => c.ImportAsync("d", "fashion1k-labels.idx")),
-        ["inputs-int16"] = new(Invalid, "inputs must be uint8", c => c.ImportAsync("d", c.Write("i2.npy", Npy(NpyHeader("<i2", 2, 2), new byte[8])))),
+        ["inputs-int16"] = new(Invalid, "inputs must be uint8", c => c.ImportAsync("d", c.Write("i2.npy", TestArrays.Npy(TestArrays.NpyHeader("<i2", 2, 2), new byte[8])))),
         ["preprocessing-scale-nan"] = new(Invalid, "preprocessing.scale", c => c.ImportAsync("d", "fashion1k-images.idx", edit: r => r.Preprocessing = new Preprocessing { Scale = float.NaN })),
         ["preprocessing-shift-infinite"] = new(Invalid, "preprocessing.shift", c => c.ImportAsync("d", "fashion1k-images.idx", edit: r => r.Preprocessing = new Preprocessing { Shift = float.PositiveInfinity })),
         ["preprocessing-std-zero"] = new(Invalid, "preprocessing.std[0]", c => c.ImportAsync("d", "fashion1k-images.idx", edit: r => r.Preprocessing = new Preprocessing { Std = { 0 } })),
@@ -221,53 +222,14 @@ internal static class HostileCorpus
         ["layers-no-model"] = new(Invalid, "model is required", c => c.Client.ListLayersAsync(new ListLayersRequest()).ResponseAsync),
     };
 
-    public static byte[] Npy(string header, byte[] data)
-    {
-        int total = 10 + header.Length + 1;
-        string padded = header + new string(' ', (64 - (total % 64)) % 64) + "\n";
-        var bytes = new byte[10 + padded.Length + data.Length];
-        new byte[] { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0 }.CopyTo(bytes, 0);
-        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(8), (ushort)padded.Length);
-        Encoding.Latin1.GetBytes(padded).CopyTo(bytes, 10);
-        data.CopyTo(bytes, 10 + padded.Length);
-        return bytes;
-    }
-
-    public static string NpyHeader(string descr, params long[] shape) =>
-        $"{{'descr': '{descr}', 'fortran_order': False, 'shape': ({(shape.Length == 1 ? $"{shape[0]}," : string.Join(", ", shape))}), }}";
-
-    public static byte[] Idx(byte type, uint[] shape, byte[] data)
-    {
-        var header = new byte[4 + (4 * shape.Length)];
-        header[2] = type;
-        header[3] = (byte)shape.Length;
-        for (int d = 0; d < shape.Length; d++)
-        {
-            BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(4 + (4 * d)), shape[d]);
-        }
-
-        return [.. header, .. data];
-    }
-
-    public static byte[] Gzip(byte[] bytes)
-    {
-        using var output = new MemoryStream();
-        using (var gz = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
-        {
-            gz.Write(bytes);
-        }
-
-        return output.ToArray();
-    }
-
-    private static readonly Lazy<byte[]> _bomb = new(() => Gzip(Idx(0x08, [200, 1024, 1024], new byte[200 << 20])));
+    private static readonly Lazy<byte[]> _bomb = new(() => TestArrays.Gzip(TestArrays.Idx(0x08, [200, 1024, 1024], new byte[200 << 20])));
 
     /// <summary>About 200 KB of gzip that inflates to 200 MiB of zero images.</summary>
     private static byte[] Bomb() => _bomb.Value;
 
     private static byte[] NpyV2HugeHeader()
     {
-        byte[] v1 = Npy(NpyHeader("<f4", 1), new byte[4]);
+        byte[] v1 = TestArrays.Npy(TestArrays.NpyHeader("<f4", 1), new byte[4]);
         var bytes = new byte[v1.Length + 2];
         new byte[] { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 2, 0 }.CopyTo(bytes, 0);
         BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), 0xFFFFFFF0);
@@ -277,7 +239,7 @@ internal static class HostileCorpus
 
     private static byte[] CorruptGzip()
     {
-        byte[] gz = Gzip(Idx(0x08, [4, 28, 28], Enumerable.Range(0, 4 * 784).Select(i => (byte)(i * 7)).ToArray()));
+        byte[] gz = TestArrays.Gzip(TestArrays.Idx(0x08, [4, 28, 28], Enumerable.Range(0, 4 * 784).Select(i => (byte)(i * 7)).ToArray()));
         for (int i = 12; i < gz.Length - 8; i += 3)
         {
             gz[i] ^= 0x5A;

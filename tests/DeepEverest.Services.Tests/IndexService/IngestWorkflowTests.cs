@@ -1,4 +1,5 @@
 using DeepEverest.Contracts.V1;
+using DeepEverest.Core.Tests.Datasets;
 using DeepEverest.Core.Onnx.Proto;
 using DeepEverest.Services.Tests.Infrastructure;
 using Google.Protobuf;
@@ -24,7 +25,7 @@ public sealed class IngestWorkflowTests(IndexServiceFixture fixture)
             BitConverter.TryWriteBytes(data.AsSpan(4 * i), (i % 97) / 97f);
         }
 
-        await File.WriteAllBytesAsync(Path.Combine(fixture.DataRoot, "progress.npy"), HostileCorpus.Npy(HostileCorpus.NpyHeader("<f4", inputs, 3, 32, 32), data));
+        await File.WriteAllBytesAsync(Path.Combine(fixture.DataRoot, "progress.npy"), TestArrays.Npy(TestArrays.NpyHeader("<f4", inputs, 3, 32, 32), data));
         var request = new ImportDatasetRequest { Name = "progress", Parts = { new DatasetPart { InputsPath = "progress.npy" } } };
 
         using AsyncServerStreamingCall<ImportProgress> call = fixture.Client.ImportDatasetWithProgress(request);
