@@ -81,6 +81,12 @@ public static class ModelCatalog
             record.Layers.Add(entry);
         }
 
+        // The service writes models/ itself; a link planted there must not redirect the write.
+        if (new DirectoryInfo(Path.Combine(store.DataRoot, "models")).LinkTarget is not null)
+        {
+            throw DeepEverestException.Precondition("The models directory under the data root is a symbolic link; the operator must replace it with a directory.");
+        }
+
         store.PutModel(record, model.Bytes.ToArray());
         return record;
     }

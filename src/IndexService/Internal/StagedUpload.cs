@@ -1,3 +1,5 @@
+using DeepEverest.Core;
+
 namespace DeepEverest.IndexService.Internal;
 
 /// <summary>
@@ -23,7 +25,7 @@ internal sealed class StagedUpload : IDisposable
         if (info.Exists && info.LinkTarget is not null)
         {
             // Someone with access to the data root planted a link: never write through it.
-            throw new IOException("The uploads directory under the data root is a symbolic link; remove it.");
+            throw DeepEverestException.Precondition("The uploads directory under the data root is a symbolic link; the operator must remove it.");
         }
 
         Directory.CreateDirectory(_directory);
