@@ -53,7 +53,7 @@ internal static class QueryCommands
         var strategy = new Option<string>("--strategy") { Description = "bounds (default), nta, reprocess or materialized.", DefaultValueFactory = _ => "bounds" };
         var batch = new Option<int>("--batch-size") { Description = "Inputs verified per inference batch (0 = service default)." };
         var noCache = new Option<bool>("--no-cache") { Description = "Bypass the service's activation cache (cold-cache comparisons of strategies)." };
-        var interval = new Option<int>("--update-interval-ms") { Description = "At most one progress update per this many milliseconds (0 = every change)." };
+        var interval = new Option<int?>("--update-interval-ms") { Description = "At most one progress update per this many milliseconds (0 = every update; default: the service's, 50 ms)." };
         foreach (Option option in new Option[] { target, targetNpy, group, k, metric, weights, labels, ids, idRange, strategy, batch, noCache, interval })
         {
             command.Options.Add(option);
@@ -67,7 +67,7 @@ internal static class QueryCommands
         globals.SetAction(command, async (session, parse, cancellationToken) =>
         {
             LayerRef layerRef = await layer.ResolveAsync(session, parse, cancellationToken).ConfigureAwait(false);
-            Target? targetMessage = QueryArguments.Target(parse.GetValue(target), parse.GetValue(targetNpy));
+            Target? targetMessage = await QueryArguments.TargetAsync(session, layerRef.Dataset, parse.GetValue(target), parse.GetValue(targetNpy), cancellationToken).ConfigureAwait(false);
             NeuronGroup neuronGroup = await QueryArguments.GroupAsync(session, layerRef, parse.GetValue(group)!, cancellationToken).ConfigureAwait(false);
             var filter = QueryArguments.Filter(parse.GetValue(labels), parse.GetValue(ids), parse.GetValue(idRange));
             var options = new QueryOptions
@@ -75,8 +75,12 @@ internal static class QueryCommands
                 Strategy = QueryArguments.Strategy(parse.GetValue(strategy)!),
                 BatchSize = parse.GetValue(batch),
                 NoCache = parse.GetValue(noCache),
-                MinUpdateIntervalMs = parse.GetValue(interval),
             };
+            if (parse.GetValue(interval) is { } ms)
+            {
+                options.MinUpdateIntervalMs = ms;
+            }
+
             var client = new QueryService.QueryServiceClient(session.QueryChannel);
             AsyncServerStreamingCall<TopKUpdate> call;
             if (similar)
@@ -132,10 +136,12 @@ internal static class QueryCommands
         globals.SetAction(command, async (session, parse, cancellationToken) =>
         {
             var client = new QueryService.QueryServiceClient(session.QueryChannel);
+            LayerRef layerRef = await layer.ResolveAsync(session, parse, cancellationToken).ConfigureAwait(false);
             var request = new GetActivationsRequest
             {
-                Layer = await layer.ResolveAsync(session, parse, cancellationToken).ConfigureAwait(false),
-                Target = QueryArguments.Target(parse.GetValue(target), parse.GetValue(targetNpy)) ?? throw new CliException("give --target ID or --target-npy FILE."),
+                Layer = layerRef,
+                Target = await QueryArguments.TargetAsync(session, layerRef.Dataset, parse.GetValue(target), parse.GetValue(targetNpy), cancellationToken).ConfigureAwait(false)
+                    ?? throw new CliException("give --target ID or --target-npy FILE."),
                 TopM = parse.GetValue(top),
             };
             GetActivationsResponse response = await client.GetActivationsAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);

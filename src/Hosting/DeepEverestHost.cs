@@ -98,8 +98,8 @@ public static class DeepEverestHost
 
     private static void AddServices(IServiceCollection services, IConfiguration configuration, ServiceHostDefaults defaults)
     {
-        services.AddOptions<HttpOptions>()
-            .Bind(configuration.GetSection(HttpOptions.SectionName))
+        services.AddOptions<HttpEndpointOptions>()
+            .Bind(configuration.GetSection(HttpEndpointOptions.SectionName))
             .Validate(o =>
             {
                 o.Validate();
@@ -122,7 +122,7 @@ public static class DeepEverestHost
         });
 
         services.AddCors();
-        services.AddOptions<CorsOptions>().Configure<IOptions<HttpOptions>>((cors, http) => cors.AddDefaultPolicy(policy =>
+        services.AddOptions<CorsOptions>().Configure<IOptions<HttpEndpointOptions>>((cors, http) => cors.AddDefaultPolicy(policy =>
         {
             if (http.Value.AllowsAnyOrigin)
             {

@@ -93,12 +93,7 @@ internal sealed partial class IndexServiceImpl
     /// <inheritdoc />
     public override Task<ListLayersResponse> ListLayers(ListLayersRequest request, ServerCallContext context)
     {
-        if (string.IsNullOrEmpty(request.Model))
-        {
-            throw DeepEverestException.Invalid("model is required: name a registered model (see ListModels).");
-        }
-
-        ModelRecord model = store.RequireModel(request.Model);
+        ModelRecord model = store.RequireModel(CatalogDefaults.Model(store, request.Model, "model"));
         var response = new ListLayersResponse();
         response.Layers.AddRange(model.Layers.Select(ProtoMapping.ToInfo));
         return Task.FromResult(response);

@@ -33,7 +33,7 @@ internal sealed class QueryServiceImpl(
     public override Task<GetActivationsResponse> GetActivations(GetActivationsRequest request, ServerCallContext context)
     {
         LayerRef layer = QueryMapper.RequireLayer(request.Layer);
-        QueryTarget target = QueryMapper.Target(request.Target) ?? throw DeepEverestException.Invalid("Give a target: input_id or tensor.");
+        QueryTarget target = QueryMapper.Target(request.Target) ?? throw DeepEverestException.Invalid("target is required: set target.input_id or target.tensor.");
         holder.Store.CatchUp();
         (float[] values, long[] shape) = holder.Engine.Activations(layer.Model, layer.Dataset, layer.Layer, target, context.CancellationToken);
         var response = new GetActivationsResponse();
@@ -52,7 +52,7 @@ internal sealed class QueryServiceImpl(
     {
         DeepEverestStore store = holder.Store;
         store.CatchUp();
-        var dataset = store.RequireDataset(request.Dataset);
+        var dataset = store.RequireDataset(CatalogDefaults.Dataset(store, request.Dataset, "dataset"));
         byte[] raw = store.ReadRawInput(dataset, request.InputId);
         var values = new float[DeepEverestStore.InputElements(dataset)];
         // The stored values, without preprocessing: what a person would look at.
@@ -78,7 +78,7 @@ internal sealed class QueryServiceImpl(
         Exception? failure = null;
         try
         {
-            await StreamAsync(map(), requested?.MinUpdateIntervalMs ?? 0, observed, responseStream, context);
+            await StreamAsync(map(), UpdateInterval(requested), observed, responseStream, context);
         }
         catch (Exception e)
         {
@@ -95,11 +95,18 @@ internal sealed class QueryServiceImpl(
         }
     }
 
+    /// <summary>
+    /// The coalescing interval a call asks for: options.min_update_interval_ms when set (0 = every
+    /// update), else the service default (DeepEverest:DefaultUpdateIntervalMs).
+    /// </summary>
+    private int UpdateInterval(QueryOptions? requested) =>
+        requested?.HasMinUpdateIntervalMs == true ? requested.MinUpdateIntervalMs : options.Value.DefaultUpdateIntervalMs;
+
     private async Task StreamAsync(TopKQuery query, int minUpdateIntervalMs, QueryObservation observed, IServerStreamWriter<TopKUpdate> responseStream, ServerCallContext context)
     {
         if (minUpdateIntervalMs < 0)
         {
-            throw DeepEverestException.Invalid($"min_update_interval_ms = {minUpdateIntervalMs} must be >= 0.");
+            throw DeepEverestException.Invalid($"options.min_update_interval_ms must be >= 0, 0 meaning every update (got {minUpdateIntervalMs}).");
         }
 
         QueryEngine engine = holder.Engine;

@@ -99,7 +99,7 @@ public sealed class IndexServiceJsonTests : IAsyncLifetime
         // A stream refused before its first message: a plain error response, not a 200 with lines.
         (status, body) = await ErrorAsync(HttpMethod.Post, "/v1/indexes:build", new BuildIndexRequest { Layer = new LayerRef { Model = "vgg" } });
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.Contains("layer.dataset", body.Message, StringComparison.Ordinal);
+        Assert.Contains("layer.layer is required", body.Message, StringComparison.Ordinal);
 
         (status, _) = await ErrorAsync(HttpMethod.Get, "/v1/indexes:describe?layer.model=vgg", null);
         Assert.Equal(HttpStatusCode.BadRequest, status);

@@ -4,7 +4,7 @@ namespace DeepEverest.Hosting;
 /// Settings of the HTTP/1.1 endpoint (gRPC-Web, JSON, <c>/metrics</c>), bound from
 /// <c>DeepEverest:Http</c> and checked at start-up.
 /// </summary>
-public sealed class HttpOptions
+public sealed class HttpEndpointOptions
 {
     /// <summary>The configuration section these options bind from.</summary>
     public const string SectionName = "DeepEverest:Http";
