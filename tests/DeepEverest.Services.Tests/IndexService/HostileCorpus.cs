@@ -216,10 +216,10 @@ internal static class HostileCorpus
         ["build-unknown-dataset"] = new(StatusCode.NotFound, "No dataset 'nope'", c => c.BuildAsync(r => r.Layer.Dataset = "nope")),
         ["build-unknown-model"] = new(StatusCode.NotFound, "No model 'nope'", c => c.BuildAsync(r => r.Layer.Model = "nope")),
         ["build-unicode-layer"] = new(StatusCode.NotFound, "has no layer", c => c.BuildAsync(r => r.Layer.Layer = "/block4/ßlock\u0000")),
-        ["describe-missing-index"] = new(StatusCode.NotFound, "deepeverest index build", c => c.Client.DescribeIndexAsync(new DescribeIndexRequest { Layer = IndexServiceFixture.Layer("/block3/block3.5/Relu_output_0") }).ResponseAsync),
+        ["describe-missing-index"] = new(StatusCode.NotFound, "BuildIndex builds one", c => c.Client.DescribeIndexAsync(new DescribeIndexRequest { Layer = IndexServiceFixture.Layer("/block3/block3.5/Relu_output_0") }).ResponseAsync),
         ["delete-missing-index"] = new(StatusCode.NotFound, "/block3/block3.5/Relu_output_0", c => c.Client.DeleteIndexAsync(new DeleteIndexRequest { Layer = IndexServiceFixture.Layer("/block3/block3.5/Relu_output_0") }).ResponseAsync),
         ["layers-unknown-model"] = new(StatusCode.NotFound, "No model 'nope'", c => c.Client.ListLayersAsync(new ListLayersRequest { Model = "nope" }).ResponseAsync),
-        ["layers-no-model"] = new(Invalid, "model is required", c => c.Client.ListLayersAsync(new ListLayersRequest()).ResponseAsync),
+        ["layers-no-model"] = new(Invalid, "model is empty", c => c.Client.ListLayersAsync(new ListLayersRequest()).ResponseAsync),
     };
 
     private static readonly Lazy<byte[]> _bomb = new(() => TestArrays.Gzip(TestArrays.Idx(0x08, [200, 1024, 1024], new byte[200 << 20])));

@@ -24,6 +24,9 @@ public sealed class QueryHostileRequestTests(QueryServiceFixture fixture)
         ["similar-k-max"] = (Invalid, "k", c => Similar(c, r => r.K = int.MaxValue)),
         ["similar-target-negative"] = (Invalid, "-1", c => Similar(c, r => r.Target = new Target { InputId = -1 })),
         ["similar-target-huge"] = (Invalid, "9223372036854775807", c => Similar(c, r => r.Target = new Target { InputId = long.MaxValue })),
+        ["similar-tensor-shape-transposed"] = (Invalid, "target.tensor.shape", c => Similar(c, r => r.Target = new Target { Tensor = Image(28, 28, 1) })),
+        ["similar-tensor-too-few-values"] = (Invalid, "target.tensor.values", c => Similar(c, r => r.Target = new Target { Tensor = new Tensor { Shape = { 1, 28, 28 }, Values = { 1, 2, 3 } } })),
+        ["similar-tensor-include-target"] = (Invalid, "include_target", c => Similar(c, r => { r.Target = new Target { Tensor = Image(1, 28, 28) }; r.IncludeTarget = true; })),
         ["similar-weights-count"] = (Invalid, "weight", c => Similar(c, r => r.Weights.AddRange([1, 2]))),
         ["similar-weights-negative"] = (Invalid, "weight", c => Similar(c, r => r.Weights.AddRange([1, -1, 1]))),
         ["similar-weights-nan"] = (Invalid, "weight", c => Similar(c, r => r.Weights.AddRange([1, float.NaN, 1]))),
@@ -95,6 +98,14 @@ public sealed class QueryHostileRequestTests(QueryServiceFixture fixture)
             {
             }
         }
+    }
+
+    /// <summary>A raw tensor of zeros with the given shape.</summary>
+    private static Tensor Image(params long[] shape)
+    {
+        var tensor = new Tensor { Shape = { shape } };
+        tensor.Values.AddRange(new float[shape.Aggregate(1L, (a, b) => a * b)]);
+        return tensor;
     }
 
     private static NeuronGroup Neurons(params long[] flat)
