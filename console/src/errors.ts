@@ -1,6 +1,6 @@
 /**
  * Server errors shown next to the field they concern. The service's messages name what was wrong
- * ("k = 0 is out of range ...", "Label 12 does not occur ...", "Neuron 9000 is out of range ...");
+ * ("k must be in 1..1000 (got 0).", "Label 12 does not occur ...", "Neuron 9000 is out of range ...");
  * the page only decides where to show them, and shows anything else in the status line.
  */
 
@@ -8,7 +8,7 @@
 export type Field = "layer" | "target" | "group" | "k" | "weights" | "labels" | "strategy" | "batch" | "build";
 
 const rules: [RegExp, Field][] = [
-  [/\bk = |\bk\b.*\bresults\b/i, "k"],
+  [/^k\b|\bk = |\bk\b.*\bresults\b/i, "k"],
   [/\bweights?\b/i, "weights"],
   [/\blabels?\b/i, "labels"],
   [/\bbatch[ _]size\b/i, "batch"],

@@ -115,7 +115,7 @@ function common(s: QueryState, target: TargetInit | undefined, layerShape: reado
 }
 
 export function similarRequest(s: QueryState, target: TargetInit | undefined, layerShape: readonly number[], strategy = s.strategy, noCache = s.noCache): SimilarInit {
-  return { ...common(s, target, layerShape, strategy, noCache), distance: distanceEnum[s.distance], weights: parseWeights(s.weights), includeTarget: s.includeTarget };
+  return { ...common(s, target, layerShape, strategy, noCache), distance: distanceEnum[s.distance], weights: parseWeights(s.weights), includeTarget: s.includeTarget && target?.source?.case === "inputId" };
 }
 
 export function highestRequest(s: QueryState, target: TargetInit | undefined, layerShape: readonly number[], strategy = s.strategy, noCache = s.noCache): HighestInit {

@@ -147,6 +147,12 @@ export class TargetPanel {
   private render(): void {
     const t = this.target;
     const dataset = this.dataset;
+    // include_target excludes or keeps the target's own dataset id; an upload has none.
+    const include = document.getElementById("include-target") as HTMLInputElement | null;
+    if (include) {
+      include.disabled = t.kind === "upload";
+      include.title = include.disabled ? "An uploaded image is not one of the dataset's inputs: there is no id to include or exclude." : "";
+    }
     if (!dataset || t.kind === "none") {
       replaceChildren(this.preview, h("div", { class: "picture-frame lg empty" }, "no target"));
       return;

@@ -10,18 +10,20 @@ using DeepEverest.Kernels.Benchmarks;
 namespace DeepEverest.Cli;
 
 /// <summary>
-/// <c>deepeverest bench kernels|paper|report</c>: benchmarks that run in process (no services):
-/// the kernel micro-benchmark, and the paper's experiments on the demo model with a generated report.
+/// <c>deepeverest bench kernels|paper|report|latency</c>: benchmarks that run in process (no
+/// services): the kernel micro-benchmark, and the paper's experiments on the demo model with a
+/// generated report; and <c>latency</c>, which times queries over gRPC against running services.
 /// </summary>
 internal static class BenchCommands
 {
     /// <summary>Creates <c>bench kernels | paper | report</c>.</summary>
     public static Command Create(GlobalOptions globals)
     {
-        var bench = new Command("bench", "Benchmarks, in process: kernels, and the paper's experiments on the demo model.");
+        var bench = new Command("bench", "Benchmarks: kernels and the paper's experiments on the demo model (in process), query latency over gRPC (running services).");
         bench.Subcommands.Add(CreateKernels(globals));
         bench.Subcommands.Add(CreatePaper(globals));
         bench.Subcommands.Add(CreateReport(globals));
+        bench.Subcommands.Add(LatencyBenchCommand.Create(globals));
         return bench;
     }
 

@@ -13,4 +13,7 @@ internal static partial class CoreLog
 
     [LoggerMessage(1003, LogLevel.Warning, "Removed {Count} abandoned builds or imports left by an earlier crash")]
     public static partial void AbandonedBuildsRemoved(ILogger logger, int count);
+
+    [LoggerMessage(1004, LogLevel.Warning, "Could not remove the rows of failed build generation {Generation} now ({Reason}); the next start removes them")]
+    public static partial void AbortDeferred(ILogger logger, ulong generation, string reason);
 }

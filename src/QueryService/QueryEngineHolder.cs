@@ -7,7 +7,8 @@ namespace DeepEverest.QueryService;
 
 /// <summary>
 /// Opens the shared store as a secondary instance on first use (the IndexService may start after
-/// us and create it) and keeps one <see cref="QueryEngine"/> over it.
+/// us and create it) and keeps one <see cref="QueryEngine"/> over it. <see cref="StoreFollower"/>
+/// keeps the secondary following the primary.
 /// </summary>
 internal sealed class QueryEngineHolder(IOptions<QueryServiceOptions> options, IOptions<QueryEngineOptions> engineOptions, IKernels kernels) : IDisposable
 {
@@ -22,6 +23,18 @@ internal sealed class QueryEngineHolder(IOptions<QueryServiceOptions> options, I
         {
             EnsureOpen();
             return _store!;
+        }
+    }
+
+    /// <summary>The store if it has been opened, else null (opening is left to the first request).</summary>
+    public DeepEverestStore? OpenedStore
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _store;
+            }
         }
     }
 

@@ -48,6 +48,7 @@ internal static class QueryServiceHosting
             new KernelOptions { Backend = sp.GetRequiredService<IOptions<QueryServiceOptions>>().Value.Kernels },
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("DeepEverest.Kernels")));
         services.AddSingleton<QueryEngineHolder>();
+        services.AddHostedService<StoreFollower>();
         services.AddSingleton<QueryActivity>();
 
         // gRPC, its error mapping, health, reflection and metrics come from DeepEverestHost.

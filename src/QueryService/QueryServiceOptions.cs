@@ -24,6 +24,15 @@ public sealed class QueryServiceOptions
     /// <summary>Kernel backend: Auto (CUDA when present), Cpu or Cuda. Default Auto.</summary>
     public KernelBackend Kernels { get; set; } = KernelBackend.Auto;
 
+    /// <summary>
+    /// How often, in milliseconds, the service follows the IndexService's writes in the background
+    /// (10-60000). Queries never wait for it: they read the last generation it pinned, and catch
+    /// up on demand only when the IndexService has published since (so a query sent after a build
+    /// returned sees the build). Following also lets go of files the IndexService has compacted
+    /// away. Default 1000.
+    /// </summary>
+    public int FollowIntervalMs { get; set; } = 1000;
+
     /// <summary>Checks the settings at start-up.</summary>
     public void Validate()
     {
@@ -40,6 +49,11 @@ public sealed class QueryServiceOptions
         if (MaxQuerySeconds < 0)
         {
             throw new InvalidOperationException("DeepEverest:MaxQuerySeconds must be >= 0.");
+        }
+
+        if (FollowIntervalMs is < 10 or > 60_000)
+        {
+            throw new InvalidOperationException("DeepEverest:FollowIntervalMs must be 10-60000.");
         }
     }
 }

@@ -43,6 +43,46 @@ public abstract partial class KernelContractTests
     }
 
     [KernelFact]
+    public void GroupBounds_EveryLengthUpToTwoSteps_MatchesReference()
+    {
+        // The widest step is the AVX2 P <= 16 pass (64 inputs, reading up to 4b + 16 code bytes
+        // per step): every length up to two steps plus one, with every code width it reads
+        // (bits 1 to 4) and groups that fill eight-neuron passes or not.
+        var rng = new Random(23);
+        IEnumerable<int> lengths = IsEmulator ? [1, 31, 63, 64, 65, 100, 129] : Enumerable.Range(1, (2 * 64) + 1);
+        foreach (int n in lengths)
+        {
+            foreach (int partitions in new[] { 2, 4, 8, 16 })
+            {
+                ScoreKind kind = TestData.Kinds[(n + partitions) % TestData.Kinds.Length];
+                int g = 1 + (((7 * n) + partitions) % 11);
+                CostFunction cost = TestData.Cost(rng, kind, g, weighted: n % 2 == 0);
+                CheckBounds(TestData.Problem(rng, cost, n, partitions, n / 8, emptyPartitions: n % 3 == 0), $"n={n} P={partitions} g={g} {kind}");
+            }
+        }
+    }
+
+    [KernelFact]
+    public void GroupBounds_SeveralChunksEveryNarrowCodeWidth_MatchesReference()
+    {
+        // Several chunks (MAI blocks of 4096 inputs), a last one that ends inside a step or on a
+        // step boundary, for every code width of the P <= 16 lookups.
+        var rng = new Random(24);
+        int[] lengths = IsEmulator ? [4096 + 65] : [(3 * 4096) - 37, (2 * 4096) + 64];
+        foreach (int n in lengths)
+        {
+            foreach (int partitions in new[] { 2, 4, 8, 16 })
+            {
+                foreach (ScoreKind kind in new[] { ScoreKind.L2, ScoreKind.LInf, ScoreKind.Sum })
+                {
+                    CostFunction cost = TestData.Cost(rng, kind, IsEmulator ? 3 : 17, weighted: true);
+                    CheckBounds(TestData.Problem(rng, cost, n, partitions, n / 50, emptyPartitions: true), $"n={n} P={partitions} {kind}");
+                }
+            }
+        }
+    }
+
+    [KernelFact]
     public void GroupBounds_EveryPartitionCount_MatchesReference()
     {
         var rng = new Random(12);
@@ -53,6 +93,41 @@ public abstract partial class KernelContractTests
             {
                 CostFunction cost = TestData.Cost(rng, kind, 10, weighted: true);
                 CheckBounds(TestData.Problem(rng, cost, n, partitions, n / 10, emptyPartitions: true), $"P={partitions} {kind}");
+            }
+        }
+    }
+
+    [KernelFact]
+    public void GroupBounds_AllCodesEqualEveryCodeWidth_MatchesReference()
+    {
+        // Every input has the same code in a neuron: the first, the last, and the code of the
+        // neuron's largest coarse term (so eight neurons sum to the 16-bit limit the P <= 16
+        // lookups rely on), for every code width 1 to 8 and groups that are no multiple of 8 or 16.
+        var rng = new Random(25);
+        int n = IsEmulator ? 70 : (2 * 64) + 37;
+        int[] groupSizes = IsEmulator ? [9] : [7, 9, 17, 67];
+        foreach (int partitions in new[] { 2, 4, 8, 16, 32, 64, 128, 256 })
+        {
+            foreach (int g in groupSizes)
+            {
+                ScoreKind kind = TestData.Kinds[(partitions + g) % TestData.Kinds.Length];
+                CostFunction cost = TestData.Cost(rng, kind, g, weighted: g % 2 == 1);
+                var partMin = new float[g * partitions];
+                var partMax = new float[g * partitions];
+                for (int e = 0; e < partMin.Length; e++)
+                {
+                    float a = (float)((rng.NextDouble() * 12) - 6);
+                    partMin[e] = a;
+                    partMax[e] = a + (float)(rng.NextDouble() * 3);
+                }
+
+                BoundsProblem terms = SameCodes(cost, n, partitions, _ => 1, partMin, partMax);
+                int Largest(int j) => Enumerable.Range(1, partitions - 1)
+                    .MaxBy(c => Math.Max(Math.Abs(terms.CoarseLower[(j * partitions) + c]), Math.Abs(terms.CoarseUpper[(j * partitions) + c])));
+                foreach ((string which, Func<int, int> code) in new (string, Func<int, int>)[] { ("first", _ => 1), ("last", _ => partitions - 1), ("largest", Largest) })
+                {
+                    CheckBounds(SameCodes(cost, n, partitions, code, partMin, partMax), $"P={partitions} g={g} {kind} {which}");
+                }
             }
         }
     }
@@ -154,6 +229,23 @@ public abstract partial class KernelContractTests
         BoundsProblem problem = TestData.Problem(rng, TestData.Cost(rng, ScoreKind.L1, 2, false), 10, 4, 1, false);
         Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.RefineBounds(problem, [3, 10], new double[2], new double[2]));
         Assert.Throws<ArgumentException>(() => Kernels.RefineBounds(problem, [3, 4], new double[1], new double[2]));
+    }
+
+    /// <summary>A problem without MAI entries where every input of neuron j has the code <paramref name="code"/>(j).</summary>
+    private static BoundsProblem SameCodes(CostFunction cost, int n, int partitions, Func<int, int> code, float[] partMin, float[] partMax)
+    {
+        int g = cost.GroupSize;
+        int bits = CodeLayout.BitsFor(partitions);
+        int stride = CodeLayout.StrideBytes(n, bits);
+        var codes = new byte[g * stride];
+        for (int j = 0; j < g; j++)
+        {
+            ScalarReference.Pack(Enumerable.Repeat((byte)code(j), n).ToArray(), bits).CopyTo(codes, j * stride);
+        }
+
+        List<int[]> maiIds = Enumerable.Range(0, g).Select(_ => Array.Empty<int>()).ToList();
+        List<float[]> maiValues = Enumerable.Range(0, g).Select(_ => Array.Empty<float>()).ToList();
+        return BoundsProblem.Create(cost, n, partitions, codes, partMin, partMax, maiIds, maiValues);
     }
 
     /// <summary>The problem with every partition bound and MAI value multiplied by <paramref name="factor"/>.</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using DeepEverest.Core.Storage;
 
 namespace DeepEverest.Core.Indexing;
 
@@ -6,7 +7,9 @@ namespace DeepEverest.Core.Indexing;
 /// The n x neurons activations of one layer, gathered during the single inference pass and handed
 /// back neuron-major in blocks of neurons. When the whole matrix does not fit in the memory budget,
 /// each block's rows are spilled to a temporary file while inference runs and read back one block
-/// at a time, so inference never runs twice.
+/// at a time, so inference never runs twice. The spill files of one build live in their own
+/// directory under the spill root, locked while the build runs, so a build killed mid-way leaves
+/// a directory the next start recognizes and removes (<see cref="OwnedDirectory.Sweep"/>).
 /// </summary>
 internal sealed class ActivationMatrix : IDisposable
 {
@@ -14,10 +17,13 @@ internal sealed class ActivationMatrix : IDisposable
     private readonly int _neurons;
     private readonly float[][]? _memoryBlocks;
     private readonly FileStream[]? _spillFiles;
-    private readonly string? _spillDirectory;
+    private readonly OwnedDirectory? _spillDirectory;
     private int _rowsAppended;
 
-    /// <summary>Sets up storage for n inputs x neurons within the budget.</summary>
+    /// <summary>Name prefix of the per-build spill directories.</summary>
+    public const string DirectoryPrefix = "build-";
+
+    /// <summary>Sets up storage for n inputs x neurons within the budget; spill files go under <paramref name="tempRoot"/>.</summary>
     public ActivationMatrix(int inputs, int neurons, long memoryBudgetBytes, string tempRoot)
     {
         _inputs = inputs;
@@ -45,12 +51,20 @@ internal sealed class ActivationMatrix : IDisposable
         BlockCount = (neurons + BlockNeurons - 1) / BlockNeurons;
         if (Spilled)
         {
-            _spillDirectory = Path.Combine(tempRoot, $"spill-{Guid.NewGuid():N}");
-            Directory.CreateDirectory(_spillDirectory);
+            Directory.CreateDirectory(tempRoot);
+            _spillDirectory = OwnedDirectory.Create(tempRoot, DirectoryPrefix);
             _spillFiles = new FileStream[BlockCount];
-            for (int b = 0; b < BlockCount; b++)
+            try
             {
-                _spillFiles[b] = new FileStream(Path.Combine(_spillDirectory, $"block-{b}.f32"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20, FileOptions.DeleteOnClose);
+                for (int b = 0; b < BlockCount; b++)
+                {
+                    _spillFiles[b] = new FileStream(Path.Combine(_spillDirectory.FullPath, $"block-{b}.f32"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20, FileOptions.DeleteOnClose);
+                }
+            }
+            catch
+            {
+                Dispose();
+                throw;
             }
         }
         else
@@ -156,15 +170,19 @@ internal sealed class ActivationMatrix : IDisposable
     {
         if (_spillFiles is not null)
         {
-            foreach (FileStream file in _spillFiles)
+            foreach (FileStream? file in _spillFiles)
             {
-                file.Dispose();
+                try
+                {
+                    file?.Dispose();
+                }
+                catch (IOException)
+                {
+                    // Flushing a write buffer on a full disk: the file goes with its directory.
+                }
             }
         }
 
-        if (_spillDirectory is not null && Directory.Exists(_spillDirectory))
-        {
-            Directory.Delete(_spillDirectory, recursive: true);
-        }
+        _spillDirectory?.Dispose();
     }
 }

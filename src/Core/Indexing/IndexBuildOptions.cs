@@ -15,6 +15,9 @@ public sealed class IndexBuildOptions
     /// <summary>ONNX Runtime intra-op threads; 0 = one per core. Default 0.</summary>
     public int InferenceThreads { get; set; }
 
-    /// <summary>Directory for spill files; empty = the system temporary directory.</summary>
+    /// <summary>
+    /// Directory under which builds spill (each in its own directory, removed when it ends, or at
+    /// the next start if the process was killed); empty = <c>spill/</c> under the data root.
+    /// </summary>
     public string TempDirectory { get; set; } = "";
 }

@@ -13,6 +13,8 @@ namespace DeepEverest.Core.Indexing;
 /// blocks when the activation matrix exceeds the memory budget), then per neuron block the MAI,
 /// equi-depth partitions, packed codes and partition bounds, written under a fresh generation that
 /// becomes visible in one final batch. Also materializes layers for the PreprocessAll baseline.
+/// A build reads the model, the dataset and its inputs from one store snapshot and records the
+/// versions it read; publication refuses (FailedPrecondition) if either was replaced meanwhile.
 /// </summary>
 public sealed class IndexBuilder
 {
@@ -30,23 +32,44 @@ public sealed class IndexBuilder
         _logger = logger ?? NullLogger.Instance;
     }
 
+    /// <summary>
+    /// Where spill files go: <see cref="IndexBuildOptions.TempDirectory"/>, or <c>spill/</c> under
+    /// the data root (the volume sized for the data). Each build spills into its own directory
+    /// there, locked while the build runs (<see cref="RemoveAbandonedSpill"/>).
+    /// </summary>
+    public string SpillRoot => string.IsNullOrEmpty(_options.TempDirectory) ? Path.Combine(_store.DataRoot, "spill") : _options.TempDirectory;
+
+    /// <summary>
+    /// Removes the spill directories of builds whose process died (killed mid-build); directories
+    /// of builds running in other live processes sharing the spill root are kept. Returns how
+    /// many were removed. The IndexService runs it at start-up.
+    /// </summary>
+    public int RemoveAbandonedSpill() => OwnedDirectory.Sweep(SpillRoot, ActivationMatrix.DirectoryPrefix);
+
+    /// <summary>Test hook: runs after inference, before construction and publication.</summary>
+    internal Action<IndexBuildRequest>? AfterInference { get; set; }
+
     /// <summary>Builds and publishes an index; returns its record.</summary>
     public IndexRecord Build(IndexBuildRequest request, IProgress<BuildProgressInfo>? progress, CancellationToken cancellationToken)
     {
-        LayerProbe probe = LayerProbe.Resolve(_store, request.Model, request.Dataset, request.Layer);
+        using DeepEverestStore snapshot = _store.Snapshot();
+        LayerProbe probe = LayerProbe.Resolve(snapshot, request.Model, request.Dataset, request.Layer);
         IndexParameters parameters = IndexParameters.Choose(request.Partitions, request.Ratio, request.StorageBudget, probe.Inputs);
         int n = probe.Inputs;
         int neurons = probe.Neurons;
         int partitions = parameters.Partitions;
         int maiCount = parameters.MaiCount(n);
         int stride = CodeLayout.StrideBytes(n, parameters.Bits);
+        RequireDiskSpace($"the index of layer '{request.Layer}' was not built", n, neurons, (long)neurons * (stride + partitions * 8L + maiCount * 8L), request.MemoryBudgetMb);
         var clock = Stopwatch.StartNew();
 
         ulong generation = _store.BeginGeneration($"index {request.Model}/{request.Dataset}/{request.Layer}");
+        bool published = false;
         try
         {
-            using ActivationMatrix matrix = RunInference(probe, request.BatchSize, request.MemoryBudgetMb, clock, progress, cancellationToken);
+            using ActivationMatrix matrix = RunInference(snapshot, probe, request.BatchSize, request.MemoryBudgetMb, clock, progress, cancellationToken);
             long inferenceMs = clock.ElapsedMilliseconds;
+            AfterInference?.Invoke(request);
             long indexBytes = 0;
             long neuronsDone = 0;
             var construction = Stopwatch.StartNew();
@@ -95,29 +118,40 @@ public sealed class IndexBuilder
                 Spilled = matrix.Spilled,
                 KernelBackend = _kernels.Name,
                 ModelSha256 = probe.Model.Sha256,
+                ModelVersion = probe.Model.Version,
+                DatasetVersion = probe.Dataset.Version,
             };
             record.LayerShape.AddRange(probe.Layer.Shape);
             _store.PublishIndex(record);
+            published = true;
             CoreLog.IndexPublished(_logger, request.Model, request.Dataset, request.Layer, partitions, parameters.Ratio, indexBytes / (n * 4.0 * neurons), inferenceMs, constructionMs);
             progress?.Report(new BuildProgressInfo(BuildPhase.Done, n, n, neurons, neurons, clock.Elapsed, TimeSpan.Zero, "done"));
             return record;
         }
-        catch
+        catch (Exception e) when (!published)
         {
-            _store.AbortGeneration(generation);
-            throw;
+            Exception failure = Abort(generation, e, $"the index of layer '{request.Layer}' was not built");
+            if (failure == e)
+            {
+                throw;
+            }
+
+            throw failure;
         }
     }
 
     /// <summary>Materializes every activation of a layer, column-wise (the PreprocessAll baseline).</summary>
     public MaterializationRecord Materialize(string model, string dataset, string layer, int batchSize, IProgress<BuildProgressInfo>? progress, CancellationToken cancellationToken)
     {
-        LayerProbe probe = LayerProbe.Resolve(_store, model, dataset, layer);
+        using DeepEverestStore snapshot = _store.Snapshot();
+        LayerProbe probe = LayerProbe.Resolve(snapshot, model, dataset, layer);
+        RequireDiskSpace($"layer '{layer}' was not materialized", probe.Inputs, probe.Neurons, (long)probe.Inputs * probe.Neurons * 4, 0);
         var clock = Stopwatch.StartNew();
         ulong generation = _store.BeginGeneration($"materialize {model}/{dataset}/{layer}");
+        bool published = false;
         try
         {
-            using ActivationMatrix matrix = RunInference(probe, batchSize, 0, clock, progress, cancellationToken);
+            using ActivationMatrix matrix = RunInference(snapshot, probe, batchSize, 0, clock, progress, cancellationToken);
             long inferenceMs = clock.ElapsedMilliseconds;
             int n = probe.Inputs;
             const int Slice = 64;
@@ -143,26 +177,63 @@ public sealed class IndexBuilder
                 Bytes = (long)n * probe.Neurons * 4,
                 InferenceMs = inferenceMs,
                 BuiltAtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+                ModelVersion = probe.Model.Version,
+                DatasetVersion = probe.Dataset.Version,
             };
             _store.PublishMaterialization(record);
+            published = true;
             progress?.Report(new BuildProgressInfo(BuildPhase.Done, n, n, probe.Neurons, probe.Neurons, clock.Elapsed, TimeSpan.Zero, "done"));
             return record;
         }
-        catch
+        catch (Exception e) when (!published)
         {
-            _store.AbortGeneration(generation);
-            throw;
+            Exception failure = Abort(generation, e, $"layer '{layer}' was not materialized");
+            if (failure == e)
+            {
+                throw;
+            }
+
+            throw failure;
         }
     }
 
-    private ActivationMatrix RunInference(LayerProbe probe, int batchSize, long memoryBudgetMb, Stopwatch clock, IProgress<BuildProgressInfo>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Drops the rows of a build that failed and returns what to throw: the failure itself, or a
+    /// RESOURCE_EXHAUSTED one when the disk filled up. On a full disk the cleanup itself may fail;
+    /// the pending marker then stays, and the next start removes the rows.
+    /// </summary>
+    private Exception Abort(ulong generation, Exception error, string notDone)
+    {
+        try
+        {
+            _store.AbortGeneration(generation);
+        }
+        catch (Exception cleanup) when (DiskFull.Matches(cleanup) || DiskFull.Matches(error))
+        {
+            CoreLog.AbortDeferred(_logger, generation, cleanup.Message);
+        }
+
+        return DiskFull.Matches(error) && error is not DeepEverestException ? DiskFull.Failure(notDone, error) : error;
+    }
+
+    /// <summary>
+    /// Refuses a build up front when the volumes lack the room its rows (and spill files, when the
+    /// activations exceed the memory budget) will take; writes check again as they go.
+    /// </summary>
+    private void RequireDiskSpace(string notDone, int inputs, int neurons, long rowBytes, long memoryBudgetMb)
+    {
+        long activationBytes = (long)inputs * neurons * 4;
+        long budget = (memoryBudgetMb > 0 ? memoryBudgetMb : _options.MemoryBudgetMb) << 20;
+        DiskFull.RequireFree(notDone, (DeepEverestStore.StorePath(_store.DataRoot), rowBytes + DeepEverestStore.DiskReserveBytes), (SpillRoot, activationBytes > budget ? activationBytes : 0));
+    }
+
+    private ActivationMatrix RunInference(DeepEverestStore snapshot, LayerProbe probe, int batchSize, long memoryBudgetMb, Stopwatch clock, IProgress<BuildProgressInfo>? progress, CancellationToken cancellationToken)
     {
         int n = probe.Inputs;
         int neurons = probe.Neurons;
         int batch = CapBatch(batchSize > 0 ? batchSize : _options.BatchSize, DeepEverestStore.InputElements(probe.Dataset), neurons);
         long budget = (memoryBudgetMb > 0 ? memoryBudgetMb : _options.MemoryBudgetMb) << 20;
-        string temp = string.IsNullOrEmpty(_options.TempDirectory) ? Path.GetTempPath() : _options.TempDirectory;
-        var matrix = new ActivationMatrix(n, neurons, budget, temp);
+        var matrix = new ActivationMatrix(n, neurons, budget, SpillRoot);
         try
         {
             if (matrix.Spilled)
@@ -171,7 +242,7 @@ public sealed class IndexBuilder
             }
 
             int threads = _options.InferenceThreads > 0 ? _options.InferenceThreads : Environment.ProcessorCount;
-            using ActivationRunner runner = probe.CreateRunner(_store, threads, batch);
+            using ActivationRunner runner = probe.CreateRunner(snapshot, threads, batch);
             int elements = DeepEverestStore.InputElements(probe.Dataset);
             var inputs = new float[batch * elements];
             var rows = new float[(long)batch * neurons];
@@ -180,7 +251,7 @@ public sealed class IndexBuilder
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 int count = Math.Min(batch, n - start);
-                _store.ReadInputRange(probe.Dataset, start, count, inputs);
+                snapshot.ReadInputRange(probe.Dataset, start, count, inputs);
                 runner.Run(inputs.AsSpan(0, count * elements), count, rows.AsSpan(0, count * neurons));
                 int bad = ActivationChecks.FirstNonFinite(rows.AsSpan(0, count * neurons));
                 if (bad >= 0)

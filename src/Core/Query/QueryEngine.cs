@@ -37,18 +37,43 @@ public sealed class QueryEngine : IDisposable
     /// <summary>
     /// Runs a query, yielding progressive updates; the last has Done set and is exact.
     /// Validation failures throw <see cref="DeepEverestException"/> before the first update.
+    /// Everything the query reads — model, dataset, labels, index rows, inputs — comes from one
+    /// <see cref="DeepEverestStore.Snapshot"/> taken here, so a concurrent rebuild, delete or
+    /// replacement never changes it midway; the snapshot is released when the enumeration ends
+    /// (enumerate the result to its end or dispose its enumerator).
     /// </summary>
     public IEnumerable<TopKUpdateInfo> Execute(TopKQuery query, CancellationToken cancellationToken)
     {
-        (QueryContext ctx, float[] targetGroup, long? targetId) = Prepare(query, cancellationToken);
-        IEnumerable<TopKUpdateInfo> updates = ctx.Strategy switch
+        DeepEverestStore snapshot = _store.Snapshot();
+        try
         {
-            QueryStrategy.Bounds => BoundsExecutor.Run(ctx, cancellationToken),
-            QueryStrategy.Nta => NtaExecutor.Run(ctx, targetGroup, targetId, cancellationToken),
-            QueryStrategy.Materialized => BruteForceExecutor.Materialized(ctx, cancellationToken),
-            _ => BruteForceExecutor.ReprocessAll(ctx, cancellationToken),
-        };
-        return ctx.Message.Length == 0 ? updates : WithNoteOnLast(updates, ctx.Message);
+            (QueryContext ctx, float[] targetGroup, long? targetId) = Prepare(query, snapshot, cancellationToken);
+            IEnumerable<TopKUpdateInfo> updates = ctx.Strategy switch
+            {
+                QueryStrategy.Bounds => BoundsExecutor.Run(ctx, cancellationToken),
+                QueryStrategy.Nta => NtaExecutor.Run(ctx, targetGroup, targetId, cancellationToken),
+                QueryStrategy.Materialized => BruteForceExecutor.Materialized(ctx, cancellationToken),
+                _ => BruteForceExecutor.ReprocessAll(ctx, cancellationToken),
+            };
+            return Holding(snapshot, ctx.Message.Length == 0 ? updates : WithNoteOnLast(updates, ctx.Message));
+        }
+        catch
+        {
+            snapshot.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Yields <paramref name="updates"/>, then releases the snapshot they read.</summary>
+    private static IEnumerable<TopKUpdateInfo> Holding(DeepEverestStore snapshot, IEnumerable<TopKUpdateInfo> updates)
+    {
+        using (snapshot)
+        {
+            foreach (TopKUpdateInfo update in updates)
+            {
+                yield return update;
+            }
+        }
     }
 
     /// <summary>
@@ -66,12 +91,13 @@ public sealed class QueryEngine : IDisposable
     /// <summary>Full-layer activations of a target, with the layer's shape.</summary>
     public (float[] Values, long[] Shape) Activations(string model, string dataset, string layer, QueryTarget target, CancellationToken cancellationToken)
     {
-        LayerProbe probe = LayerProbe.Resolve(_store, CatalogDefaults.Model(_store, model, "layer.model"), CatalogDefaults.Dataset(_store, dataset, "layer.dataset"), layer);
-        var source = new ActivationSource(_store, probe, _runners, Cache);
+        using DeepEverestStore snapshot = _store.Snapshot();
+        LayerProbe probe = LayerProbe.Resolve(snapshot, CatalogDefaults.Model(snapshot, model, "layer.model"), CatalogDefaults.Dataset(snapshot, dataset, "layer.dataset"), layer);
+        var source = new ActivationSource(snapshot, probe, _runners, Cache);
         return (TargetActivations(probe, source, target, cancellationToken), probe.Layer.Shape.ToArray());
     }
 
-    private (QueryContext Context, float[] TargetGroup, long? TargetId) Prepare(TopKQuery query, CancellationToken cancellationToken)
+    private (QueryContext Context, float[] TargetGroup, long? TargetId) Prepare(TopKQuery query, DeepEverestStore store, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         int maxK = Math.Min(_options.MaxK, TopKQuery.MaxK);
@@ -107,20 +133,27 @@ public sealed class QueryEngine : IDisposable
         }
 
         CheckWeights(query.Weights, distance);
-        _store.CatchUp();
         query = query with
         {
-            Model = CatalogDefaults.Model(_store, query.Model, "layer.model"),
-            Dataset = CatalogDefaults.Dataset(_store, query.Dataset, "layer.dataset"),
+            Model = CatalogDefaults.Model(store, query.Model, "layer.model"),
+            Dataset = CatalogDefaults.Dataset(store, query.Dataset, "layer.dataset"),
         };
-        LayerProbe probe = LayerProbe.Resolve(_store, query.Model, query.Dataset, query.Layer);
-        IndexRecord? index = _store.GetIndex(query.Model, query.Dataset, query.Layer);
-        if (index is not null && (index.Inputs != probe.Inputs || index.ModelSha256 != probe.Model.Sha256))
+        LayerProbe probe = LayerProbe.Resolve(store, query.Model, query.Dataset, query.Layer);
+        IndexRecord? index = store.GetIndex(query.Model, query.Dataset, query.Layer);
+        string? stale = index is null ? null : DeepEverestStore.StaleReason(index, probe.Model, probe.Dataset);
+        if (stale is not null)
         {
-            index = null; // built from an older model or dataset: never answer from it
+            index = null; // built from other contents of the model or dataset: never answer from it
         }
 
-        var source = new ActivationSource(_store, probe, _runners, query.Strategy == QueryStrategy.ReprocessAll || !query.UseCache ? null : Cache);
+        if (query.Strategy == QueryStrategy.Materialized
+            && store.GetMaterialization(query.Model, query.Dataset, query.Layer) is { } materialization
+            && DeepEverestStore.StaleReason(materialization, probe.Model, probe.Dataset) is { } staleMaterialization)
+        {
+            throw DeepEverestException.Precondition($"{staleMaterialization}: materialize the layer again.");
+        }
+
+        var source = new ActivationSource(store, probe, _runners, query.Strategy == QueryStrategy.ReprocessAll || !query.UseCache ? null : Cache);
         float[] target = query.Target is null ? [] : TargetActivations(probe, source, query.Target, cancellationToken);
         int[] group = NeuronGroups.Resolve(query.Group, probe.Layer.Shape, target);
         if (query.Weights.Length > 0 && query.Weights.Length != group.Length)
@@ -141,7 +174,7 @@ public sealed class QueryEngine : IDisposable
             throw DeepEverestException.Invalid(e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal));
         }
 
-        int[]? labels = _store.GetLabels(probe.Dataset.Name);
+        int[]? labels = store.GetLabels(probe.Dataset.Name);
         long? targetId = query.Target?.InputId;
         int[] allowed = Filter(probe, labels, query.Filter, query.IncludeTarget || query.Type == QueryType.Highest ? null : targetId);
 
@@ -150,12 +183,14 @@ public sealed class QueryEngine : IDisposable
         if (index is null && strategy is QueryStrategy.Bounds or QueryStrategy.Nta)
         {
             strategy = QueryStrategy.ReprocessAll;
-            message = $"layer '{query.Layer}' has no index: answered by ReprocessAll (IndexService.BuildIndex builds one).";
-            source = new ActivationSource(_store, probe, _runners, null);
+            message = stale is null
+                ? $"layer '{query.Layer}' has no index: answered by ReprocessAll (IndexService.BuildIndex builds one)."
+                : $"{stale}, so it was not used: answered by ReprocessAll (delete the index and build it again).";
+            source = new ActivationSource(store, probe, _runners, null);
         }
 
         CheckMemory(strategy, index, probe, group.Length);
-        var ctx = new QueryContext(query with { BatchSize = query.BatchSize > 0 ? query.BatchSize : _options.BatchSize }, _store, _kernels, probe, index, group, cost, allowed, labels, source, strategy, message, clock);
+        var ctx = new QueryContext(query with { BatchSize = query.BatchSize > 0 ? query.BatchSize : _options.BatchSize }, store, _kernels, probe, index, group, cost, allowed, labels, source, strategy, message, clock);
         return (ctx, targetGroup, targetId);
     }
 

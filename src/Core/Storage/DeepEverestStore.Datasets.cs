@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using DeepEverest.Core.Datasets;
@@ -29,7 +30,7 @@ public sealed partial class DeepEverestStore
     /// <summary>Labels of a dataset's inputs (index = input id), or null when it has none.</summary>
     public int[]? GetLabels(string name)
     {
-        byte[]? value = _db.Get(StoreLayout.LabelsKey(name), Cf(StoreLayout.Meta));
+        byte[]? value = _reads.Get(StoreLayout.LabelsKey(name), Cf(StoreLayout.Meta));
         return value is null ? null : MemoryMarshal.Cast<byte, int>(value).ToArray();
     }
 
@@ -37,13 +38,19 @@ public sealed partial class DeepEverestStore
     /// Starts writing a dataset. Its inputs go under a fresh dataset id; the record (and labels)
     /// become visible only in <see cref="DatasetWriter.Commit"/>, so a failed import leaves nothing
     /// visible, and a replaced dataset stays readable until then. The shape is checked before
-    /// anything is written (see <see cref="CheckInputShape"/>).
+    /// anything is written (see <see cref="CheckInputShape"/>). Replacing a dataset that indexes
+    /// or materializations were built from is refused here (FailedPrecondition) and again at commit.
     /// </summary>
     public DatasetWriter BeginDataset(string name, long[] inputShape, int elementType, float scale, float shift, IReadOnlyList<float>? mean = null, IReadOnlyList<float>? std = null)
     {
         EnsureWritable();
         StoreLayout.ValidateName(name, "dataset");
         CheckInputShape(inputShape);
+        if (GetDataset(name) is not null)
+        {
+            CheckNothingBuiltOn("Dataset", name, i => i.Dataset, m => m.Dataset);
+        }
+
         var record = new DatasetRecord
         {
             Name = name,
@@ -112,13 +119,34 @@ public sealed partial class DeepEverestStore
             batch.Put(StoreLayout.InputKey(datasetId, firstId + i), inputs.Slice(i * inputBytes, inputBytes), Cf(StoreLayout.Inputs));
         }
 
-        Write(batch, sync: false);
+        WriteBulk(batch, inputs.Length + count * 8L);
     }
 
+    /// <summary>
+    /// Publishes a dataset in one synced batch — record with a fresh version stamp, labels, the
+    /// pending marker's removal, the replaced dataset's inputs — once its inputs (written without
+    /// the WAL) are flushed. Refuses to replace a dataset something was built from meanwhile.
+    /// </summary>
     internal void CommitDataset(DatasetRecord record, int[]? labels)
     {
+        FlushFamilies(StoreLayout.Inputs);
+        lock (_catalogLock)
+        {
+            CommitDatasetLocked(record, labels);
+            SignalPublication();
+        }
+    }
+
+    private void CommitDatasetLocked(DatasetRecord record, int[]? labels)
+    {
         DatasetRecord? old = GetDataset(record.Name);
+        if (old is not null)
+        {
+            CheckNothingBuiltOn("Dataset", record.Name, i => i.Dataset, m => m.Dataset);
+        }
+
         using var batch = new WriteBatch();
+        record.Version = NextVersion(batch);
         batch.Put(StoreLayout.DatasetKey(record.Name), record.ToByteArray(), Cf(StoreLayout.Meta));
         if (labels is not null)
         {
@@ -184,7 +212,7 @@ public sealed partial class DeepEverestStore
             throw DeepEverestException.NotFound($"Input id {id} is out of range: dataset '{dataset.Name}' has ids 0..{dataset.Count - 1}.");
         }
 
-        return _db.Get(StoreLayout.InputKey(dataset.Id, (int)id), Cf(StoreLayout.Inputs))
+        return _reads.Get(StoreLayout.InputKey(dataset.Id, (int)id), Cf(StoreLayout.Inputs))
             ?? throw DeepEverestException.NotFound($"Input {id} of dataset '{dataset.Name}' is missing from the store.");
     }
 
@@ -201,11 +229,10 @@ public sealed partial class DeepEverestStore
             keys[i] = StoreLayout.InputKey(dataset.Id, ids[i]);
         }
 
-        var families = Enumerable.Repeat(Cf(StoreLayout.Inputs), ids.Length).ToArray();
-        KeyValuePair<byte[], byte[]>[] values = _db.MultiGet(keys, families);
+        byte[]?[] values = _reads.MultiGet(keys, Cf(StoreLayout.Inputs));
         for (int i = 0; i < ids.Length; i++)
         {
-            byte[] raw = values[i].Value ?? throw DeepEverestException.NotFound($"Input {ids[i]} of dataset '{dataset.Name}' is missing from the store.");
+            byte[] raw = values[i] ?? throw DeepEverestException.NotFound($"Input {ids[i]} of dataset '{dataset.Name}' is missing from the store.");
             Decode(dataset, raw, destination.Slice(i * elements, elements));
         }
     }
@@ -214,13 +241,25 @@ public sealed partial class DeepEverestStore
     public void ReadInputRange(DatasetRecord dataset, int start, int count, Span<float> destination)
     {
         int elements = InputElements(dataset);
+        int inputBytes = InputBytes(dataset);
         byte[] end = StoreLayout.InputKey(dataset.Id, start + count);
-        var readOptions = new ReadOptions().SetIterateUpperBound(end);
-        using Iterator it = _db.NewIterator(Cf(StoreLayout.Inputs), readOptions);
+        byte[] raw = ArrayPool<byte>.Shared.Rent(count * inputBytes);
         int i = 0;
-        for (it.Seek(StoreLayout.InputKey(dataset.Id, start)); it.Valid() && i < count; it.Next(), i++)
+        try
         {
-            Decode(dataset, it.GetValueSpan(), destination.Slice(i * elements, elements));
+            _reads.Scan(Cf(StoreLayout.Inputs), StoreLayout.InputKey(dataset.Id, start), end, (_, value) =>
+            {
+                value.CopyTo(raw.AsSpan(i * inputBytes, inputBytes));
+                return ++i < count;
+            });
+            for (int j = 0; j < i; j++)
+            {
+                Decode(dataset, raw.AsSpan(j * inputBytes, inputBytes), destination.Slice(j * elements, elements));
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(raw);
         }
 
         if (i != count)

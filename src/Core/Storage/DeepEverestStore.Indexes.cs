@@ -30,7 +30,9 @@ public sealed partial class DeepEverestStore
     {
         ulong generation = NextGeneration();
         var pending = new PendingBuild { Generation = generation, What = what, StartedUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
-        _db.Put(StoreLayout.PendingKey(generation), pending.ToByteArray(), Cf(StoreLayout.Meta), _syncWrite);
+        using var batch = new WriteBatch();
+        batch.Put(StoreLayout.PendingKey(generation), pending.ToByteArray(), Cf(StoreLayout.Meta));
+        Write(batch, sync: true);
         return generation;
     }
 
@@ -69,7 +71,7 @@ public sealed partial class DeepEverestStore
             bytes += stride + bounds.Length + mai.Length;
         }
 
-        Write(batch, sync: false);
+        WriteBulk(batch, bytes);
         return bytes;
     }
 
@@ -83,67 +85,109 @@ public sealed partial class DeepEverestStore
             batch.Put(StoreLayout.NeuronKey(generation, firstNeuron + j), MemoryMarshal.AsBytes(columns.Slice(j * inputs, inputs)), Cf(StoreLayout.Activations));
         }
 
-        Write(batch, sync: false);
+        WriteBulk(batch, (long)count * inputs * 4);
     }
 
     /// <summary>
-    /// Makes an index visible in one synchronous batch: the record now names its generation, the
-    /// pending marker goes, and the rows of the index it replaces are deleted.
+    /// Makes an index visible in one synchronous batch — the record now names its generation, the
+    /// pending marker goes, and the rows of the index it replaces are deleted — once its rows
+    /// (written without the WAL) are flushed. Refuses (FailedPrecondition) when the model or
+    /// dataset versions the record names are no longer the current ones: the build read contents
+    /// that were replaced while it ran. Snapshots taken before keep reading the replaced rows.
     /// </summary>
     public void PublishIndex(IndexRecord record) =>
         Publish(
+            $"index of layer '{record.Layer}'",
+            record.Model,
+            record.ModelVersion,
+            record.Dataset,
+            record.DatasetVersion,
             StoreLayout.IndexKey(record.Model, record.Dataset, record.Layer),
             record.ToByteArray(),
             record.Generation,
-            GetIndex(record.Model, record.Dataset, record.Layer)?.Generation);
+            () => GetIndex(record.Model, record.Dataset, record.Layer)?.Generation);
+
+    /// <summary>Test hook: runs while a publication holds the catalog lock, before its batch is written.</summary>
+    internal Action? WhilePublishingForTests { get; set; }
 
     /// <summary>Publishes a materialization like <see cref="PublishIndex"/>.</summary>
     public void PublishMaterialization(MaterializationRecord record) =>
         Publish(
+            $"materialization of layer '{record.Layer}'",
+            record.Model,
+            record.ModelVersion,
+            record.Dataset,
+            record.DatasetVersion,
             StoreLayout.MaterializationKey(record.Model, record.Dataset, record.Layer),
             record.ToByteArray(),
             record.Generation,
-            GetMaterialization(record.Model, record.Dataset, record.Layer)?.Generation);
+            () => GetMaterialization(record.Model, record.Dataset, record.Layer)?.Generation);
 
-    private void Publish(byte[] key, byte[] record, ulong generation, ulong? replaced)
+    private void Publish(string what, string model, ulong modelVersion, string dataset, ulong datasetVersion, byte[] key, byte[] record, ulong generation, Func<ulong?> replaced)
     {
         EnsureWritable();
-        using var batch = new WriteBatch();
-        batch.Put(key, record, Cf(StoreLayout.Meta));
-        batch.Delete(StoreLayout.PendingKey(generation), Cf(StoreLayout.Meta));
-        if (replaced is { } old && old != generation)
+        FlushFamilies(_generationFamilies);
+        lock (_catalogLock)
         {
-            DeleteGeneration(batch, old);
-        }
+            CheckSources(what, model, modelVersion, dataset, datasetVersion);
+            WhilePublishingForTests?.Invoke();
+            using var batch = new WriteBatch();
+            batch.Put(key, record, Cf(StoreLayout.Meta));
+            batch.Delete(StoreLayout.PendingKey(generation), Cf(StoreLayout.Meta));
+            if (replaced() is { } old && old != generation)
+            {
+                DeleteGeneration(batch, old);
+            }
 
-        Write(batch, sync: true);
+            Write(batch, sync: true);
+            SignalPublication();
+        }
     }
 
-    /// <summary>Drops an unpublished generation (a cancelled or failed build).</summary>
+    /// <summary>
+    /// Drops an unpublished generation (a cancelled or failed build). A generation that a
+    /// published index or materialization names is never dropped: only its pending marker goes.
+    /// </summary>
     public void AbortGeneration(ulong generation)
     {
         EnsureWritable();
-        using var batch = new WriteBatch();
-        DeleteGeneration(batch, generation);
-        batch.Delete(StoreLayout.PendingKey(generation), Cf(StoreLayout.Meta));
-        Write(batch, sync: true);
+        lock (_catalogLock)
+        {
+            using var batch = new WriteBatch();
+            if (!ListIndexes().Any(i => i.Generation == generation) && !ListMaterializations().Any(m => m.Generation == generation))
+            {
+                DeleteGeneration(batch, generation);
+            }
+
+            batch.Delete(StoreLayout.PendingKey(generation), Cf(StoreLayout.Meta));
+            Write(batch, sync: true);
+        }
     }
 
-    /// <summary>Deletes a published index; returns its bytes, or -1 when there was none.</summary>
+    /// <summary>
+    /// Deletes a published index; returns its bytes, or -1 when there was none. Atomic with
+    /// respect to a concurrent rebuild's publication (both hold the catalog lock): the rebuild
+    /// either replaced the index before (and this deletes the new one) or publishes after.
+    /// Snapshots taken before keep reading the deleted rows.
+    /// </summary>
     public long DeleteIndex(string model, string dataset, string layer)
     {
         EnsureWritable();
-        IndexRecord? old = GetIndex(model, dataset, layer);
-        if (old is null)
+        lock (_catalogLock)
         {
-            return -1;
-        }
+            IndexRecord? old = GetIndex(model, dataset, layer);
+            if (old is null)
+            {
+                return -1;
+            }
 
-        using var batch = new WriteBatch();
-        batch.Delete(StoreLayout.IndexKey(model, dataset, layer), Cf(StoreLayout.Meta));
-        DeleteGeneration(batch, old.Generation);
-        Write(batch, sync: true);
-        return old.IndexBytes;
+            using var batch = new WriteBatch();
+            batch.Delete(StoreLayout.IndexKey(model, dataset, layer), Cf(StoreLayout.Meta));
+            DeleteGeneration(batch, old.Generation);
+            Write(batch, sync: true);
+            SignalPublication();
+            return old.IndexBytes;
+        }
     }
 
     /// <summary>
@@ -170,12 +214,11 @@ public sealed partial class DeepEverestStore
     }
 
     /// <summary>
-    /// Reads the index rows of a group of neurons with three MultiGets (codes, bounds, MAI), with
-    /// no catch-up of a secondary in between, so the rows come from one generation.
+    /// Reads the index rows of a group of neurons with three MultiGets (codes, bounds, MAI). Read
+    /// through a <see cref="Snapshot"/> that also gave <paramref name="index"/>, the rows are
+    /// always there, whatever was rebuilt or deleted since.
     /// </summary>
-    public GroupIndexData ReadGroup(IndexRecord index, int[] neurons) => ReadConsistent(() => ReadGroupRows(index, neurons));
-
-    private GroupIndexData ReadGroupRows(IndexRecord index, int[] neurons)
+    public GroupIndexData ReadGroup(IndexRecord index, int[] neurons)
     {
         int g = neurons.Length;
         int partitions = (int)index.Partitions;
@@ -230,13 +273,13 @@ public sealed partial class DeepEverestStore
 
     private byte[][] MultiGet(byte[][] keys, string family)
     {
-        var families = Enumerable.Repeat(Cf(family), keys.Length).ToArray();
-        KeyValuePair<byte[], byte[]>[] values = _db.MultiGet(keys, families);
+        byte[]?[] values = _reads.MultiGet(keys, Cf(family));
         var rows = new byte[keys.Length][];
         for (int i = 0; i < keys.Length; i++)
         {
-            rows[i] = values[i].Value ?? throw DeepEverestException.Precondition(
-                $"Index data is missing from column family '{family}' (the index may have been replaced during the query; retry).");
+            rows[i] = values[i] ?? throw DeepEverestException.Precondition(IsSnapshot
+                ? $"Index data is missing from column family '{family}': the store is damaged; delete and rebuild the index."
+                : $"Index data is missing from column family '{family}': the index was replaced or deleted after its record was read; read both through one snapshot.");
         }
 
         return rows;

@@ -1,5 +1,6 @@
 using DeepEverest.Core.Storage.Records;
 using Google.Protobuf;
+using RocksDbSharp;
 
 namespace DeepEverest.Core.Storage;
 
@@ -31,7 +32,9 @@ public sealed partial class DeepEverestStore
 
     /// <summary>
     /// Registers a model: its bytes go to <c>models/&lt;sha256&gt;.onnx</c> (written to a temporary
-    /// file and renamed, so a crash never leaves a half file under that name), then the record.
+    /// file and renamed, so a crash never leaves a half file under that name), then the record,
+    /// with a fresh version stamp. Replacing a model by another file is refused
+    /// (FailedPrecondition) while indexes or materializations were built from it.
     /// </summary>
     public void PutModel(ModelRecord record, byte[] bytes)
     {
@@ -45,6 +48,35 @@ public sealed partial class DeepEverestStore
             File.Move(temp, path, overwrite: true);
         }
 
-        _db.Put(StoreLayout.ModelKey(record.Name), record.ToByteArray(), Cf(StoreLayout.Meta), _syncWrite);
+        lock (_catalogLock)
+        {
+            if (GetModel(record.Name) is { } old)
+            {
+                if (SameContents(old, record))
+                {
+                    // The same file and description: keeps its version, so what was built stays valid.
+                    record.Version = old.Version;
+                    return;
+                }
+
+                CheckNothingBuiltOn("Model", record.Name, i => i.Model, m => m.Model);
+            }
+
+            using var batch = new WriteBatch();
+            record.Version = NextVersion(batch);
+            batch.Put(StoreLayout.ModelKey(record.Name), record.ToByteArray(), Cf(StoreLayout.Meta));
+            Write(batch, sync: true);
+            SignalPublication();
+        }
+    }
+
+    /// <summary>Whether two model records describe the same model (their stamps and times aside).</summary>
+    private static bool SameContents(ModelRecord a, ModelRecord b)
+    {
+        ModelRecord x = a.Clone();
+        ModelRecord y = b.Clone();
+        x.Version = y.Version = 0;
+        x.CreatedUnixMs = y.CreatedUnixMs = 0;
+        return x.Equals(y);
     }
 }

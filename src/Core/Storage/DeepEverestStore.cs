@@ -8,64 +8,128 @@ namespace DeepEverest.Core.Storage;
 /// <summary>
 /// The RocksDB store shared by both services (layout: <see cref="StoreLayout"/>). The IndexService
 /// opens it as the primary (the only writer); the QueryService opens a secondary instance that
-/// follows the primary with <see cref="CatchUp"/> and never takes the writer's lock.
-/// Thread-safe.
+/// follows the primary (<see cref="CatchUp"/>) and never takes the writer's lock.
+/// <para>
+/// Reads on an opened store see its latest state. <see cref="Snapshot"/> returns a read-only view
+/// of one consistent state that later writes (on the primary) or catch-ups (on a secondary) never
+/// change: queries and builds read through one, so a concurrent rebuild, delete or replacement
+/// never shows them a mix. Thread-safe.
+/// </para>
 /// </summary>
 public sealed partial class DeepEverestStore : IDisposable
 {
+    /// <summary>Info LOG files RocksDB keeps (one more per restart otherwise) and the size each may reach.</summary>
+    private const ulong KeepLogFiles = 4;
+    private const ulong MaxLogFileBytes = 16 << 20;
+
+    /// <summary>
+    /// Total WAL size beyond which RocksDB flushes the column family holding the oldest WAL: bounds
+    /// what a restart replays (bulk rows bypass the WAL anyway, see <see cref="_bulkWrite"/>).
+    /// </summary>
+    private const ulong MaxTotalWalBytes = 64 << 20;
+
     private readonly RocksDb _db;
-    private readonly Dictionary<string, ColumnFamilyHandle> _families = [];
-    private readonly ReaderWriterLockSlim _catchUpLock = new();
+    private readonly Dictionary<string, ColumnFamilyHandle> _families;
+    private readonly StoreReads _reads;
+    private readonly DeepEverestStore _root;
     private readonly Lock _sequenceLock = new();
     private readonly WriteOptions _syncWrite = new WriteOptions().SetSync(true);
-    private readonly WriteOptions _asyncWrite = new WriteOptions().SetSync(false);
-    private readonly string? _secondaryPath;
 
-    private DeepEverestStore(RocksDb db, string dataRoot, bool readOnly, string? secondaryPath)
+    /// <summary>
+    /// Bulk rows (inputs, index rows, materialized columns) skip the WAL: until published they are
+    /// garbage after a crash anyway, and publication flushes them to SST files first
+    /// (<see cref="FlushFamilies"/>), so a restart never replays gigabytes of WAL.
+    /// </summary>
+    private readonly WriteOptions _bulkWrite = new WriteOptions().SetSync(false).DisableWal(1);
+    private readonly OwnedDirectory? _secondaryDirectory;
+    private int _disposed;
+
+    private DeepEverestStore(RocksDb db, string dataRoot, OwnedDirectory? secondaryDirectory)
     {
         _db = db;
+        _root = this;
         DataRoot = dataRoot;
-        IsReadOnly = readOnly;
-        _secondaryPath = secondaryPath;
+        IsSecondary = secondaryDirectory is not null;
+        IsReadOnly = IsSecondary;
+        _secondaryDirectory = secondaryDirectory;
+        _reads = new DirectReads(db, snapshot: null);
+        _families = [];
         foreach (string name in StoreLayout.ColumnFamilies)
         {
             _families[name] = db.GetColumnFamily(name);
         }
     }
 
+    /// <summary>A read-only view of <paramref name="root"/> through <paramref name="reads"/> (one reference of it).</summary>
+    private DeepEverestStore(DeepEverestStore root, StoreReads reads)
+    {
+        _db = root._db;
+        _root = root;
+        _families = root._families;
+        _reads = reads;
+        DataRoot = root.DataRoot;
+        IsSecondary = root.IsSecondary;
+        IsReadOnly = true;
+        IsSnapshot = true;
+    }
+
     /// <summary>The data root: the store lives in <c>store/</c> below it, model files in <c>models/</c>.</summary>
     public string DataRoot { get; }
 
-    /// <summary>True for a secondary (read-only) instance.</summary>
+    /// <summary>True for a secondary instance and for snapshots: they cannot write.</summary>
     public bool IsReadOnly { get; }
+
+    /// <summary>True for a secondary instance (and its snapshots).</summary>
+    public bool IsSecondary { get; }
+
+    /// <summary>True for a view returned by <see cref="Snapshot"/>.</summary>
+    public bool IsSnapshot { get; }
 
     /// <summary>Directory of the RocksDB database.</summary>
     public static string StorePath(string dataRoot) => Path.Combine(dataRoot, "store");
 
-    /// <summary>Opens (creating if needed) the store as its single writer.</summary>
+    /// <summary>
+    /// Opens (creating if needed) the store as its single writer. Records written by versions
+    /// before content stamps get theirs here (<see cref="StampLegacyRecords"/>).
+    /// </summary>
     public static DeepEverestStore OpenPrimary(string dataRoot)
     {
         Directory.CreateDirectory(dataRoot);
         Directory.CreateDirectory(Path.Combine(dataRoot, "models"));
-        var options = new DbOptions()
+        DbOptions options = CommonOptions()
             .SetCreateIfMissing(true)
-            .SetCreateMissingColumnFamilies(true)
-            .SetMaxOpenFiles(-1);
+            .SetCreateMissingColumnFamilies(true);
+        Native.Instance.rocksdb_options_set_max_total_wal_size(options.Handle, MaxTotalWalBytes);
+        RocksDb db;
         try
         {
-            var db = RocksDb.Open(options, StorePath(dataRoot), Families());
-            return new DeepEverestStore(db, dataRoot, readOnly: false, secondaryPath: null);
+            db = RocksDb.Open(options, StorePath(dataRoot), Families());
         }
         catch (RocksDbException e) when (e.Message.Contains("lock", StringComparison.OrdinalIgnoreCase))
         {
             throw DeepEverestException.Precondition(
                 $"The store at {StorePath(dataRoot)} is already open for writing by another process (is an IndexService running?): {e.Message}");
         }
+
+        var store = new DeepEverestStore(db, dataRoot, secondaryDirectory: null);
+        try
+        {
+            store.StampLegacyRecords();
+            store.SignalPublication();
+            return store;
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
-    /// Opens a secondary instance that reads what the primary has written up to the last
-    /// <see cref="CatchUp"/>. The primary must have created the store.
+    /// Opens a secondary instance, which reads what the primary had written when it last caught
+    /// up. Its own files go to a directory under the system temporary directory that this process
+    /// locks; directories left there by secondaries whose process died are removed first. The
+    /// primary must have created the store.
     /// </summary>
     public static DeepEverestStore OpenSecondary(string dataRoot)
     {
@@ -75,12 +139,39 @@ public sealed partial class DeepEverestStore : IDisposable
             throw DeepEverestException.Precondition($"No store at {path}: start the IndexService on the same data root first.");
         }
 
-        string secondary = Path.Combine(Path.GetTempPath(), "deepeverest-secondary", $"{Environment.ProcessId}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(secondary);
-        var options = new DbOptions().SetMaxOpenFiles(-1);
-        var db = RocksDb.OpenAsSecondary(options, path, secondary, Families());
-        return new DeepEverestStore(db, dataRoot, readOnly: true, secondaryPath: secondary);
+        OwnedDirectory.Sweep(SecondaryParent, "");
+        OwnedDirectory directory = OwnedDirectory.Create(SecondaryParent, $"secondary-{Environment.ProcessId}-");
+        DeepEverestStore? store = null;
+        try
+        {
+            ulong epoch = PublicationEpoch.Read(dataRoot);
+            RocksDb db = RocksDb.OpenAsSecondary(CommonOptions(), path, directory.FullPath, Families());
+            store = new DeepEverestStore(db, dataRoot, directory);
+            store._generation = new PinnedReads(db, store._families.Values, epoch);
+            return store;
+        }
+        catch
+        {
+            if (store is not null)
+            {
+                store.Dispose();
+            }
+            else
+            {
+                directory.Dispose();
+            }
+
+            throw;
+        }
     }
+
+    /// <summary>Parent of the secondary instances' own directories.</summary>
+    internal static string SecondaryParent => Path.Combine(Path.GetTempPath(), "deepeverest-secondary");
+
+    private static DbOptions CommonOptions() => new DbOptions()
+        .SetMaxOpenFiles(-1)
+        .SetKeepLogFileNum(KeepLogFiles)
+        .SetMaxLogFileSize(MaxLogFileBytes);
 
     private static ColumnFamilies Families()
     {
@@ -93,57 +184,20 @@ public sealed partial class DeepEverestStore : IDisposable
         return families;
     }
 
-    /// <summary>
-    /// For a secondary instance: applies what the primary wrote since the last call (a few ms).
-    /// Readers of index data hold the read side of a lock, so a catch-up never lands between two
-    /// reads of one query's index rows. No-op on the primary.
-    /// </summary>
-    public void CatchUp()
-    {
-        if (!IsReadOnly)
-        {
-            return;
-        }
-
-        _catchUpLock.EnterWriteLock();
-        try
-        {
-            _db.TryCatchUpWithPrimary();
-        }
-        finally
-        {
-            _catchUpLock.ExitWriteLock();
-        }
-    }
-
-    /// <summary>Runs <paramref name="read"/> with no catch-up in between its reads.</summary>
-    public T ReadConsistent<T>(Func<T> read)
-    {
-        _catchUpLock.EnterReadLock();
-        try
-        {
-            return read();
-        }
-        finally
-        {
-            _catchUpLock.ExitReadLock();
-        }
-    }
-
     private ColumnFamilyHandle Cf(string name) => _families[name];
 
     private void EnsureWritable()
     {
         if (IsReadOnly)
         {
-            throw new InvalidOperationException("This store instance is read-only (secondary).");
+            throw new InvalidOperationException(IsSnapshot ? "A store snapshot is read-only." : "This store instance is read-only (secondary).");
         }
     }
 
     private T? GetRecord<T>(byte[] key, MessageParser<T> parser)
         where T : class, IMessage<T>
     {
-        byte[]? value = _db.Get(key, Cf(StoreLayout.Meta));
+        byte[]? value = _reads.Get(key, Cf(StoreLayout.Meta));
         return value is null ? null : parser.ParseFrom(value);
     }
 
@@ -153,17 +207,67 @@ public sealed partial class DeepEverestStore : IDisposable
         var result = new List<T>();
         byte[] start = Encoding.UTF8.GetBytes(prefix);
         byte[] end = Encoding.UTF8.GetBytes(prefix[..^1] + (char)(prefix[^1] + 1));
-        var readOptions = new ReadOptions().SetIterateUpperBound(end);
-        using Iterator it = _db.NewIterator(Cf(StoreLayout.Meta), readOptions);
-        for (it.Seek(start); it.Valid(); it.Next())
+        _reads.Scan(Cf(StoreLayout.Meta), start, end, (_, value) =>
         {
-            result.Add(parser.ParseFrom(it.Value()));
-        }
-
+            result.Add(parser.ParseFrom(value));
+            return true;
+        });
         return result;
     }
 
-    private void Write(WriteBatch batch, bool sync) => _db.Write(batch, sync ? _syncWrite : _asyncWrite);
+    /// <summary>
+    /// Free space a bulk write leaves for RocksDB's own files (WAL, MANIFEST, LOG, compaction
+    /// output): running out mid-flush stops every write until space comes back.
+    /// </summary>
+    internal const long DiskReserveBytes = 16 << 20;
+
+    /// <summary>Writes a batch; a full disk surfaces as RESOURCE_EXHAUSTED.</summary>
+    private void Write(WriteBatch batch, bool sync)
+    {
+        try
+        {
+            _db.Write(batch, sync ? _syncWrite : _bulkWrite);
+        }
+        catch (RocksDbException e) when (DiskFull.Matches(e))
+        {
+            throw DiskFull.Failure("the store could not save the change", e);
+        }
+    }
+
+    /// <summary>
+    /// Writes a batch of bulk rows (<paramref name="bytes"/> of keys and values) without the WAL,
+    /// first checking that the store's volume has room for them, for what waits in memtables to be
+    /// flushed, and a reserve: a build or import stops with RESOURCE_EXHAUSTED before RocksDB
+    /// itself runs out of space.
+    /// </summary>
+    private void WriteBulk(WriteBatch batch, long bytes)
+    {
+        long unflushed = 0;
+        foreach (ColumnFamilyHandle family in _families.Values)
+        {
+            unflushed += long.TryParse(_db.GetProperty("rocksdb.cur-size-all-mem-tables", family), out long m) ? m : 0;
+        }
+
+        DiskFull.RequireFree("the rows being written were not saved", (StorePath(DataRoot), bytes + unflushed + DiskReserveBytes));
+        Write(batch, sync: false);
+    }
+
+    /// <summary>Writes what a bulk batch holds to SST files and waits: done before publishing rows written without the WAL.</summary>
+    private void FlushFamilies(params string[] families)
+    {
+        var options = new FlushOptions().SetWaitForFlush(true);
+        try
+        {
+            foreach (string family in families)
+            {
+                Native.Instance.rocksdb_flush_cf(_db.Handle, options.Handle, Cf(family).Handle);
+            }
+        }
+        catch (RocksDbException e) when (DiskFull.Matches(e))
+        {
+            throw DiskFull.Failure("the rows written could not be saved", e);
+        }
+    }
 
     /// <summary>Hands out a fresh generation number (primary only), durable before it is used.</summary>
     private ulong NextGeneration()
@@ -175,7 +279,9 @@ public sealed partial class DeepEverestStore : IDisposable
             ulong next = (value is null ? 0 : BinaryPrimitives.ReadUInt64LittleEndian(value)) + 1;
             var bytes = new byte[8];
             BinaryPrimitives.WriteUInt64LittleEndian(bytes, next);
-            _db.Put(StoreLayout.GenerationSequenceKey, bytes, Cf(StoreLayout.Meta), _syncWrite);
+            using var batch = new WriteBatch();
+            batch.Put(StoreLayout.GenerationSequenceKey, bytes, Cf(StoreLayout.Meta));
+            Write(batch, sync: true);
             return next;
         }
     }
@@ -207,21 +313,30 @@ public sealed partial class DeepEverestStore : IDisposable
         return total;
     }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Closes the store; on a snapshot, releases it (the store stays open). Dispose every snapshot
+    /// before the store it was taken from.
+    /// </summary>
     public void Dispose()
     {
-        _db.Dispose();
-        _catchUpLock.Dispose();
-        if (_secondaryPath is not null)
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
-            try
-            {
-                Directory.Delete(_secondaryPath, recursive: true);
-            }
-            catch (IOException)
-            {
-                // A leftover secondary directory in /tmp is harmless.
-            }
+            return;
         }
+
+        if (IsSnapshot)
+        {
+            _reads.Release();
+            return;
+        }
+
+        lock (_followLock)
+        {
+            _generation?.Release();
+            _generation = null;
+        }
+
+        _db.Dispose();
+        _secondaryDirectory?.Dispose();
     }
 }

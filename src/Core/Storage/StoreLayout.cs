@@ -89,6 +89,9 @@ public static class StoreLayout
     /// <summary>Meta key of the last dataset id handed out (u32 LE).</summary>
     public static readonly byte[] DatasetSequenceKey = Utf8("seq/dataset");
 
+    /// <summary>Meta key of the last record version handed out (u64 LE): see <c>DatasetRecord.version</c>.</summary>
+    public static readonly byte[] VersionSequenceKey = Utf8("seq/version");
+
     /// <summary>Key of one input in the inputs column family.</summary>
     public static byte[] InputKey(uint datasetId, int inputId)
     {

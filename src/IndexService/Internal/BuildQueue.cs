@@ -128,6 +128,7 @@ internal sealed class BuildQueue(IOptions<IndexServiceOptions> options, DeepEver
                 {
                     recorder.Complete(clock.Elapsed);
                     progress.Complete(succeeded);
+                    LargeJobMemory.Release();
                 }
             },
             CancellationToken.None,

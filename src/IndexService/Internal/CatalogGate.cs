@@ -24,6 +24,8 @@ internal sealed class CatalogGate : IDisposable
         }
         finally
         {
+            // An import reads and writes gigabytes: give the memory back before the next call.
+            LargeJobMemory.Release();
             _gate.Release();
         }
     }

@@ -35,4 +35,10 @@ internal static partial class IndexServiceLog
 
     [LoggerMessage(2010, LogLevel.Information, "Ready: data root {DataRoot}, kernels {Backend}; {Models} models, {Datasets} datasets, {Indexes} indexes")]
     public static partial void Ready(ILogger logger, string dataRoot, string backend, int models, int datasets, int indexes);
+
+    [LoggerMessage(2011, LogLevel.Warning, "Removed the spill files of {Count} build(s) killed mid-way, under {SpillRoot}")]
+    public static partial void SpillRemoved(ILogger logger, int count, string spillRoot);
+
+    [LoggerMessage(2012, LogLevel.Warning, "{Reason}: it is never used; delete it and build it again")]
+    public static partial void StaleIndex(ILogger logger, string reason);
 }

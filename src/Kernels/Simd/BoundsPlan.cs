@@ -25,8 +25,14 @@ internal enum LookupKind
     /// <summary>Two AVX2 gathers of 8 floats per 16 lanes (P &gt;= 64 on the 512-bit path).</summary>
     Gather512,
 
-    /// <summary>AVX2 gathers of 4 floats by 64-bit index, twice per 8 lanes (256-bit path, any P).</summary>
+    /// <summary>AVX2 gathers of 4 floats by 64-bit index, twice per 8 lanes (256-bit path, P &gt;= 32).</summary>
     Gather256,
+
+    /// <summary>
+    /// AVX2 <c>vpshufb</c>: a neuron's 16 entries as four 16-byte tables (the low and high bytes of
+    /// its lower and upper 16-bit terms), 64 inputs per step (256-bit path, P &lt;= 16).
+    /// </summary>
+    Shuffle16,
 }
 
 /// <summary>
@@ -49,14 +55,23 @@ internal sealed class BoundsPlan
         Finish = SimdKernels.FinishOf(problem.Cost);
         Lookup = ChooseLookup(path, Partitions);
         MultiShift = multiShift && Lookup == LookupKind.Permute16 && Avx512Vbmi.IsSupported;
-        if (Lookup == LookupKind.Permute16)
+        if (Lookup is LookupKind.Permute16 or LookupKind.Shuffle16)
         {
-            // vpermd reads the low 4 bits of each index. Repeating the P entries over all 16 makes
-            // entry c equal entry c mod P, so bits of the next code above a code's own are harmless.
+            // vpermd and vpshufb read the low 4 bits of each index. Repeating the P entries over
+            // all 16 makes entry c equal entry c mod P, so bits of the next code above a code's
+            // own are harmless.
             TableStride = 16;
             TableLower = Periodic(problem.CoarseLower, Neurons, Partitions);
             TableUpper = Periodic(problem.CoarseUpper, Neurons, Partitions);
-            TablePacked = Packed(TableLower, TableUpper);
+            if (Lookup == LookupKind.Permute16)
+            {
+                TablePacked = Packed(TableLower, TableUpper);
+            }
+            else
+            {
+                TableBytes = ByteTables(TableLower, TableUpper);
+                DecodeConstants = Bits < 4 ? ShuffleDecodeConstants(Bits) : [];
+            }
         }
         else
         {
@@ -114,12 +129,29 @@ internal sealed class BoundsPlan
     /// </summary>
     public int[] TablePacked { get; } = [];
 
+    /// <summary>
+    /// For <see cref="LookupKind.Shuffle16"/>: 128 bytes per neuron, four <c>vpshufb</c> tables of
+    /// 16 bytes, each twice (once per 128-bit lane, so a table is one plain load): the low bytes of
+    /// its 16 lower terms, their high bytes, then the same of its upper terms (coarse table terms
+    /// are integers within 16 bits).
+    /// </summary>
+    public byte[] TableBytes { get; } = [];
+
+    /// <summary>
+    /// For <see cref="LookupKind.Shuffle16"/> with codes of 1 to 3 bits: the 128-bit-lane constants
+    /// of the code reader, 32 bytes each: <c>vpshufb</c> controls that put the two bytes holding the
+    /// code of input 2k (k even, then k odd), then of input 2k + 1, into 16-bit lane k / 2, and the
+    /// four matching <c>vpmullw</c> multipliers 2^(8 - shift) that bring each code to bit 8.
+    /// </summary>
+    public byte[] DecodeConstants { get; } = [];
+
     private static LookupKind ChooseLookup(SimdPath path, int partitions) => path switch
     {
         SimdPath.Scalar => LookupKind.None,
         SimdPath.Vector512 when Avx512BW.IsSupported && partitions <= 16 => LookupKind.Permute16,
         SimdPath.Vector512 when Avx512F.IsSupported && partitions == 32 => LookupKind.Permute32,
         SimdPath.Vector512 when Avx512F.IsSupported && Avx2.IsSupported => LookupKind.Gather512,
+        SimdPath.Vector256 when Avx2.IsSupported && partitions <= 16 => LookupKind.Shuffle16,
         SimdPath.Vector256 when Avx2.IsSupported => LookupKind.Gather256,
         _ => LookupKind.Indexed,
     };
@@ -148,6 +180,65 @@ internal sealed class BoundsPlan
         }
 
         return packed;
+    }
+
+    /// <summary>The <see cref="TableBytes"/> of periodic 16-entry tables: each integer term as a
+    /// 16-bit two's complement number, split into its low and high byte.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static byte[] ByteTables(float[] lower, float[] upper)
+    {
+        int neurons = lower.Length / 16;
+        var bytes = new byte[neurons * 128];
+        for (int j = 0; j < neurons; j++)
+        {
+            for (int c = 0; c < 16; c++)
+            {
+                int lo = (int)lower[(j * 16) + c];
+                int hi = (int)upper[(j * 16) + c];
+                for (int at = (j * 128) + c; at < (j * 128) + 32; at += 16)
+                {
+                    bytes[at] = (byte)lo;
+                    bytes[at + 32] = (byte)(lo >> 8);
+                    bytes[at + 64] = (byte)hi;
+                    bytes[at + 96] = (byte)(hi >> 8);
+                }
+            }
+        }
+
+        return bytes;
+    }
+
+    /// <summary>
+    /// The <see cref="DecodeConstants"/> of b-bit codes. A 128-bit lane reads 16 bytes from the
+    /// first code of its 32 inputs; the code of lane input t starts at bit t*b, so in byte
+    /// a = t*b / 8 at shift s = t*b % 8, and the 16-bit window of bytes a and a + 1 times 2^(8 - s)
+    /// has it at bit 8 (its high byte holds the code and the bits above it).
+    /// </summary>
+    private static byte[] ShuffleDecodeConstants(int bits)
+    {
+        var constants = new byte[256];
+        for (int part = 0; part < 4; part++)
+        {
+            // part 0: inputs 2k with k even (k = 2w), 1: 2k with k odd, 2 and 3: inputs 2k + 1.
+            for (int w = 0; w < 8; w++)
+            {
+                int k = (2 * w) + (part & 1);
+                int t = (2 * k) + (part >> 1);
+                int a = t * bits / 8;
+                int shift = t * bits % 8;
+                int multiplier = 1 << (8 - shift);
+                for (int lane = 0; lane < 2; lane++)
+                {
+                    int at = (lane * 16) + (2 * w);
+                    constants[(part * 32) + at] = (byte)a;
+                    constants[(part * 32) + at + 1] = (byte)(a + 1);
+                    constants[128 + (part * 32) + at] = (byte)multiplier;
+                    constants[128 + (part * 32) + at + 1] = (byte)(multiplier >> 8);
+                }
+            }
+        }
+
+        return constants;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -67,6 +67,14 @@ internal interface IFloatCombine
     /// <summary>Combine of 32 16-bit integer lanes (the AVX-512 kernel's packed table terms,
     /// whose sums never overflow: see <see cref="CoarseTerms.TableLimit"/>).</summary>
     static abstract Vector512<short> Invoke(Vector512<short> acc, Vector512<short> term);
+
+    /// <summary>Combine of 16 16-bit integer lanes (the AVX2 kernel's table terms, assembled from
+    /// byte lookups; the same limit keeps their sums within 16 bits).</summary>
+    static abstract Vector256<short> Invoke(Vector256<short> acc, Vector256<short> term);
+
+    /// <summary>Combine of 8 32-bit integer lanes (the AVX2 kernel's sums of integer terms before
+    /// they become floats: exact, like the float sums, within 2^24).</summary>
+    static abstract Vector256<int> Invoke(Vector256<int> acc, Vector256<int> term);
 }
 
 /// <summary>Float sum.</summary>
@@ -86,6 +94,12 @@ internal readonly struct FloatSum : IFloatCombine
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<short> Invoke(Vector512<short> acc, Vector512<short> term) => acc + term;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<short> Invoke(Vector256<short> acc, Vector256<short> term) => acc + term;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Invoke(Vector256<int> acc, Vector256<int> term) => acc + term;
 }
 
 /// <summary>Float max with <see cref="MathF.Max(float, float)"/>'s rules in every width.</summary>
@@ -105,4 +119,10 @@ internal readonly struct FloatMax : IFloatCombine
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<short> Invoke(Vector512<short> acc, Vector512<short> term) => Vector512.Max(acc, term);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<short> Invoke(Vector256<short> acc, Vector256<short> term) => Vector256.Max(acc, term);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Invoke(Vector256<int> acc, Vector256<int> term) => Vector256.Max(acc, term);
 }

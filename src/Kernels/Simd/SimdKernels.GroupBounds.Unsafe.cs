@@ -105,7 +105,9 @@ internal sealed partial class SimdKernels
         int len = accLo.Length;
         LookupKind lookup = plan.Lookup;
         int lanes = LanesOf(lookup);
-        int groups = lanes == 0 ? 0 : WindowGroups(plan, i0, len, lanes);
+        int groups = lanes == 0 ? 0
+            : lookup == LookupKind.Shuffle16 ? ShuffleWindowGroups(plan, i0, len)
+            : WindowGroups(plan, i0, len, lanes);
         int bits = plan.Bits;
         int segment = ((len * bits) + 7) / 8;
         BoundsProblem pr = plan.Problem;
@@ -113,12 +115,16 @@ internal sealed partial class SimdKernels
         fixed (float* tablesLo = plan.TableLower, tablesHi = plan.TableUpper)
         fixed (int* packed = plan.TablePacked, pad = scratch.QuadPacked)
         fixed (float* aLo = scratch.AccLower, aHi = scratch.AccUpper)
+        fixed (byte* bytes = plan.TableBytes, decode = plan.DecodeConstants)
         {
             // The packed passes' first one stores its sums (the definition starts from +0, and
             // +0 + x, max(+0, x) are x for these terms), so only what it does not cover is cleared.
-            int stored = lookup == LookupKind.Permute16 ? groups * 16 : 0;
-            accLo[stored..].Clear();
-            accHi[stored..].Clear();
+            int stored = lookup is LookupKind.Permute16 or LookupKind.Shuffle16 ? groups * lanes : 0;
+            // The byte-shuffle passes keep each block of 64 sums out of input order until the end,
+            // so a last partial block is cleared whole.
+            int cleared = lookup == LookupKind.Shuffle16 ? (len + ShuffleLanes - 1) / ShuffleLanes * ShuffleLanes : len;
+            scratch.AccLower.AsSpan(stored, cleared - stored).Clear();
+            scratch.AccUpper.AsSpan(stored, cleared - stored).Clear();
             byte* chunkCodes = codes + ((long)i0 * bits / 8);
             int j = 0;
             if (lookup == LookupKind.Permute16)
@@ -141,6 +147,11 @@ internal sealed partial class SimdKernels
 
                     j = 1;
                 }
+            }
+            else if (lookup == LookupKind.Shuffle16)
+            {
+                Shuffle16Groups<TComb>(plan, chunkCodes, groups, bytes, decode, (int*)aLo, (int*)aHi);
+                j = plan.Neurons;
             }
 
             for (; j < plan.Neurons; j++)
@@ -166,6 +177,13 @@ internal sealed partial class SimdKernels
                 TailPasses<TComb>(plan, i0, groups * lanes, len, codes, tablesLo, tablesHi, packed, aLo, aHi);
             }
 
+            if (lookup == LookupKind.Shuffle16)
+            {
+                // Integer sums in the passes' order (zero where cleared: the same bits) to floats.
+                ShuffleSumsInOrder(aLo, cleared / ShuffleLanes);
+                ShuffleSumsInOrder(aHi, cleared / ShuffleLanes);
+            }
+
             MaiPasses<TComb>(pr, i0, aLo, aHi);
         }
     }
@@ -175,6 +193,7 @@ internal sealed partial class SimdKernels
     {
         LookupKind.Permute16 or LookupKind.Permute32 or LookupKind.Gather512 => 16,
         LookupKind.Gather256 => 8,
+        LookupKind.Shuffle16 => ShuffleLanes,
         _ => 0,
     };
 
@@ -199,6 +218,13 @@ internal sealed partial class SimdKernels
                 break;
             case LookupKind.Gather512:
                 Gather512Pass<TComb>(codes, groups, bits, tLo, tHi, aLo, aHi);
+                break;
+            case LookupKind.Shuffle16:
+                fixed (byte* bytes = plan.TableBytes, decode = plan.DecodeConstants)
+                {
+                    Shuffle16Pass<TComb, WordCombineSink>(codes, codes, plan.Stride, 1, groups, bits, bytes + ((long)j * 128), decode, (int*)aLo, (int*)aHi);
+                }
+
                 break;
             default:
                 Gather256Pass<TComb>(codes, groups, bits, tLo, tHi, aLo, aHi);

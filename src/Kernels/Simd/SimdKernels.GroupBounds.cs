@@ -82,6 +82,13 @@ internal sealed partial class SimdKernels
             return;
         }
 
+        if (plan.Path == SimdPath.Vector256)
+        {
+            FinishSums256(accLo, lower, root, lowerScale, lowerOffset, finish, plan.Neurons);
+            FinishSums256(accHi, upper, root, upperScale, upperOffset, finish, plan.Neurons);
+            return;
+        }
+
         if (root)
         {
             SqrtInPlace(plan.Path, accLo);
@@ -195,6 +202,35 @@ internal sealed partial class SimdKernels
 
             Finish(new Double512((Vector512.WidenLower(v) * s) + o), kind, g).Value.CopyTo(dst.Slice(i, 8));
             Finish(new Double512((Vector512.WidenUpper(v) * s) + o), kind, g).Value.CopyTo(dst.Slice(i + 8, 8));
+        }
+
+        for (; i < sums.Length; i++)
+        {
+            dst[i] = Finish(((double)(root ? MathF.Sqrt(sums[i]) : sums[i]) * scale) + offset, kind, groupSize);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="FinishSums512"/> at 256 bits: 8 sums per step (the same operations per lane, so
+    /// the same bits as the separate square root, widening and finishing passes of other widths).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FinishSums256(ReadOnlySpan<float> sums, Span<double> dst, bool root, double scale, double offset, FinishKind kind, int groupSize)
+    {
+        Double256 g = Double256.Create(groupSize);
+        Vector256<double> s = Vector256.Create(scale);
+        Vector256<double> o = Vector256.Create(offset);
+        int i = 0;
+        for (; i <= sums.Length - 8; i += 8)
+        {
+            Vector256<float> v = Vector256.Create(sums.Slice(i, 8));
+            if (root)
+            {
+                v = Vector256.Sqrt(v);
+            }
+
+            Finish(new Double256((Vector256.WidenLower(v) * s) + o), kind, g).Value.CopyTo(dst.Slice(i, 4));
+            Finish(new Double256((Vector256.WidenUpper(v) * s) + o), kind, g).Value.CopyTo(dst.Slice(i + 4, 4));
         }
 
         for (; i < sums.Length; i++)

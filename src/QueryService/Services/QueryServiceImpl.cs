@@ -34,7 +34,6 @@ internal sealed class QueryServiceImpl(
     {
         LayerRef layer = QueryMapper.RequireLayer(request.Layer);
         QueryTarget target = QueryMapper.Target(request.Target) ?? throw DeepEverestException.Invalid("target is required: set target.input_id or target.tensor.");
-        holder.Store.CatchUp();
         (float[] values, long[] shape) = holder.Engine.Activations(layer.Model, layer.Dataset, layer.Layer, target, context.CancellationToken);
         var response = new GetActivationsResponse();
         response.Shape.AddRange(shape);
@@ -50,8 +49,7 @@ internal sealed class QueryServiceImpl(
 
     public override Task<GetInputResponse> GetInput(GetInputRequest request, ServerCallContext context)
     {
-        DeepEverestStore store = holder.Store;
-        store.CatchUp();
+        using DeepEverestStore store = holder.Store.Snapshot();
         var dataset = store.RequireDataset(CatalogDefaults.Dataset(store, request.Dataset, "dataset"));
         byte[] raw = store.ReadRawInput(dataset, request.InputId);
         var values = new float[DeepEverestStore.InputElements(dataset)];

@@ -107,7 +107,7 @@ public sealed class DemoStore : IDisposable
         }
     }
 
-    private static void WriteNpy(string path, string descr, long[] shape, ReadOnlySpan<byte> data)
+    internal static void WriteNpy(string path, string descr, long[] shape, ReadOnlySpan<byte> data)
     {
         string dims = shape.Length == 1 ? $"{shape[0]}," : string.Join(", ", shape);
         string header = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': ({dims}), }}";

@@ -7,7 +7,7 @@ namespace DeepEverest.Services.Tests.IndexService;
 
 /// <summary>
 /// A service killed in the middle of a build restarts on the same data root with everything it
-/// had published intact and nothing of the killed build visible.
+/// had published intact, nothing of the killed build visible, and its spill files gone.
 /// </summary>
 public sealed class IndexServiceCrashTests : IDisposable
 {
@@ -24,6 +24,7 @@ public sealed class IndexServiceCrashTests : IDisposable
         (string images, string labels) = TestData.WriteFashionSlice(_dataRoot, "fashion10k", 10_000);
         var small = new LayerRef { Model = "vgg", Dataset = "fashion", Layer = TestData.SmallLayer };
         var big = new LayerRef { Model = "vgg", Dataset = "fashion", Layer = TestData.BigLayer };
+        string spill = Path.Combine(_dataRoot, "spill");
         IndexInfo published;
         BuildProgress lastSeen;
         using (ServiceProcess first = await ServiceProcess.StartIndexServiceAsync(_dataRoot))
@@ -32,15 +33,18 @@ public sealed class IndexServiceCrashTests : IDisposable
             await client.AddModelAsync(new AddModelRequest { Name = "vgg", Path = TestData.ModelFile }).ResponseAsync.DefaultTimeout();
             var import = new ImportDatasetRequest { Name = "fashion", Preprocessing = new Preprocessing { Scale = 1f / 255 } };
             import.Parts.Add(new DatasetPart { InputsPath = images, LabelsPath = labels });
-            await client.ImportDatasetAsync(import).ResponseAsync.DefaultTimeout();
-            published = (await client.BuildAsync(new BuildIndexRequest { Layer = small }))[^1].Index;
+            await client.ImportDatasetAsync(import).ResponseAsync.WaitAsync(TaskTimeoutExtensions.LongTimeout);
+            published = (await client.BuildAsync(new BuildIndexRequest { Layer = small }, TaskTimeoutExtensions.LongTimeout))[^1].Index;
 
-            using AsyncServerStreamingCall<BuildProgress> call = client.BuildIndex(new BuildIndexRequest { Layer = big, BatchSize = 64 });
-            lastSeen = await KillOnceInferenceRunsAsync(first, call).DefaultTimeout();
+            // A small memory budget: the build spills while inference runs.
+            using AsyncServerStreamingCall<BuildProgress> call = client.BuildIndex(new BuildIndexRequest { Layer = big, BatchSize = 64, MemoryBudgetMb = 16 });
+            lastSeen = await KillOnceInferenceRunsAsync(first, call, spill).WaitAsync(TaskTimeoutExtensions.LongTimeout);
         }
 
         Assert.Equal(BuildPhase.Inference, lastSeen.Phase);
         Assert.True(lastSeen.InputsDone < lastSeen.InputsTotal, "the build finished before the kill");
+        string killedSpill = Assert.Single(Directory.GetDirectories(spill));
+        Assert.NotEmpty(Directory.GetFiles(killedSpill, "block-*"));
 
         // Act: restart on the same data root.
         using ServiceProcess second = await ServiceProcess.StartIndexServiceAsync(_dataRoot);
@@ -53,8 +57,10 @@ public sealed class IndexServiceCrashTests : IDisposable
         RpcException missing = await Assert.ThrowsAsync<RpcException>(() => restarted.DescribeIndexAsync(new DescribeIndexRequest { Layer = big }).ResponseAsync).DefaultTimeout();
         Assert.Equal(StatusCode.NotFound, missing.StatusCode);
         Assert.Contains("removed 1 abandoned", second.Output, StringComparison.Ordinal);
+        Assert.Contains("Removed the spill files of 1 build(s) killed mid-way", second.Output, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetDirectories(spill));
 
-        List<BuildProgress> rebuilt = await restarted.BuildAsync(new BuildIndexRequest { Layer = big });
+        List<BuildProgress> rebuilt = await restarted.BuildAsync(new BuildIndexRequest { Layer = big }, TaskTimeoutExtensions.LongTimeout);
         Assert.Equal(BuildPhase.Done, rebuilt[^1].Phase);
         Assert.Equal(10_000, rebuilt[^1].Index.Inputs);
         ListIndexesResponse after = await restarted.ListIndexesAsync(new ListIndexesRequest()).ResponseAsync.DefaultTimeout();
@@ -63,17 +69,43 @@ public sealed class IndexServiceCrashTests : IDisposable
 
     public void Dispose() => TestData.DeleteDirectory(_dataRoot);
 
-    private static async Task<BuildProgress> KillOnceInferenceRunsAsync(ServiceProcess service, AsyncServerStreamingCall<BuildProgress> call)
+    /// <summary>
+    /// Kills the service once its build reported inference progress and has spilled a block:
+    /// waits on both conditions themselves rather than on a time, so a loaded machine only makes
+    /// the wait longer.
+    /// </summary>
+    private static async Task<BuildProgress> KillOnceInferenceRunsAsync(ServiceProcess service, AsyncServerStreamingCall<BuildProgress> call, string spill)
     {
-        await foreach (BuildProgress message in call.ResponseStream.ReadAllAsync())
+        BuildProgress? last = null;
+        bool ended = false;
+        Task reading = Task.Run(async () =>
         {
-            if (message.Phase != BuildPhase.Inference || message.InputsDone > 0)
+            await foreach (BuildProgress message in call.ResponseStream.ReadAllAsync())
+            {
+                Volatile.Write(ref last, message);
+            }
+
+            Volatile.Write(ref ended, true);
+        });
+        while (true)
+        {
+            BuildProgress? seen = Volatile.Read(ref last);
+            if (seen is not null && (seen.Phase != BuildPhase.Inference || seen.InputsDone > 0) && HasSpilled(spill))
             {
                 service.Kill();
-                return message;
+                await reading.ContinueWith(_ => { }, TaskScheduler.Default); // the stream fails once the process is gone
+                return seen;
             }
-        }
 
-        throw new InvalidOperationException("The build stream ended before inference started.");
+            if (Volatile.Read(ref ended) || reading.IsFaulted)
+            {
+                throw new InvalidOperationException($"The build stream ended before the build spilled during inference (last: {seen}).");
+            }
+
+            await Task.Delay(10);
+        }
     }
+
+    private static bool HasSpilled(string spill) =>
+        Directory.Exists(spill) && Directory.EnumerateFiles(spill, "block-*", SearchOption.AllDirectories).Any();
 }

@@ -8,10 +8,14 @@ namespace DeepEverest.Services.Tests.Infrastructure;
 internal static class BuildStreams
 {
     /// <summary>Runs a build to the end and returns every progress message.</summary>
-    public static async Task<List<BuildProgress>> BuildAsync(this IndexClient client, BuildIndexRequest request)
+    public static Task<List<BuildProgress>> BuildAsync(this IndexClient client, BuildIndexRequest request) =>
+        client.BuildAsync(request, TaskTimeoutExtensions.Timeout);
+
+    /// <summary>Runs a build to the end, bounded by <paramref name="timeout"/>, and returns every progress message.</summary>
+    public static async Task<List<BuildProgress>> BuildAsync(this IndexClient client, BuildIndexRequest request, TimeSpan timeout)
     {
-        using AsyncServerStreamingCall<BuildProgress> call = client.BuildIndex(request, deadline: DateTime.UtcNow.Add(TaskTimeoutExtensions.Timeout));
-        return await ReadAllAsync(call).DefaultTimeout();
+        using AsyncServerStreamingCall<BuildProgress> call = client.BuildIndex(request, deadline: DateTime.UtcNow.Add(timeout));
+        return await ReadAllAsync(call).WaitAsync(timeout);
     }
 
     /// <summary>Reads a build stream to its end.</summary>

@@ -83,6 +83,9 @@ internal sealed partial class ServiceProcess : IDisposable
         return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build src/{name} first: {dll} is missing.", dll);
     }
 
+    /// <summary>The process id.</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>Kills the process and its children at once (SIGKILL: no shutdown code runs).</summary>
     public void Kill()
     {
@@ -137,7 +140,7 @@ internal sealed partial class ServiceProcess : IDisposable
         process.BeginErrorReadLine();
         try
         {
-            await service.WaitUntilServingAsync(TimeSpan.FromSeconds(60));
+            await service.WaitUntilServingAsync(TaskTimeoutExtensions.LongTimeout);
             return service;
         }
         catch
