@@ -17,8 +17,8 @@ export DOTNET_NOLOGO=1
 
 all: build
 
-# System packages: the Fashion-MNIST dataset (Debian). Torch is only needed to retrain the demo
-# model (tools/train_demo_model.py), so it is not installed here.
+# System packages: the Fashion-MNIST dataset and PyTorch (Debian): the tests run the README's
+# "Use your own model" walk-through, which exports a model with torch.
 setup:
 	@tools/setup.sh
 

@@ -3,6 +3,9 @@
 set -euo pipefail
 need=()
 [ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist)
+# PyTorch (Debian's, used through /usr/bin/python3): the README's "Use your own model" walk-through,
+# which `make test` runs as written, exports a model with it.
+/usr/bin/python3 -c 'import torch, numpy' 2>/dev/null || need+=(python3-torch python3-numpy libopenblas0)
 # The README's curl session is run by the tests.
 command -v curl >/dev/null || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then

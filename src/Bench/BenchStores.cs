@@ -1,5 +1,6 @@
 using DeepEverest.Core;
 using DeepEverest.Core.Datasets;
+using DeepEverest.Core.Files;
 using DeepEverest.Core.Models;
 using DeepEverest.Core.Storage;
 using DeepEverest.Core.Storage.Records;
@@ -33,14 +34,15 @@ internal static class BenchStores
 
         using DeepEverestStore store = DeepEverestStore.OpenPrimary(root);
         ModelRecord model = ModelCatalog.Register(store, Model, File.ReadAllBytes(modelPath), replace: true);
-        DatasetPartFiles[] parts =
+        DatasetPartPaths[] parts =
         [
             new(Path.Combine(datasetDirectory, "train-images-idx3-ubyte.gz"), Path.Combine(datasetDirectory, "train-labels-idx1-ubyte.gz")),
             new(Path.Combine(datasetDirectory, "t10k-images-idx3-ubyte.gz"), Path.Combine(datasetDirectory, "t10k-labels-idx1-ubyte.gz")),
         ];
         if (inputs >= 70_000)
         {
-            DatasetImporter.Import(store, Dataset, parts, 1 / 255f, 0, [1, 28, 28], replace: true);
+            var request = new DatasetImportRequest(Dataset, parts, InputPreprocessing.Affine(1 / 255f, 0), [1, 28, 28], Replace: true);
+            DatasetImport.Import(store, request, DataFile.OpenTrusted);
         }
         else
         {
@@ -119,20 +121,20 @@ internal static class BenchStores
         return store.ApproximateDiskBytes();
     }
 
-    private static void ImportFirst(DeepEverestStore store, DatasetPartFiles[] parts, int inputs)
+    private static void ImportFirst(DeepEverestStore store, DatasetPartPaths[] parts, int inputs)
     {
         // The importer takes whole files; a prefix of the concatenation is written directly.
         using DatasetWriter writer = store.BeginDataset(Dataset, [1, 28, 28], DeepEverestStore.ElementUInt8, 1 / 255f, 0);
         int left = inputs;
-        foreach (DatasetPartFiles part in parts)
+        foreach (DatasetPartPaths part in parts)
         {
             if (left == 0)
             {
                 break;
             }
 
-            RawArray images = IdxReader.Read(part.InputsPath);
-            int[] labels = IdxReader.Read(part.LabelsPath!).Labels ?? throw DeepEverestException.Invalid($"{part.LabelsPath} holds no labels.");
+            RawArray images = RawArray.Read(part.InputsPath);
+            int[] labels = RawArray.Read(part.LabelsPath!).Labels ?? throw DeepEverestException.Invalid($"{part.LabelsPath} holds no labels.");
             int take = Math.Min(left, labels.Length);
             int bytes = images.Data.Length / labels.Length;
             writer.Append(images.Data.AsSpan(0, take * bytes), labels.AsSpan(0, take));

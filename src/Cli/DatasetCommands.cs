@@ -1,5 +1,6 @@
 using System.CommandLine;
 using DeepEverest.Contracts.V1;
+using Grpc.Core;
 using Spectre.Console;
 
 namespace DeepEverest.Cli;
@@ -30,7 +31,7 @@ internal static class DatasetCommands
         };
         var scale = new Option<float>("--scale")
         {
-            Description = "Preprocessing: model input = stored * scale + shift. A number or a fraction, e.g. 1/255.",
+            Description = "Preprocessing: model input = (stored * scale + shift - mean[c]) / std[c]. A number or a fraction, e.g. 1/255.",
             DefaultValueFactory = _ => 1,
             CustomParser = ValueParsers.Fraction,
         };
@@ -39,15 +40,25 @@ internal static class DatasetCommands
             Description = "Preprocessing offset added after scaling.",
             CustomParser = ValueParsers.Fraction,
         };
+        var mean = new Option<float[]>("--mean")
+        {
+            Description = "Preprocessing: per-channel mean subtracted after scale and shift, e.g. 0.485,0.456,0.406 (channel = first axis of the input shape).",
+            CustomParser = ValueParsers.FloatList,
+        };
+        var std = new Option<float[]>("--std")
+        {
+            Description = "Preprocessing: per-channel standard deviation divided by last, e.g. 0.229,0.224,0.225.",
+            CustomParser = ValueParsers.FloatList,
+        };
         var inputShape = new Option<long[]>("--input-shape")
         {
             Description = "Shape of one input as the model sees it, e.g. 1,28,28 (default: the file's).",
             CustomParser = ValueParsers.Shape,
         };
         var replace = new Option<bool>("--replace") { Description = "Replace a dataset of the same name (refused while indexes use it)." };
-        var command = new Command("import", "Import a dataset from files under the service's data root.")
+        var command = new Command("import", "Import a dataset from files under the service's data root (progress bar).")
         {
-            name, inputs, labels, scale, shift, inputShape, replace,
+            name, inputs, labels, scale, shift, mean, std, inputShape, replace,
         };
         globals.SetAction(command, async (session, parse, cancellationToken) =>
         {
@@ -64,7 +75,13 @@ internal static class DatasetCommands
             var request = new ImportDatasetRequest
             {
                 Name = parse.GetValue(name)!,
-                Preprocessing = new Preprocessing { Scale = parse.GetValue(scale), Shift = parse.GetValue(shift) },
+                Preprocessing = new Preprocessing
+                {
+                    Scale = parse.GetValue(scale),
+                    Shift = parse.GetValue(shift),
+                    Mean = { parse.GetValue(mean) ?? [] },
+                    Std = { parse.GetValue(std) ?? [] },
+                },
                 Replace = parse.GetValue(replace),
             };
             for (int i = 0; i < inputFiles.Length; i++)
@@ -73,7 +90,8 @@ internal static class DatasetCommands
             }
 
             request.InputShape.AddRange(parse.GetValue(inputShape) ?? []);
-            DatasetInfo dataset = await session.Index.ImportDatasetAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
+            using AsyncServerStreamingCall<ImportProgress> call = session.Index.ImportDatasetWithProgress(request, cancellationToken: cancellationToken);
+            DatasetInfo dataset = await ImportProgressView.FollowAsync(session, call, cancellationToken).ConfigureAwait(false);
             if (session.Json)
             {
                 session.WriteJson(dataset);
@@ -102,7 +120,7 @@ internal static class DatasetCommands
                 return;
             }
 
-            Table table = Tables.Create("name", "inputs", "input shape", "type", "scale", "shift", "labels", "stored");
+            Table table = Tables.Create("name", "inputs", "input shape", "type", "scale", "shift", "mean / std", "labels", "stored");
             foreach (DatasetInfo d in response.Datasets)
             {
                 table.AddPlainRow(
@@ -112,6 +130,9 @@ internal static class DatasetCommands
                     d.ElementType.ToString(),
                     Format.Invariant($"{d.Preprocessing?.Scale ?? 1:G6}"),
                     Format.Invariant($"{d.Preprocessing?.Shift ?? 0:G6}"),
+                    d.Preprocessing is { Mean.Count: > 0 } or { Std.Count: > 0 }
+                        ? Format.Invariant($"{string.Join(",", d.Preprocessing.Mean.Select(v => v.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)))} / {string.Join(",", d.Preprocessing.Std.Select(v => v.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)))}")
+                        : "-",
                     d.HasLabels ? Format.Count(d.Labels.Count) + " distinct" : "-",
                     Format.Bytes(d.StoredBytes));
             }

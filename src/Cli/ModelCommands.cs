@@ -27,10 +27,20 @@ internal static class ModelCommands
         var name = new Option<string>("--name") { Description = "Model name: 1-64 of A-Z a-z 0-9 . _ -", Required = true };
         var path = new Option<string>("--path") { Description = "Path of the .onnx file on the service's machine, under its data root.", Required = true };
         var replace = new Option<bool>("--replace") { Description = "Replace a model of the same name (refused while indexes use it)." };
-        var command = new Command("add", "Register a model file that lies under the service's data root.") { name, path, replace };
+        var preprocessing = new Option<string>("--preprocessing")
+        {
+            Description = "Path of a preprocessing .onnx model under the data root, composed in front of the model (its output must be the model's input).",
+        };
+        var command = new Command("add", "Register a model file that lies under the service's data root.") { name, path, replace, preprocessing };
         globals.SetAction(command, async (session, parse, cancellationToken) =>
         {
-            var request = new AddModelRequest { Name = parse.GetValue(name)!, Path = parse.GetValue(path)!, Replace = parse.GetValue(replace) };
+            var request = new AddModelRequest
+            {
+                Name = parse.GetValue(name)!,
+                Path = parse.GetValue(path)!,
+                Replace = parse.GetValue(replace),
+                PreprocessingPath = parse.GetValue(preprocessing) ?? "",
+            };
             ModelInfo model = await session.Index.AddModelAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
             PrintModel(session, model);
         });
@@ -42,19 +52,27 @@ internal static class ModelCommands
         var name = new Option<string>("--name") { Description = "Model name: 1-64 of A-Z a-z 0-9 . _ -", Required = true };
         var file = new Option<FileInfo>("--file") { Description = "Local .onnx file to upload.", Required = true };
         var replace = new Option<bool>("--replace") { Description = "Replace a model of the same name (refused while indexes use it)." };
-        var command = new Command("upload", "Upload a local model file to the service and register it.") { name, file, replace };
+        var preprocessing = new Option<FileInfo>("--preprocessing-file")
+        {
+            Description = "Local preprocessing .onnx model to upload too, composed in front of the model.",
+        };
+        var command = new Command("upload", "Upload a local model file to the service and register it.") { name, file, replace, preprocessing };
         globals.SetAction(command, async (session, parse, cancellationToken) =>
         {
             FileInfo source = parse.GetValue(file)!;
-            if (!source.Exists)
+            FileInfo? pre = parse.GetValue(preprocessing);
+            foreach (FileInfo f in pre is null ? [source] : new[] { source, pre })
             {
-                throw new CliException($"no file at {source.FullName}.");
+                if (!f.Exists)
+                {
+                    throw new CliException($"no file at {f.FullName}.");
+                }
             }
 
             using AsyncClientStreamingCall<UploadModelChunk, ModelInfo> call = session.Index.UploadModel(cancellationToken: cancellationToken);
             try
             {
-                await SendChunksAsync(call.RequestStream, source, parse.GetValue(name)!, parse.GetValue(replace), cancellationToken).ConfigureAwait(false);
+                await SendChunksAsync(call.RequestStream, source, pre, parse.GetValue(name)!, parse.GetValue(replace), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is RpcException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
             {
@@ -67,16 +85,18 @@ internal static class ModelCommands
         return command;
     }
 
-    private static async Task SendChunksAsync(IClientStreamWriter<UploadModelChunk> requestStream, FileInfo source, string name, bool replace, CancellationToken cancellationToken)
+    private static async Task SendChunksAsync(IClientStreamWriter<UploadModelChunk> requestStream, FileInfo source, FileInfo? preprocessing, string name, bool replace, CancellationToken cancellationToken)
     {
-        await using (FileStream stream = source.OpenRead())
+        bool first = true;
+        foreach ((FileInfo file, bool isPreprocessing) in preprocessing is null ? [(source, false)] : new[] { (source, false), (preprocessing, true) })
         {
+            await using FileStream stream = file.OpenRead();
             var buffer = new byte[ChunkBytes];
-            bool first = true;
             int read;
             while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0 || first)
             {
-                var chunk = new UploadModelChunk { Data = ByteString.CopyFrom(buffer, 0, read) };
+                ByteString bytes = ByteString.CopyFrom(buffer, 0, read);
+                var chunk = isPreprocessing ? new UploadModelChunk { PreprocessingData = bytes } : new UploadModelChunk { Data = bytes };
                 if (first)
                 {
                     // The name and the replace flag travel in the first chunk only.
@@ -127,7 +147,8 @@ internal static class ModelCommands
             return;
         }
 
+        string preprocessing = model.PreprocessingSha256.Length > 0 ? $", preprocessing model {model.PreprocessingSha256[..12]} composed in front" : "";
         session.Console.Out.WriteLine(Format.Invariant(
-            $"model {model.Name}: input '{model.InputName}' {Format.Shape(model.InputShape)}, {model.LayerCount} layers, {Format.Bytes(model.Bytes)}, sha256 {model.Sha256}"));
+            $"model {model.Name}: input '{model.InputName}' {Format.Shape(model.InputShape)}, {model.LayerCount} layers, {Format.Bytes(model.Bytes)}, sha256 {model.Sha256}{preprocessing}"));
     }
 }

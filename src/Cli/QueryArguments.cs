@@ -29,7 +29,7 @@ internal static class QueryArguments
             return null;
         }
 
-        RawArray array = NpyReader.Read(npy);
+        RawArray array = RawArray.Read(npy);
         if (array.ElementType != 2)
         {
             throw new CliException($"{npy} must hold float32 values (the model's input, preprocessing applied).");

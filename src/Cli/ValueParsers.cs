@@ -45,6 +45,24 @@ internal static class ValueParsers
         return shape;
     }
 
+    /// <summary>Comma-separated numbers or fractions, e.g. <c>0.485,0.456,0.406</c> (per-channel mean or std).</summary>
+    public static float[] FloatList(ArgumentResult result)
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        string[] parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var values = new float[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!TryFraction(parts[i], out values[i]))
+            {
+                result.AddError($"'{text}' is not a list of numbers: give numbers separated by commas, e.g. 0.485,0.456,0.406.");
+                return [];
+            }
+        }
+
+        return values;
+    }
+
     /// <summary>Parses <c>x</c> or <c>a/b</c> (invariant culture).</summary>
     public static bool TryFraction(string text, out float value)
     {

@@ -36,10 +36,30 @@ internal sealed class IndexServiceOptions
     public KernelBackend Kernels { get; set; } = KernelBackend.Auto;
 
     /// <summary>
-    /// Largest model <c>UploadModel</c> accepts, in MiB (1-4096); larger uploads fail with
-    /// RESOURCE_EXHAUSTED. Default 512.
+    /// Largest upload <c>UploadModel</c> accepts (model and preprocessing model together), in MiB
+    /// (1-4096); larger uploads fail with RESOURCE_EXHAUSTED. Uploads are streamed to a temporary
+    /// file under the data root (<c>uploads/</c>), not held in memory. Default 512.
     /// </summary>
     public int MaxUploadMb { get; set; } = 512;
+
+    /// <summary>
+    /// Most <c>UploadModel</c> calls in progress at once (1-64); one more fails at once with
+    /// RESOURCE_EXHAUSTED. Default 2.
+    /// </summary>
+    public int MaxConcurrentUploads { get; set; } = 2;
+
+    /// <summary>
+    /// Most bytes one gzip-compressed dataset file may inflate to, in MiB (1-1048576): a file whose
+    /// header declares more is refused with RESOURCE_EXHAUSTED before it is inflated, and no file
+    /// inflates beyond what its header declares. Default 16384 (16 GiB).
+    /// </summary>
+    public long MaxDecompressedMb { get; set; } = 16384;
+
+    /// <summary>
+    /// Most dataset imports in progress at once (1-64); one more fails at once with
+    /// RESOURCE_EXHAUSTED. Each holds about 4 MiB plus 4 bytes per input of one part. Default 2.
+    /// </summary>
+    public int MaxConcurrentImports { get; set; } = 2;
 
     /// <summary>
     /// Most progress messages per second one build stream sends (1-1000); phase changes and the

@@ -231,7 +231,7 @@ public sealed class IndexBuilder
     {
         int n = probe.Inputs;
         int neurons = probe.Neurons;
-        int batch = batchSize > 0 ? batchSize : _options.BatchSize;
+        int batch = CapBatch(batchSize > 0 ? batchSize : _options.BatchSize, DeepEverestStore.InputElements(probe.Dataset), neurons);
         long budget = (memoryBudgetMb > 0 ? memoryBudgetMb : _options.MemoryBudgetMb) << 20;
         var matrix = new ActivationMatrix(n, neurons, budget, SpillRoot);
         try
@@ -274,5 +274,21 @@ public sealed class IndexBuilder
             matrix.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Most bytes a build's batch buffers (the batch's decoded inputs and its activation rows) may
+    /// hold: part of the constant a build's peak memory adds to its memory budget (docs/datasets.md).
+    /// </summary>
+    internal const long BatchBufferBytes = 64L << 20;
+
+    /// <summary>
+    /// The batch size, lowered so the batch buffers stay within <see cref="BatchBufferBytes"/>: 256
+    /// inputs of a 3x224x224 image and its 56x56x64 layer would hold 360 MiB outside the budget.
+    /// </summary>
+    internal static int CapBatch(int batch, long inputElements, long neurons)
+    {
+        long perInput = (inputElements + neurons) * sizeof(float);
+        return (int)Math.Clamp(BatchBufferBytes / perInput, 1, batch);
     }
 }

@@ -8,24 +8,46 @@ namespace DeepEverest.Core.Models;
 public static class ModelCatalog
 {
     /// <summary>
-    /// Registers <paramref name="bytes"/> under <paramref name="name"/>. Refuses invalid models
-    /// (InvalidArgument), an existing name unless <paramref name="replace"/> (AlreadyExists), and
-    /// replacing a model that indexes or materializations were built from (FailedPrecondition: they
-    /// would silently describe another network). Replacing a model by the very same file is a
-    /// no-op. Nothing is written on failure.
+    /// Registers <paramref name="bytes"/> under <paramref name="name"/>, with
+    /// <paramref name="preprocessing"/> composed in front when given (see
+    /// <see cref="PreprocessingComposer"/>). Refuses invalid models (InvalidArgument; a problem
+    /// with the preprocessing model says so), an existing name unless <paramref name="replace"/>
+    /// (AlreadyExists), and replacing a model that indexes or materializations were built from
+    /// (FailedPrecondition: they would silently describe another network). Replacing a model by
+    /// the very same files is a no-op. Nothing is written on failure.
     /// </summary>
-    public static ModelRecord Register(DeepEverestStore store, string name, byte[] bytes, bool replace)
+    public static ModelRecord Register(DeepEverestStore store, string name, byte[] bytes, bool replace, byte[]? preprocessing = null)
     {
         StoreLayout.ValidateName(name, "model");
         ModelRecord? existing = store.GetModel(name);
-        if (existing is not null)
+        if (existing is not null && !replace)
         {
-            if (!replace)
+            throw new DeepEverestException(ErrorKind.AlreadyExists, $"Model '{name}' already exists; pass replace to overwrite it.");
+        }
+
+        // Parsing, composing and listing layers first: nothing is written for a file that is not a usable model.
+        OnnxModelFile source = OnnxModelFile.Load(bytes);
+        OnnxModelFile model = source;
+        string preprocessingSha = "";
+        if (preprocessing is not null)
+        {
+            OnnxModelFile pre;
+            try
             {
-                throw new DeepEverestException(ErrorKind.AlreadyExists, $"Model '{name}' already exists; pass replace to overwrite it.");
+                pre = OnnxModelFile.Load(preprocessing);
+            }
+            catch (DeepEverestException e) when (e.Kind == ErrorKind.InvalidArgument)
+            {
+                throw new DeepEverestException(ErrorKind.InvalidArgument, "preprocessing: the preprocessing model is " + e.Message, e);
             }
 
-            if (existing.Sha256 == Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)))
+            model = OnnxModelFile.Load(PreprocessingComposer.Compose(pre, source));
+            preprocessingSha = pre.Sha256;
+        }
+
+        if (existing is not null)
+        {
+            if (existing.Sha256 == model.Sha256)
             {
                 return existing;
             }
@@ -39,17 +61,17 @@ public static class ModelCatalog
             }
         }
 
-        // Parsing and listing layers first: nothing is written for a file that is not a usable model.
-        OnnxModelFile model = OnnxModelFile.Load(bytes);
         IReadOnlyList<LayerDescriptor> layers = ModelInspector.ListLayers(model);
         var record = new ModelRecord
         {
             Name = name,
             File = model.Sha256 + ".onnx",
             Sha256 = model.Sha256,
-            Bytes = bytes.LongLength,
+            Bytes = model.Bytes.Length,
             InputName = model.InputName,
             CreatedUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            SourceSha256 = source.Sha256,
+            PreprocessingSha256 = preprocessingSha,
         };
         record.InputShape.AddRange(model.InputShape);
         foreach (LayerDescriptor layer in layers)
@@ -59,7 +81,13 @@ public static class ModelCatalog
             record.Layers.Add(entry);
         }
 
-        store.PutModel(record, bytes);
+        // The service writes models/ itself; a link planted there must not redirect the write.
+        if (new DirectoryInfo(Path.Combine(store.DataRoot, "models")).LinkTarget is not null)
+        {
+            throw DeepEverestException.Precondition("The models directory under the data root is a symbolic link; the operator must replace it with a directory.");
+        }
+
+        store.PutModel(record, model.Bytes.ToArray());
         return record;
     }
 }

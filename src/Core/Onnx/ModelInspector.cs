@@ -46,7 +46,12 @@ public static class ModelInspector
         GraphProto graph = model.Proto.Graph;
         var producers = OnnxGraph.ProducerIndex(graph);
         var dependent = OnnxGraph.InputDependentTensors(graph, model.InputName);
-        var candidates = producers.Keys.Where(n => dependent.Contains(n) && n != model.InputName).ToList();
+        // The preprocessing part of a composed model is not a layer anyone asked about.
+        string? preprocessing = PreprocessingComposer.PrefixOf(model.Proto);
+        var candidates = producers.Keys
+            .Where(n => dependent.Contains(n) && n != model.InputName)
+            .Where(n => preprocessing is null || !graph.Node[producers[n]].Name.StartsWith(preprocessing, StringComparison.Ordinal))
+            .ToList();
 
         ModelProto exposed = model.Proto.Clone();
         var declared = new Dictionary<string, ValueInfoProto>(StringComparer.Ordinal);

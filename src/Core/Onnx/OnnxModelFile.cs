@@ -15,6 +15,9 @@ namespace DeepEverest.Core.Onnx;
 /// </remarks>
 public sealed class OnnxModelFile
 {
+    /// <summary>Most elements one model input may hold: 2^26 (256 MiB of float32).</summary>
+    public const long MaxInputElements = 1L << 26;
+
     private const string Refusal = "not a valid ONNX model: ";
 
     private readonly byte[] _bytes;
@@ -207,6 +210,19 @@ public sealed class OnnxModelFile
             }
 
             shape[i] = dim.DimValue;
+        }
+
+        // Dividing first keeps the product from overflowing on hostile dimensions.
+        long elements = 1;
+        foreach (long dim in shape)
+        {
+            if (dim > MaxInputElements / elements)
+            {
+                throw DeepEverestException.Invalid(
+                    Refusal + $"the dimensions of input '{input.Name}' [{string.Join(", ", shape)}] hold more than {MaxInputElements} elements per input");
+            }
+
+            elements *= dim;
         }
 
         return (input.Name, shape, fixedOne);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using DeepEverest.Core.Datasets;
 using DeepEverest.Core.Storage.Records;
 using Google.Protobuf;
 using RocksDbSharp;
@@ -36,43 +37,73 @@ public sealed partial class DeepEverestStore
     /// <summary>
     /// Starts writing a dataset. Its inputs go under a fresh dataset id; the record (and labels)
     /// become visible only in <see cref="DatasetWriter.Commit"/>, so a failed import leaves nothing
-    /// visible, and a replaced dataset stays readable until then. Replacing a dataset that indexes
+    /// visible, and a replaced dataset stays readable until then. The shape is checked before
+    /// anything is written (see <see cref="CheckInputShape"/>). Replacing a dataset that indexes
     /// or materializations were built from is refused here (FailedPrecondition) and again at commit.
     /// </summary>
-    public DatasetWriter BeginDataset(string name, long[] inputShape, int elementType, float scale, float shift)
+    public DatasetWriter BeginDataset(string name, long[] inputShape, int elementType, float scale, float shift, IReadOnlyList<float>? mean = null, IReadOnlyList<float>? std = null)
     {
         EnsureWritable();
         StoreLayout.ValidateName(name, "dataset");
+        CheckInputShape(inputShape);
         if (GetDataset(name) is not null)
         {
             CheckNothingBuiltOn("Dataset", name, i => i.Dataset, m => m.Dataset);
         }
 
-        uint id;
-        lock (_sequenceLock)
-        {
-            byte[]? value = _db.Get(StoreLayout.DatasetSequenceKey, Cf(StoreLayout.Meta));
-            id = (value is null ? 0 : BinaryPrimitives.ReadUInt32LittleEndian(value)) + 1;
-            var bytes = new byte[4];
-            BinaryPrimitives.WriteUInt32LittleEndian(bytes, id);
-            using var batch = new WriteBatch();
-            batch.Put(StoreLayout.DatasetSequenceKey, bytes, Cf(StoreLayout.Meta));
-            var pending = new PendingBuild { Generation = id, What = "dataset", StartedUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
-            batch.Put(StoreLayout.PendingKey(DatasetPendingTag | id), pending.ToByteArray(), Cf(StoreLayout.Meta));
-            Write(batch, sync: true);
-        }
-
         var record = new DatasetRecord
         {
             Name = name,
-            Id = id,
             ElementType = elementType,
             Scale = scale == 0 ? 1 : scale,
             Shift = shift,
             CreatedUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
         };
         record.InputShape.AddRange(inputShape);
+        record.Mean.AddRange(mean ?? []);
+        record.Std.AddRange(std ?? []);
+        lock (_sequenceLock)
+        {
+            byte[]? value = _db.Get(StoreLayout.DatasetSequenceKey, Cf(StoreLayout.Meta));
+            record.Id = (value is null ? 0 : BinaryPrimitives.ReadUInt32LittleEndian(value)) + 1;
+            var bytes = new byte[4];
+            BinaryPrimitives.WriteUInt32LittleEndian(bytes, record.Id);
+            using var batch = new WriteBatch();
+            batch.Put(StoreLayout.DatasetSequenceKey, bytes, Cf(StoreLayout.Meta));
+            var pending = new PendingBuild { Generation = record.Id, What = "dataset", StartedUnixMs = record.CreatedUnixMs };
+            batch.Put(StoreLayout.PendingKey(DatasetPendingTag | record.Id), pending.ToByteArray(), Cf(StoreLayout.Meta));
+            Write(batch, sync: true);
+        }
+
         return new DatasetWriter(this, record);
+    }
+
+    /// <summary>Most elements one input may hold: 2^26 (256 MiB as float32).</summary>
+    public const long MaxInputElements = 1L << 26;
+
+    /// <summary>
+    /// Refuses (InvalidArgument naming <c>input_shape</c>) a shape with a dimension below 1 or more
+    /// than <see cref="MaxInputElements"/> elements, its product computed without overflow.
+    /// </summary>
+    public static void CheckInputShape(IReadOnlyList<long> inputShape)
+    {
+        if (inputShape.Count == 0 || inputShape.Any(d => d < 1))
+        {
+            throw DeepEverestException.Invalid($"input_shape [{string.Join(", ", inputShape)}] must have at least one dimension, each at least 1.");
+        }
+
+        long elements = 1;
+        foreach (long dim in inputShape)
+        {
+            // Dividing first keeps the product from overflowing.
+            if (dim > MaxInputElements / elements)
+            {
+                throw DeepEverestException.Invalid(
+                    $"input_shape [{string.Join(", ", inputShape)}] holds more than {MaxInputElements} elements per input (the most one input may hold).");
+            }
+
+            elements *= dim;
+        }
     }
 
     // Pending markers of dataset imports are tagged in the top bit so they never collide with
@@ -143,6 +174,22 @@ public sealed partial class DeepEverestStore
         Write(batch, sync: true);
     }
 
+    /// <summary>Pending-work markers (builds and imports not yet published), for tests and diagnostics.</summary>
+    internal IReadOnlyList<PendingBuild> ListPending() => ListRecords(StoreLayout.PendingPrefix, PendingBuild.Parser);
+
+    /// <summary>Rows in the inputs column family (every dataset's, published or not), for tests.</summary>
+    internal long CountInputRows()
+    {
+        long rows = 0;
+        using Iterator it = _db.NewIterator(Cf(StoreLayout.Inputs));
+        for (it.SeekToFirst(); it.Valid(); it.Next())
+        {
+            rows++;
+        }
+
+        return rows;
+    }
+
     private void DeleteInputs(WriteBatch batch, uint datasetId)
     {
         byte[] start = StoreLayout.InputKey(datasetId, 0);
@@ -170,7 +217,7 @@ public sealed partial class DeepEverestStore
     }
 
     /// <summary>
-    /// Reads inputs by id as the model sees them (stored * scale + shift) into
+    /// Reads inputs by id as the model sees them (preprocessing applied, see <see cref="Decode"/>) into
     /// <paramref name="destination"/>: ids.Length x elements floats, row-major.
     /// </summary>
     public void ReadInputs(DatasetRecord dataset, ReadOnlySpan<int> ids, Span<float> destination)
@@ -221,25 +268,7 @@ public sealed partial class DeepEverestStore
         }
     }
 
-    /// <summary>Converts stored bytes to model input: value * scale + shift.</summary>
-    public static void Decode(DatasetRecord dataset, ReadOnlySpan<byte> raw, Span<float> destination)
-    {
-        float scale = dataset.Scale;
-        float shift = dataset.Shift;
-        if (dataset.ElementType == ElementUInt8)
-        {
-            for (int e = 0; e < destination.Length; e++)
-            {
-                destination[e] = raw[e] * scale + shift;
-            }
-        }
-        else
-        {
-            ReadOnlySpan<float> values = MemoryMarshal.Cast<byte, float>(raw);
-            for (int e = 0; e < destination.Length; e++)
-            {
-                destination[e] = values[e] * scale + shift;
-            }
-        }
-    }
+    /// <summary>Converts stored bytes to model input with the dataset's preprocessing (<see cref="InputPreprocessing.Decode"/>).</summary>
+    public static void Decode(DatasetRecord dataset, ReadOnlySpan<byte> raw, Span<float> destination) =>
+        InputPreprocessing.Decode(dataset, raw, destination);
 }

@@ -20,8 +20,15 @@ public sealed partial class DeepEverestStore
     /// <summary>Full path of a model's file.</summary>
     public string ModelPath(ModelRecord model) => Path.Combine(DataRoot, "models", model.File);
 
-    /// <summary>Reads a model's ONNX bytes.</summary>
-    public byte[] ReadModelBytes(ModelRecord model) => File.ReadAllBytes(ModelPath(model));
+    /// <summary>
+    /// Reads a model's ONNX bytes, through the same confinement as client paths: a link planted
+    /// under models/ cannot make the service read outside the data root.
+    /// </summary>
+    public byte[] ReadModelBytes(ModelRecord model)
+    {
+        using Files.DataFile file = global::DeepEverest.Core.DataRoot.OpenRead(DataRoot, "models/" + model.File, $"model '{model.Name}' file");
+        return file.ReadAll(Array.MaxLength, "a model file is at most 2 GiB", CancellationToken.None);
+    }
 
     /// <summary>
     /// Registers a model: its bytes go to <c>models/&lt;sha256&gt;.onnx</c> (written to a temporary

@@ -40,6 +40,7 @@ internal static class IndexServiceHosting
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<IndexBuilder>()));
         services.AddSingleton<BuildQueue>();
         services.AddSingleton<CatalogGate>();
+        services.AddSingleton<IngestLimits>();
         services.AddHostedService<IndexServiceStartup>();
 
         // gRPC, its error mapping, health, reflection and metrics come from DeepEverestHost.

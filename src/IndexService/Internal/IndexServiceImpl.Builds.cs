@@ -14,9 +14,10 @@ internal sealed partial class IndexServiceImpl
     {
         LayerRef layer = RequireLayerRef(request.Layer);
         CheckBatchSize(request.BatchSize);
-        if (request.MemoryBudgetMb < 0)
+        if (request.MemoryBudgetMb is < 0 or > IndexServiceOptionsValidator.MaxMemoryBudgetMb)
         {
-            throw DeepEverestException.Invalid($"memory_budget_mb = {request.MemoryBudgetMb} is negative; give MiB, or 0 for the service default.");
+            throw DeepEverestException.Invalid(
+                $"memory_budget_mb = {request.MemoryBudgetMb} is out of range: give MiB in [1, {IndexServiceOptionsValidator.MaxMemoryBudgetMb}], or 0 for the service default.");
         }
 
         var buildRequest = new IndexBuildRequest(

@@ -30,6 +30,9 @@ internal static partial class IndexServiceLog
     [LoggerMessage(2009, LogLevel.Information, "Deleted index {Model}/{Dataset}/{Layer} ({Bytes} bytes)")]
     public static partial void IndexDeleted(ILogger logger, string model, string dataset, string layer, long bytes);
 
+    [LoggerMessage(2011, LogLevel.Warning, "Removed {Count} staged upload files left by an earlier crash")]
+    public static partial void UploadsRemoved(ILogger logger, int count);
+
     [LoggerMessage(2010, LogLevel.Information, "Ready: data root {DataRoot}, kernels {Backend}; {Models} models, {Datasets} datasets, {Indexes} indexes")]
     public static partial void Ready(ILogger logger, string dataRoot, string backend, int models, int datasets, int indexes);
 

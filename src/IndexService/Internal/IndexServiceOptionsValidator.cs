@@ -13,6 +13,9 @@ internal sealed class IndexServiceOptionsValidator : IValidateOptions<IndexServi
     /// <summary>Largest inference batch a build accepts: bounds the batch buffers a request can ask for.</summary>
     public const int MaxBatchSize = 65536;
 
+    /// <summary>Largest memory budget of a build, in MiB (16 TiB): far above any machine, far below overflow in bytes.</summary>
+    public const long MaxMemoryBudgetMb = 1L << 24;
+
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, IndexServiceOptions options)
     {
@@ -25,6 +28,21 @@ internal sealed class IndexServiceOptionsValidator : IValidateOptions<IndexServi
         if (options.MaxUploadMb is < 1 or > 4096)
         {
             failures.Add($"DeepEverest:MaxUploadMb must be in [1, 4096] MiB, got {options.MaxUploadMb}.");
+        }
+
+        if (options.MaxConcurrentUploads is < 1 or > 64)
+        {
+            failures.Add($"DeepEverest:MaxConcurrentUploads must be in [1, 64], got {options.MaxConcurrentUploads}.");
+        }
+
+        if (options.MaxDecompressedMb is < 1 or > 1048576)
+        {
+            failures.Add($"DeepEverest:MaxDecompressedMb must be in [1, 1048576] MiB, got {options.MaxDecompressedMb}.");
+        }
+
+        if (options.MaxConcurrentImports is < 1 or > 64)
+        {
+            failures.Add($"DeepEverest:MaxConcurrentImports must be in [1, 64], got {options.MaxConcurrentImports}.");
         }
 
         if (options.ProgressMessagesPerSecond is < 1 or > 1000)
@@ -49,9 +67,9 @@ internal sealed class IndexServiceOptionsValidator : IValidateOptions<IndexServi
             failures.Add($"DeepEverest:Index:BatchSize must be in [1, {MaxBatchSize}], got {options.BatchSize}.");
         }
 
-        if (options.MemoryBudgetMb < 1)
+        if (options.MemoryBudgetMb is < 1 or > MaxMemoryBudgetMb)
         {
-            failures.Add($"DeepEverest:Index:MemoryBudgetMb must be at least 1 MiB, got {options.MemoryBudgetMb}.");
+            failures.Add($"DeepEverest:Index:MemoryBudgetMb must be in [1, {MaxMemoryBudgetMb}] MiB, got {options.MemoryBudgetMb}.");
         }
 
         if (options.InferenceThreads < 0)

@@ -16,6 +16,13 @@ internal sealed class IndexServiceStartup(DeepEverestStore store, IKernels kerne
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        // Uploads a crash interrupted left files that no call will ever finish.
+        int uploads = StagedUpload.RemoveLeftovers(store.DataRoot);
+        if (uploads > 0)
+        {
+            IndexServiceLog.UploadsRemoved(logger, uploads);
+        }
+
         int spill = builder.RemoveAbandonedSpill();
         if (spill > 0)
         {

@@ -14,7 +14,7 @@ internal static class ProtoMapping
             Name = record.Name,
             Count = record.Count,
             ElementType = (ElementType)record.ElementType,
-            Preprocessing = new Preprocessing { Scale = record.Scale, Shift = record.Shift },
+            Preprocessing = new Preprocessing { Scale = record.Scale, Shift = record.Shift, Mean = { record.Mean }, Std = { record.Std } },
             HasLabels = record.HasLabels,
             StoredBytes = record.StoredBytes,
         };
@@ -33,6 +33,10 @@ internal static class ProtoMapping
             Sha256 = record.Sha256,
             InputName = record.InputName,
             LayerCount = record.Layers.Count,
+
+            // Records written before composition existed have no source hash: the file is the source.
+            SourceSha256 = record.SourceSha256.Length > 0 ? record.SourceSha256 : record.Sha256,
+            PreprocessingSha256 = record.PreprocessingSha256,
         };
         info.InputShape.AddRange(record.InputShape);
         return info;

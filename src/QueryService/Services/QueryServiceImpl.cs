@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using DeepEverest.Contracts.V1;
 using DeepEverest.Core;
+using DeepEverest.Core.Datasets;
 using DeepEverest.Core.Query;
 using DeepEverest.Core.Storage;
 using DeepEverest.Hosting;
@@ -57,10 +58,7 @@ internal sealed class QueryServiceImpl(
         byte[] raw = store.ReadRawInput(dataset, request.InputId);
         var values = new float[DeepEverestStore.InputElements(dataset)];
         // The stored values, without preprocessing: what a person would look at.
-        var plain = dataset.Clone();
-        plain.Scale = 1;
-        plain.Shift = 0;
-        DeepEverestStore.Decode(plain, raw, values);
+        InputPreprocessing.DecodeStored(dataset, raw, values);
         var tensor = new Tensor();
         tensor.Shape.AddRange(dataset.InputShape);
         tensor.Values.AddRange(values);

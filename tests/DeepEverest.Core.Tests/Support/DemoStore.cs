@@ -1,5 +1,6 @@
 using System.Text;
 using DeepEverest.Core.Datasets;
+using DeepEverest.Core.Files;
 using DeepEverest.Core.Indexing;
 using DeepEverest.Core.Models;
 using DeepEverest.Core.Onnx;
@@ -38,15 +39,16 @@ public sealed class DemoStore : IDisposable
         ModelFile = OnnxModelFile.Load(ModelBytes);
         ModelCatalog.Register(Store, Model, ModelBytes, replace: false);
 
-        RawArray images = IdxReader.Read(Path.Combine(TestPaths.FashionMnistDir, "t10k-images-idx3-ubyte.gz"));
-        RawArray labels = IdxReader.Read(Path.Combine(TestPaths.FashionMnistDir, "t10k-labels-idx1-ubyte.gz"));
+        RawArray images = RawArray.Read(Path.Combine(TestPaths.FashionMnistDir, "t10k-images-idx3-ubyte.gz"));
+        RawArray labels = RawArray.Read(Path.Combine(TestPaths.FashionMnistDir, "t10k-labels-idx1-ubyte.gz"));
         RawImages = images.Data.AsSpan(0, (Inputs + OutsideImages) * 784).ToArray();
         Labels = labels.Labels![..Inputs];
         string inputsPath = Path.Combine(Root, "inputs.npy");
         string labelsPath = Path.Combine(Root, "labels.npy");
         WriteNpy(inputsPath, "|u1", [Inputs, 1, 28, 28], RawImages.AsSpan(0, Inputs * 784));
         WriteNpy(labelsPath, "|u1", [Inputs], Labels.Select(l => (byte)l).ToArray());
-        DatasetImporter.Import(Store, Dataset, [new DatasetPartFiles(inputsPath, labelsPath)], 1f / 255, 0, [1, 28, 28], replace: false);
+        var request = new DatasetImportRequest(Dataset, [new DatasetPartPaths(inputsPath, labelsPath)], InputPreprocessing.Affine(1f / 255, 0), [1, 28, 28], Replace: false);
+        DatasetImport.Import(Store, request, DataFile.OpenTrusted);
     }
 
     public string Root { get; }

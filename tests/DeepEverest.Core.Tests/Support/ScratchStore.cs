@@ -1,4 +1,5 @@
 using DeepEverest.Core.Datasets;
+using DeepEverest.Core.Files;
 using DeepEverest.Core.Indexing;
 using DeepEverest.Core.Models;
 using DeepEverest.Core.Onnx.Proto;
@@ -23,7 +24,7 @@ public sealed class ScratchStore : IDisposable
     public const string Layer = "/block4/block4.2/Relu_output_0";
 
     private static readonly Lazy<byte[]> _images = new(() =>
-        IdxReader.Read(Path.Combine(TestPaths.FashionMnistDir, "t10k-images-idx3-ubyte.gz")).Data);
+        RawArray.Read(Path.Combine(TestPaths.FashionMnistDir, "t10k-images-idx3-ubyte.gz")).Data);
 
     /// <summary>Creates the store under <paramref name="root"/> (a new temporary directory by default) with the model and images [0, inputs).</summary>
     public ScratchStore(int inputs, string? root = null)
@@ -56,7 +57,8 @@ public sealed class ScratchStore : IDisposable
         DemoStore.WriteNpy(path, "|u1", [Inputs, 1, 28, 28], _images.Value.AsSpan(offset * 784, Inputs * 784));
         try
         {
-            return DatasetImporter.Import(store, Dataset, [new DatasetPartFiles(path, null)], 1f / 255, 0, [1, 28, 28], replace: true);
+            var request = new DatasetImportRequest(Dataset, [new DatasetPartPaths(path, null)], InputPreprocessing.Affine(1f / 255, 0), [1, 28, 28], Replace: true);
+            return DatasetImport.Import(store, request, DataFile.OpenTrusted);
         }
         finally
         {

@@ -47,8 +47,13 @@ public sealed class IndexServiceFixture : IAsyncLifetime
         TestData.CopyModel(root);
         (string images, string labels) = TestData.WriteFashionSlice(root, "fashion1k", DatasetSize);
 
-        // A 2 MiB upload limit: the 1.7 MB demo model fits, a 3 MiB upload does not.
-        Factory = new IndexServiceFactory(root, new Dictionary<string, string> { ["DeepEverest:MaxUploadMb"] = "2" });
+        // A 2 MiB upload limit: the 1.7 MB demo model fits, a 3 MiB upload does not; compressed
+        // files may inflate to 64 MiB, so a 200 MiB gzip bomb is over the limit.
+        Factory = new IndexServiceFactory(root, new Dictionary<string, string>
+        {
+            ["DeepEverest:MaxUploadMb"] = "2",
+            ["DeepEverest:MaxDecompressedMb"] = "64",
+        });
         _channel = Factory.CreateChannel();
         Client = new IndexClient(_channel);
         Model = await Client.AddModelAsync(new AddModelRequest { Name = ModelName, Path = TestData.ModelFile }).ResponseAsync.DefaultTimeout();

@@ -1,5 +1,6 @@
 using DeepEverest.Contracts.V1;
 using DeepEverest.Core.Datasets;
+using DeepEverest.Core.Files;
 using DeepEverest.Core.Storage;
 using DeepEverest.Services.Tests.Infrastructure;
 using QueryClient = DeepEverest.Contracts.V1.QueryService.QueryServiceClient;
@@ -20,7 +21,8 @@ public sealed class QueryServiceCrashTests : IDisposable
         using (DeepEverestStore primary = DeepEverestStore.OpenPrimary(_dataRoot))
         {
             (string images, string labels) = TestData.WriteFashionSlice(_dataRoot, "slice", 20);
-            DatasetImporter.Import(primary, "fm", [new DatasetPartFiles(Path.Combine(_dataRoot, images), Path.Combine(_dataRoot, labels))], 1f / 255, 0, [1, 28, 28], replace: false);
+            var request = new DatasetImportRequest("fm", [new DatasetPartPaths(Path.Combine(_dataRoot, images), Path.Combine(_dataRoot, labels))], InputPreprocessing.Affine(1f / 255, 0), [1, 28, 28], Replace: false);
+            DatasetImport.Import(primary, request, DataFile.OpenTrusted);
         }
 
         string killedDirectory;

@@ -45,7 +45,8 @@ public sealed class QueryServiceFixture : IAsyncLifetime
         Primary = DeepEverestStore.OpenPrimary(DataRoot);
         ModelCatalog.Register(Primary, Model, File.ReadAllBytes(Path.Combine(TestData.RepoRoot, "models", "demo", "fashion_vgg.onnx")), replace: false);
         (string images, string labels) = TestData.WriteFashionSlice(DataRoot, "slice", Inputs);
-        DatasetImporter.Import(Primary, Dataset, [new DatasetPartFiles(Path.Combine(DataRoot, images), Path.Combine(DataRoot, labels))], 1f / 255, 0, [1, 28, 28], replace: false);
+        var import = new DatasetImportRequest(Dataset, [new DatasetPartPaths(images, labels)], InputPreprocessing.Affine(1f / 255, 0), [1, 28, 28], Replace: false);
+        DatasetImport.Import(Primary, import, (path, field) => global::DeepEverest.Core.DataRoot.OpenRead(DataRoot, path, field));
         BuildIndex(IndexedLayer);
         Factory = new QueryServiceFactory(DataRoot);
         _channel = Factory.CreateChannel();

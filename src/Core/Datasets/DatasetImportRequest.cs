@@ -1,0 +1,14 @@
+namespace DeepEverest.Core.Datasets;
+
+/// <summary>What to import: the engine-side form of the API's ImportDatasetRequest.</summary>
+/// <param name="Name">Dataset name (1-64 of [A-Za-z0-9._-]).</param>
+/// <param name="Parts">Files in id order: inputs, and labels or null, as the caller named them.</param>
+/// <param name="Preprocessing">How stored inputs become the model's input.</param>
+/// <param name="InputShape">Per-input shape the model sees, or empty for the file's.</param>
+/// <param name="Replace">Whether an existing dataset of that name may be replaced.</param>
+public sealed record DatasetImportRequest(
+    string Name,
+    IReadOnlyList<DatasetPartPaths> Parts,
+    InputPreprocessing Preprocessing,
+    IReadOnlyList<long> InputShape,
+    bool Replace);

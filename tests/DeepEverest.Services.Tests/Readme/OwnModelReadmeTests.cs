@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+using DeepEverest.Services.Tests.Infrastructure;
+using DeepEverest.Services.Tests.QueryService;
+
+namespace DeepEverest.Services.Tests.Readme;
+
+/// <summary>
+/// Runs the README's "Use your own model" walk-through exactly as written (the fenced block between
+/// the <c>own-model</c> markers) against both services on free loopback ports: export a PyTorch model,
+/// import uint8 images with preprocessing, index, query, and compose a preprocessing model.
+/// </summary>
+public sealed partial class OwnModelReadmeTests : IAsyncLifetime
+{
+    private readonly string _dataRoot = TestData.CreateTempDirectory();
+    private IndexServiceFactory _index = null!;
+    private QueryServiceFactory _query = null!;
+
+    public Task InitializeAsync()
+    {
+        _index = new IndexServiceFactory(_dataRoot);
+        _index.UseKestrel();
+        _index.StartServer();
+        _query = new QueryServiceFactory(_dataRoot);
+        _query.UseKestrel();
+        _query.StartServer();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _query.DisposeAsync();
+        await _index.DisposeAsync();
+        TestData.DeleteDirectory(_dataRoot);
+    }
+
+    [Fact]
+    public async Task UseYourOwnModel_ReadmeBlockAsWritten_RunsAndBothPreprocessingsAgree()
+    {
+        string readme = await File.ReadAllTextAsync(Path.Combine(TestData.RepoRoot, "README.md"));
+        Match block = OwnModelBlock().Match(readme);
+        Assert.True(block.Success, "README.md has no fenced sh block between <!-- own-model:begin --> and <!-- own-model:end -->");
+        string cli = Path.Combine(TestData.RepoRoot, "src", "Cli", "bin", new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0", "deepeverest.dll");
+        Assert.True(File.Exists(cli), $"build the CLI first: {cli}");
+        string script = new StringBuilder()
+            .AppendLine("set -euo pipefail")
+            .AppendLine($"deepeverest() {{ dotnet '{cli}' \"$@\" --index-service '{_index.Endpoints.GrpcAddress}' --query-service '{_query.Endpoints.GrpcAddress}'; }}")
+            .AppendLine("/usr/bin/python3 -c 'import torch' || { echo 'PyTorch is missing: run tools/setup.sh (apt-get install python3-torch)' >&2; exit 3; }")
+            .Append(block.Groups[1].Value)
+            .ToString();
+
+        (int code, string output) = await RunBashAsync(script);
+
+        Assert.True(code == 0, $"exit code {code}:\n{output}");
+        Assert.Contains("composed in front", output, StringComparison.Ordinal);
+        Assert.Equal(2, IndexBuilt().Matches(output).Count);
+        string[] answers = [.. SimilarAnswer().Matches(output).Select(m => m.Groups[1].Value)];
+        Assert.Equal(2, answers.Length);
+
+        // Normalization by the dataset and by a composed model rank the same five inputs.
+        Assert.Equal(Ids(answers[0]), Ids(answers[1]));
+        Assert.Empty(_index.Logs.Errors);
+        Assert.Empty(_query.Logs.Errors);
+    }
+
+    private async Task<(int Code, string Output)> RunBashAsync(string script)
+    {
+        var start = new ProcessStartInfo("bash")
+        {
+            WorkingDirectory = TestData.RepoRoot,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["DATA"] = _dataRoot;
+        start.Environment["NO_COLOR"] = "1";
+        using Process process = Process.Start(start)!;
+        var output = new StringBuilder();
+        process.OutputDataReceived += (_, e) => Append(output, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(output, e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await process.StandardInput.WriteAsync(script);
+        process.StandardInput.Close();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(15));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"the walk-through ran over 15 minutes:\n{output}");
+        }
+
+        process.WaitForExit();
+        lock (output)
+        {
+            return (process.ExitCode, output.ToString());
+        }
+    }
+
+    private static void Append(StringBuilder output, string? line)
+    {
+        if (line is not null)
+        {
+            lock (output)
+            {
+                output.AppendLine(line);
+            }
+        }
+    }
+
+    private static string[] Ids(string table) => [.. ResultRow().Matches(table).Select(m => m.Groups[1].Value)];
+
+    [GeneratedRegex(@"<!-- own-model:begin -->\s*```sh\n(.*?)```\s*<!-- own-model:end -->", RegexOptions.Singleline)]
+    private static partial Regex OwnModelBlock();
+
+    [GeneratedRegex(@"^index built: ", RegexOptions.Multiline)]
+    private static partial Regex IndexBuilt();
+
+    // A similar query's final table: the "distance" header up to the closing border.
+    [GeneratedRegex(@"│ rank │ input │ label │ distance[^\n]*\n(.*?)╰", RegexOptions.Singleline)]
+    private static partial Regex SimilarAnswer();
+
+    [GeneratedRegex(@"^│ \d+\s+│ (\d+)\s+│", RegexOptions.Multiline)]
+    private static partial Regex ResultRow();
+}
