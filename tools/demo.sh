@@ -20,7 +20,7 @@ echo "== dataset (train 60,000 then test 10,000: ids 0..69999)"
 deepeverest datasets list --json | grep -q '"fashion-mnist"' || deepeverest datasets import --name fashion-mnist \
   --inputs fashion-mnist/train-images-idx3-ubyte.gz --labels fashion-mnist/train-labels-idx1-ubyte.gz \
   --inputs fashion-mnist/t10k-images-idx3-ubyte.gz --labels fashion-mnist/t10k-labels-idx1-ubyte.gz \
-  --scale 0.00392156862745098 --input-shape 1,28,28
+  --scale 0.00392156862745098 --input-shape 1,28,28 --label-names models/demo/fashion-mnist-labels.txt
 echo "== layers of the demo model"
 deepeverest layers --model fashion_vgg
 echo "== index of $LAYER (default settings)"

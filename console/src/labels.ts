@@ -11,12 +11,7 @@ export function labelText(dataset: DatasetInfo, label: number): string {
 }
 
 export function labelName(dataset: DatasetInfo, label: number): string | undefined {
-  // Datasets imported with label names expose them (one per distinct label, in label order).
-  const names = (dataset as DatasetInfo & { labelNames?: string[] }).labelNames;
-  if (!names || names.length === 0) {
-    return undefined;
-  }
-  const position = dataset.labels.indexOf(label);
-  const name = position >= 0 ? names[position] : undefined;
+  // Datasets imported with label_names expose them by label.
+  const name = dataset.labelNames[label];
   return name && name !== "" ? name : undefined;
 }

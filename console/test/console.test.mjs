@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { PNG } from "pngjs";
-import { launchBrowser, metric, names, openPage, startStack } from "./harness.mjs";
+import { labelNames, launchBrowser, metric, names, openPage, startStack } from "./harness.mjs";
 
 let stack;
 let browser;
@@ -30,6 +30,7 @@ function cards(runIndex = 0) {
         rank: Number(c.dataset.rank),
         final: c.dataset.final === "true",
         score: c.dataset.score === "" ? NaN : Number(c.dataset.score),
+        label: c.querySelector(".label")?.textContent ?? "",
       })),
     runIndex,
   );
@@ -137,6 +138,11 @@ describe("web console", () => {
       "the page's final grid (ids and scores) equals the CLI's --json answer",
     );
     assert.deepEqual(grid.map((c) => c.rank), grid.map((_, i) => i + 1));
+    assert.deepEqual(
+      grid.map((c) => c.label),
+      grid.map((c) => labelNames[stack.slice.label(c.id)]),
+      "cards name each input's label as the dataset was imported (--label-names)",
+    );
     // The URL holds the query.
     const url = new URL(page.url());
     assert.equal(url.searchParams.get("target"), "17");

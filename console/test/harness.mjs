@@ -25,6 +25,9 @@ export const fashionImages = "/usr/share/datasets/fashion-mnist/t10k-images-idx3
 export const fashionLabels = "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz";
 
 /** Names the tests use. */
+/** Fashion-MNIST's class names, as the demo imports them (models/demo/fashion-mnist-labels.txt). */
+export const labelNames = readFileSync(join(repoRoot, "models", "demo", "fashion-mnist-labels.txt"), "utf8").trim().split("\n");
+
 export const names = {
   model: "vgg",
   dataset: "fm",
@@ -164,6 +167,7 @@ export async function startStack({ inputs = 5_000, queryThreads = 1 } = {}) {
       "datasets", "import", "--name", names.dataset,
       "--inputs", "images.idx", "--labels", "labels.idx",
       "--scale", "0.00392156862745098", "--input-shape", "1,28,28",
+      "--label-names", join(repoRoot, "models", "demo", "fashion-mnist-labels.txt"),
     );
     await stack.cli("index", "build", "--model", names.model, "--dataset", names.dataset, "--layer", names.indexedLayer);
     stack.stop = () => stopStack(stack);

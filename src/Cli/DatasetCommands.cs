@@ -17,6 +17,32 @@ internal static class DatasetCommands
         return datasets;
     }
 
+    /// <summary>Label names from a text file: line i (from 0) names label i; blank lines name nothing.</summary>
+    private static Dictionary<int, string> ReadLabelNames(FileInfo file)
+    {
+        string[] lines;
+        try
+        {
+            lines = File.ReadAllLines(file.FullName);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"cannot read --label-names {file.Name}: {e.Message}");
+        }
+
+        var names = new Dictionary<int, string>();
+        for (int i = 0; i < lines.Length; i++)
+        {
+            string line = lines[i].Trim();
+            if (line.Length > 0)
+            {
+                names[i] = line;
+            }
+        }
+
+        return names;
+    }
+
     private static Command CreateImport(GlobalOptions globals)
     {
         var name = new Option<string>("--name") { Description = "Dataset name: 1-64 of A-Z a-z 0-9 . _ -", Required = true };
@@ -56,9 +82,13 @@ internal static class DatasetCommands
             CustomParser = ValueParsers.Shape,
         };
         var replace = new Option<bool>("--replace") { Description = "Replace a dataset of the same name (refused while indexes use it)." };
+        var labelNames = new Option<FileInfo>("--label-names")
+        {
+            Description = "A text file on this machine naming the labels, one per line: line 1 names label 0, line 2 label 1, ...; a blank line leaves that label unnamed.",
+        };
         var command = new Command("import", "Import a dataset from files under the service's data root (progress bar).")
         {
-            name, inputs, labels, scale, shift, mean, std, inputShape, replace,
+            name, inputs, labels, scale, shift, mean, std, inputShape, replace, labelNames,
         };
         globals.SetAction(command, async (session, parse, cancellationToken) =>
         {
@@ -90,6 +120,11 @@ internal static class DatasetCommands
             }
 
             request.InputShape.AddRange(parse.GetValue(inputShape) ?? []);
+            if (parse.GetValue(labelNames) is { } namesFile)
+            {
+                request.LabelNames.Add(ReadLabelNames(namesFile));
+            }
+
             using AsyncServerStreamingCall<ImportProgress> call = session.Index.ImportDatasetWithProgress(request, cancellationToken: cancellationToken);
             DatasetInfo dataset = await ImportProgressView.FollowAsync(session, call, cancellationToken).ConfigureAwait(false);
             if (session.Json)

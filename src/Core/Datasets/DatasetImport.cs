@@ -93,6 +93,8 @@ public sealed class DatasetImport : IDisposable
             throw DeepEverestException.Invalid($"{labelled} of {request.Parts.Count} parts have a labels_path: either every part has labels or none has.");
         }
 
+        CheckLabelNames(request.LabelNames, labelled != 0);
+
         CheckName(store, request.Name, request.Replace);
         var headers = new ArrayHeader[request.Parts.Count];
         long[]? fileShape = null;
@@ -231,7 +233,46 @@ public sealed class DatasetImport : IDisposable
         }
 
         CheckName(_store, _request.Name, _request.Replace);
+        if (_request.LabelNames is { Count: > 0 } names)
+        {
+            _writer.SetLabelNames(names);
+        }
+
         return _writer.Commit();
+    }
+
+    /// <summary>Most label names one dataset may have.</summary>
+    public const int MaxLabelNames = 100_000;
+
+    /// <summary>Longest label name, in characters.</summary>
+    public const int MaxLabelNameLength = 128;
+
+    /// <summary>Refuses label names without labels, too many, or names that are empty, too long or hold control characters.</summary>
+    private static void CheckLabelNames(IReadOnlyDictionary<int, string>? names, bool hasLabels)
+    {
+        if (names is null || names.Count == 0)
+        {
+            return;
+        }
+
+        if (!hasLabels)
+        {
+            throw DeepEverestException.Invalid("label_names needs labels: give every part a labels_path, or leave label_names empty.");
+        }
+
+        if (names.Count > MaxLabelNames)
+        {
+            throw DeepEverestException.Invalid($"label_names has {names.Count} entries; a dataset takes at most {MaxLabelNames:N0}.");
+        }
+
+        foreach ((int label, string name) in names)
+        {
+            if (name.Length == 0 || name.Length > MaxLabelNameLength || name.Any(char.IsControl))
+            {
+                throw DeepEverestException.Invalid(
+                    $"label_names[{label}] must be 1-{MaxLabelNameLength} characters without control characters (got {Math.Min(name.Length, 100_000)} characters).");
+            }
+        }
     }
 
     /// <inheritdoc />

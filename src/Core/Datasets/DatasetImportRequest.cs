@@ -6,9 +6,11 @@ namespace DeepEverest.Core.Datasets;
 /// <param name="Preprocessing">How stored inputs become the model's input.</param>
 /// <param name="InputShape">Per-input shape the model sees, or empty for the file's.</param>
 /// <param name="Replace">Whether an existing dataset of that name may be replaced.</param>
+/// <param name="LabelNames">Names of labels (by label), or null for none.</param>
 public sealed record DatasetImportRequest(
     string Name,
     IReadOnlyList<DatasetPartPaths> Parts,
     InputPreprocessing Preprocessing,
     IReadOnlyList<long> InputShape,
-    bool Replace);
+    bool Replace,
+    IReadOnlyDictionary<int, string>? LabelNames = null);

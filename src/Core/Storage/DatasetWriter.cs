@@ -70,6 +70,13 @@ public sealed class DatasetWriter : IDisposable
         _record.StoredBytes += inputs.Length;
     }
 
+    /// <summary>Names labels in the record it will publish (already checked by the caller).</summary>
+    internal void SetLabelNames(IReadOnlyDictionary<int, string> names)
+    {
+        _record.LabelNames.Clear();
+        _record.LabelNames.Add(names.ToDictionary());
+    }
+
     /// <summary>Publishes the dataset (replacing one of the same name) and returns its record.</summary>
     public DatasetRecord Commit()
     {

@@ -106,6 +106,6 @@ internal sealed partial class IndexServiceImpl
         var parts = request.Parts
             .Select(p => new DatasetPartPaths(p.InputsPath, string.IsNullOrEmpty(p.LabelsPath) ? null : p.LabelsPath))
             .ToList();
-        return new DatasetImportRequest(request.Name, parts, preprocessing, [.. request.InputShape], request.Replace);
+        return new DatasetImportRequest(request.Name, parts, preprocessing, [.. request.InputShape], request.Replace, request.LabelNames);
     }
 }

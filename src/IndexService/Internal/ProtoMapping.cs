@@ -20,6 +20,7 @@ internal static class ProtoMapping
         };
         info.InputShape.AddRange(record.InputShape);
         info.Labels.AddRange(record.DistinctLabels);
+        info.LabelNames.Add(record.LabelNames);
         return info;
     }
 

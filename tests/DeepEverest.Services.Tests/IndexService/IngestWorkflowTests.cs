@@ -70,6 +70,44 @@ public sealed class IngestWorkflowTests(IndexServiceFixture fixture)
     }
 
     [Fact]
+    public async Task ImportDataset_WithLabelNames_ListsThemAndRefusesThemWithoutLabels()
+    {
+        var request = new ImportDatasetRequest
+        {
+            Name = "named",
+            Parts = { new DatasetPart { InputsPath = "fashion1k-images.idx", LabelsPath = "fashion1k-labels.idx" } },
+            LabelNames = { [0] = "T-shirt/top", [9] = "Ankle boot", [42] = "not in the data" },
+        };
+
+        DatasetInfo info = await fixture.Client.ImportDatasetAsync(request).ResponseAsync.DefaultTimeout();
+
+        Assert.Equal("Ankle boot", info.LabelNames[9]);
+        DatasetInfo listed = Assert.Single(fixture.Client.ListDatasets(new ListDatasetsRequest()).Datasets, d => d.Name == "named");
+        Assert.Equal(request.LabelNames, listed.LabelNames);
+
+        var unlabelled = new ImportDatasetRequest
+        {
+            Name = "named-unlabelled",
+            Parts = { new DatasetPart { InputsPath = "fashion1k-images.idx" } },
+            LabelNames = { [0] = "T-shirt/top" },
+        };
+        RpcException refused = await Assert.ThrowsAsync<RpcException>(() => fixture.Client.ImportDatasetAsync(unlabelled).ResponseAsync.DefaultTimeout());
+        Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.StartsWith("label_names needs labels", refused.Status.Detail);
+
+        var control = new ImportDatasetRequest
+        {
+            Name = "named-control",
+            Parts = { new DatasetPart { InputsPath = "fashion1k-images.idx", LabelsPath = "fashion1k-labels.idx" } },
+            LabelNames = { [3] = "Dress\n" },
+        };
+        refused = await Assert.ThrowsAsync<RpcException>(() => fixture.Client.ImportDatasetAsync(control).ResponseAsync.DefaultTimeout());
+        Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.StartsWith("label_names[3] must be 1-128 characters", refused.Status.Detail);
+        Assert.DoesNotContain(fixture.Client.ListDatasets(new ListDatasetsRequest()).Datasets, d => d.Name.StartsWith("named-", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task AddModelAndUploadModel_WithPreprocessing_ComposeTheSameModelWithTheModelsLayers()
     {
         byte[] preprocessing = ScaleModel();
