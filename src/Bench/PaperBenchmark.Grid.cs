@@ -68,7 +68,7 @@ public sealed partial class PaperBenchmark
             {
                 IReadOnlyList<(int Id, double Score)> reference = Reference(q, cancellationToken);
                 TimedQuery bounds = TimedQuery.Run(engine, q.ToQuery(QueryStrategy.Bounds, _options.K), cancellationToken);
-                long oracle = Oracle(store, record, q, bounds.Group, reference);
+                long oracle = Oracle(engine, q, reference);
                 Record(q, partitions, ratio, "bounds", bounds, oracle, reference);
                 times.Add(("bounds", bounds.FinalMs));
                 if (ntaSet.Contains(q.Target))
@@ -120,17 +120,13 @@ public sealed partial class PaperBenchmark
         return answer;
     }
 
-    private long Oracle(DeepEverestStore store, IndexRecord index, BenchQuery q, int[] group, IReadOnlyList<(int Id, double Score)> reference)
+    /// <summary>The oracle minimum of a query at this index (the engine's bounds; see <see cref="QueryEngine.OracleMinimum"/>).</summary>
+    private long Oracle(QueryEngine engine, BenchQuery q, IReadOnlyList<(int Id, double Score)> reference, CancellationToken cancellationToken = default)
     {
-        float[] targetGroup = [];
-        if (q.Type == QueryType.Similar)
-        {
-            // The target's group activations from the materialized columns: no inference.
-            float[] columns = MatStore.ReadActivationColumns(_materialized[q.Layer], group);
-            targetGroup = group.Select((_, j) => columns[((long)j * _inputs) + q.Target]).ToArray();
-        }
-
-        return OracleMinimum.Count(store, index, _kernels, q.Type, q.Target, group, targetGroup, reference[^1]);
+        (int id, double score) = reference[^1];
+        // Scores are costs for distances and negated costs for aggregates (negation is exact).
+        double kthCost = q.Type == QueryType.Similar ? score : -score;
+        return engine.OracleMinimum(q.ToQuery(QueryStrategy.Bounds, _options.K), kthCost, id, cancellationToken);
     }
 
     private void Record(BenchQuery q, int partitions, double ratio, string strategy, TimedQuery run, long? oracle, IReadOnlyList<(int Id, double Score)> reference)

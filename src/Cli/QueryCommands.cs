@@ -51,10 +51,11 @@ internal static class QueryCommands
         var ids = new Option<string>("--ids") { Description = "Keep only these input ids, e.g. 1,5,9." };
         var idRange = new Option<string>("--id-range") { Description = "Keep only ids in [A, B), written A:B." };
         var strategy = new Option<string>("--strategy") { Description = "bounds (default), nta, reprocess or materialized.", DefaultValueFactory = _ => "bounds" };
-        var batch = new Option<int>("--batch-size") { Description = "Inputs verified per inference batch (0 = service default)." };
+        var batch = new Option<int>("--batch-size") { Description = "Most inputs verified per inference batch (0 = service default); batches start at one input and grow to it." };
+        var fixedBatches = new Option<bool>("--fixed-batches") { Description = "Verify in batches of exactly --batch-size (no adaptive sizing), for comparisons." };
         var noCache = new Option<bool>("--no-cache") { Description = "Bypass the service's activation cache (cold-cache comparisons of strategies)." };
         var interval = new Option<int>("--update-interval-ms") { Description = "At most one progress update per this many milliseconds (0 = every change)." };
-        foreach (Option option in new Option[] { target, targetNpy, group, k, metric, weights, labels, ids, idRange, strategy, batch, noCache, interval })
+        foreach (Option option in new Option[] { target, targetNpy, group, k, metric, weights, labels, ids, idRange, strategy, batch, fixedBatches, noCache, interval })
         {
             command.Options.Add(option);
         }
@@ -74,6 +75,7 @@ internal static class QueryCommands
             {
                 Strategy = QueryArguments.Strategy(parse.GetValue(strategy)!),
                 BatchSize = parse.GetValue(batch),
+                FixedBatches = parse.GetValue(fixedBatches),
                 NoCache = parse.GetValue(noCache),
                 MinUpdateIntervalMs = parse.GetValue(interval),
             };

@@ -40,12 +40,14 @@ public sealed class IndexBuilder
         int partitions = parameters.Partitions;
         int maiCount = parameters.MaiCount(n);
         int stride = CodeLayout.StrideBytes(n, parameters.Bits);
+        SummaryLayout? layout = SummaryLayout.Choose(probe.Layer.Shape);
+        var summaries = layout is null ? null : new SummaryAccumulator(layout, n);
         var clock = Stopwatch.StartNew();
 
         ulong generation = _store.BeginGeneration($"index {request.Model}/{request.Dataset}/{request.Layer}");
         try
         {
-            using ActivationMatrix matrix = RunInference(probe, request.BatchSize, request.MemoryBudgetMb, clock, progress, cancellationToken);
+            using ActivationMatrix matrix = RunInference(probe, request.BatchSize, request.MemoryBudgetMb, clock, progress, summaries, cancellationToken);
             long inferenceMs = clock.ElapsedMilliseconds;
             long indexBytes = 0;
             long neuronsDone = 0;
@@ -73,6 +75,19 @@ public sealed class IndexBuilder
                 }
             }
 
+            long summaryBytes = 0;
+            if (summaries is not null)
+            {
+                for (int segment = 0; segment < summaries.Layout.Segments; segment++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    (double sumRadius, double squareRadius, float[] sums, float[] squares) = summaries.Segment(segment);
+                    summaryBytes += _store.WriteSummaryRow(generation, segment, sumRadius, squareRadius, sums, squares);
+                }
+
+                indexBytes += summaryBytes;
+            }
+
             long constructionMs = construction.ElapsedMilliseconds;
             progress?.Report(new BuildProgressInfo(BuildPhase.Publishing, n, n, neurons, neurons, clock.Elapsed, TimeSpan.Zero, "publishing"));
             cancellationToken.ThrowIfCancellationRequested();
@@ -97,6 +112,11 @@ public sealed class IndexBuilder
                 ModelSha256 = probe.Model.Sha256,
             };
             record.LayerShape.AddRange(probe.Layer.Shape);
+            if (summaries is not null)
+            {
+                record.Summaries = summaries.Layout.ToRecord(summaryBytes);
+            }
+
             _store.PublishIndex(record);
             CoreLog.IndexPublished(_logger, request.Model, request.Dataset, request.Layer, partitions, parameters.Ratio, indexBytes / (n * 4.0 * neurons), inferenceMs, constructionMs);
             progress?.Report(new BuildProgressInfo(BuildPhase.Done, n, n, neurons, neurons, clock.Elapsed, TimeSpan.Zero, "done"));
@@ -117,7 +137,7 @@ public sealed class IndexBuilder
         ulong generation = _store.BeginGeneration($"materialize {model}/{dataset}/{layer}");
         try
         {
-            using ActivationMatrix matrix = RunInference(probe, batchSize, 0, clock, progress, cancellationToken);
+            using ActivationMatrix matrix = RunInference(probe, batchSize, 0, clock, progress, null, cancellationToken);
             long inferenceMs = clock.ElapsedMilliseconds;
             int n = probe.Inputs;
             const int Slice = 64;
@@ -155,12 +175,13 @@ public sealed class IndexBuilder
         }
     }
 
-    private ActivationMatrix RunInference(LayerProbe probe, int batchSize, long memoryBudgetMb, Stopwatch clock, IProgress<BuildProgressInfo>? progress, CancellationToken cancellationToken)
+    private ActivationMatrix RunInference(LayerProbe probe, int batchSize, long memoryBudgetMb, Stopwatch clock, IProgress<BuildProgressInfo>? progress, SummaryAccumulator? summaries, CancellationToken cancellationToken)
     {
         int n = probe.Inputs;
         int neurons = probe.Neurons;
         int batch = batchSize > 0 ? batchSize : _options.BatchSize;
-        long budget = (memoryBudgetMb > 0 ? memoryBudgetMb : _options.MemoryBudgetMb) << 20;
+        // The summaries live in memory beside the matrix, within the same budget.
+        long budget = ((memoryBudgetMb > 0 ? memoryBudgetMb : _options.MemoryBudgetMb) << 20) - (summaries is null ? 0 : SummaryAccumulator.Bytes(summaries.Layout, n));
         string temp = string.IsNullOrEmpty(_options.TempDirectory) ? Path.GetTempPath() : _options.TempDirectory;
         var matrix = new ActivationMatrix(n, neurons, budget, temp);
         try
@@ -190,6 +211,7 @@ public sealed class IndexBuilder
                 }
 
                 matrix.AppendRows(rows.AsSpan(0, count * neurons), count);
+                summaries?.Add(rows.AsSpan(0, count * neurons), start, count, neurons);
                 long done = start + count;
                 double perInput = clock.Elapsed.TotalMilliseconds / done;
                 progress?.Report(new BuildProgressInfo(BuildPhase.Inference, done, n, 0, neurons, clock.Elapsed,

@@ -1,4 +1,4 @@
-using DeepEverest.Core.Storage;
+using System.Diagnostics;
 using DeepEverest.Kernels;
 
 namespace DeepEverest.Core.Query;
@@ -15,7 +15,9 @@ namespace DeepEverest.Core.Query;
 /// in the answer: it is pruned without inference. An input whose bounds coincide is known exactly
 /// from the index alone (ReLU zeros in single-valued partitions, MAI members).</item>
 /// <item>Verify the other candidates in ascending (lower bound, id) order, a batch at a time, by
-/// running the model truncated at the layer (or reading the shared activation cache).</item>
+/// running the model truncated at the layer (or reading the shared activation cache). Batches
+/// start small and grow, and take at once every candidate the answer certainly needs
+/// (<see cref="VerificationBatches"/>), so a query infers close to the oracle minimum.</item>
 /// <item>Stop as soon as the k-th best exact (cost, id) is below the next unverified (lower bound,
 /// id): nothing unverified can beat it. Every exact hit below that frontier is final.</item>
 /// </list>
@@ -39,12 +41,11 @@ public static class BoundsExecutor
 
         // 1. Coarse bounds of every input from the index alone (exact sums of integer terms
         //    rounded outward: the fast filter).
-        int n = (int)ctx.Index!.Inputs;
-        GroupIndexData data = ctx.Store.ReadGroup(ctx.Index, ctx.Group);
-        BoundsProblem problem = BoundsProblem.Create(ctx.Cost, n, (int)ctx.Index.Partitions, data.Codes, data.PartMin, data.PartMax, data.MaiIds, data.MaiValues);
+        IndexBounds bounds = IndexBounds.Read(ctx);
+        int n = bounds.Inputs;
         var lower = new double[n];
         var upper = new double[n];
-        ctx.Kernels.GroupBounds(problem, lower, upper);
+        bounds.Coarse(lower, upper);
         double[] allowedLower = Gather(lower, allowed);
         double[] allowedUpper = Gather(upper, allowed);
 
@@ -66,7 +67,7 @@ public static class BoundsExecutor
 
         var tightLower = new double[coarseCount];
         var tightUpper = new double[coarseCount];
-        ctx.Kernels.RefineBounds(problem, coarseIds, tightLower, tightUpper);
+        bounds.Tight(coarseIds, tightLower, tightUpper);
         ctx.Kernels.SelectTopK(tightUpper, coarseIds, k, best);
         double limit = tightUpper[best[k - 1]];
         var candidatePositions = new int[coarseCount];
@@ -96,28 +97,38 @@ public static class BoundsExecutor
 
         // 3. Verification order: (lower bound, id) ascending.
         int[] order = SortByLowerThenId(pendingLower, pendingIds);
-        int next = 0;
-        (double Cost, int Id) Frontier() => next < order.Length ? (pendingLower[order[next]], pendingIds[order[next]]) : (double.PositiveInfinity, int.MaxValue);
-        bool Finished() => next >= order.Length || (collector.IsFull && TopKCollector.Compare(collector.Worst, Frontier()) < 0);
+        var sortedIds = new int[order.Length];
+        var sortedLower = new double[order.Length];
+        var sortedUpper = new double[order.Length];
+        for (int i = 0; i < order.Length; i++)
+        {
+            sortedIds[i] = pendingIds[order[i]];
+            sortedLower[i] = pendingLower[order[i]];
+            sortedUpper[i] = pendingUpper[order[i]];
+        }
 
-        TopKUpdateInfo last = Update(ctx, collector, order, next, pendingIds, pendingLower, pendingUpper, exactFromIndex, pruned, Finished(), ctx.Message, ctx.Group);
+        var pending = new Pending(sortedIds, sortedLower, sortedUpper);
+        int next = 0;
+        bool Finished() => next >= pending.Count || (collector.IsFull && TopKCollector.Compare(collector.Worst, pending.At(next)) < 0);
+
+        TopKUpdateInfo last = Update(ctx, collector, pending, next, exactFromIndex, pruned, Finished(), ctx.Message, ctx.Group);
         yield return last;
 
-        // 4. Verify in batches until nothing unverified can enter the top k.
+        // 4. Verify in batches until nothing unverified can enter the top k (sizes: VerificationBatches).
+        var batches = new VerificationBatches(ctx.BatchSize, ctx.Query.FixedBatches, ctx.BatchCosts);
         var activations = new float[ctx.BatchSize * g];
         var costs = new double[ctx.BatchSize];
+        var ids = new int[ctx.BatchSize];
         while (!Finished())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            int count = Math.Min(ctx.BatchSize, order.Length - next);
-            var ids = new int[count];
-            for (int i = 0; i < count; i++)
-            {
-                ids[i] = pendingIds[order[next + i]];
-            }
-
-            ctx.Source.GroupRows(ids, ctx.Group, activations.AsSpan(0, count * g), cancellationToken);
+            int count = batches.Next(collector, new ArraySegment<double>(sortedLower, next, pending.Count - next), new ArraySegment<int>(sortedIds, next, pending.Count - next), k);
+            Array.Copy(sortedIds, next, ids, 0, count);
+            long inferredBefore = ctx.Source.Inferred;
+            long started = Stopwatch.GetTimestamp();
+            ctx.Source.GroupRows(ids.AsSpan(0, count), ctx.Group, activations.AsSpan(0, count * g), cancellationToken);
             ctx.Kernels.ExactCosts(ctx.Cost, activations.AsSpan(0, count * g), count, costs.AsSpan(0, count));
+            ctx.BatchCosts?.Record((int)(ctx.Source.Inferred - inferredBefore), Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             bool changed = false;
             for (int i = 0; i < count; i++)
             {
@@ -126,10 +137,10 @@ public static class BoundsExecutor
 
             next += count;
             bool done = Finished();
-            double threshold = next < order.Length ? ctx.ThresholdOf(pendingLower[order[next]]) : double.NaN;
+            double threshold = next < pending.Count ? ctx.ThresholdOf(sortedLower[next]) : double.NaN;
             if (changed || done || !threshold.Equals(last.Threshold))
             {
-                last = Update(ctx, collector, order, next, pendingIds, pendingLower, pendingUpper, exactFromIndex, pruned, done, "", null);
+                last = Update(ctx, collector, pending, next, exactFromIndex, pruned, done, "", null);
                 yield return last;
             }
         }
@@ -138,18 +149,15 @@ public static class BoundsExecutor
     private static TopKUpdateInfo Update(
         QueryContext ctx,
         TopKCollector collector,
-        int[] order,
+        Pending pending,
         int next,
-        List<int> pendingIds,
-        List<double> pendingLower,
-        List<double> pendingUpper,
         long exactFromIndex,
         long prunedBeforeVerification,
         bool done,
         string message,
         int[]? group)
     {
-        (double Cost, int Id) frontier = next < order.Length ? (pendingLower[order[next]], pendingIds[order[next]]) : (double.PositiveInfinity, int.MaxValue);
+        (double Cost, int Id) frontier = pending.At(next);
         var hits = new List<HitInfo>(ctx.K);
         foreach ((double cost, int id) in collector.Sorted())
         {
@@ -158,13 +166,12 @@ public static class BoundsExecutor
             hits.Add(ctx.ExactHit(cost, id, final && (hits.Count == 0 || hits[^1].Final)));
         }
 
-        for (int i = next; hits.Count < ctx.K && i < order.Length; i++)
+        for (int i = next; hits.Count < ctx.K && i < pending.Count; i++)
         {
-            int o = order[i];
-            hits.Add(ctx.BoundedHit(pendingLower[o], pendingUpper[o], pendingIds[o]));
+            hits.Add(ctx.BoundedHit(pending.Lower[i], pending.Upper[i], pending.Ids[i]));
         }
 
-        double threshold = done || next >= order.Length ? double.NaN : ctx.ThresholdOf(frontier.Cost);
+        double threshold = done || next >= pending.Count ? double.NaN : ctx.ThresholdOf(frontier.Cost);
         long pruned = done ? ctx.Allowed.Length - ctx.Source.Inferred - ctx.Source.CacheHits - exactFromIndex : prunedBeforeVerification;
         return new TopKUpdateInfo(hits, threshold, done, ctx.Stats(exactFromIndex, pruned), message, group);
     }
@@ -190,5 +197,14 @@ public static class BoundsExecutor
 
         Array.Sort(order, (a, b) => TopKCollector.Compare((lower[a], ids[a]), (lower[b], ids[b])));
         return order;
+    }
+
+    /// <summary>The unverified candidates in verification order.</summary>
+    private sealed record Pending(int[] Ids, double[] Lower, double[] Upper)
+    {
+        public int Count => Ids.Length;
+
+        /// <summary>(lower bound, id) of candidate i, or (+inf, max) past the end.</summary>
+        public (double Cost, int Id) At(int i) => i < Ids.Length ? (Lower[i], Ids[i]) : (double.PositiveInfinity, int.MaxValue);
     }
 }
