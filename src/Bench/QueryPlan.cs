@@ -61,4 +61,47 @@ internal static class QueryPlan
         groups.Add(($"random-{options.RandomGroupSize}", new GroupSpec.Explicit(neuronsChosen.Select(j => new[] { j }).ToList())));
         return groups;
     }
+
+    /// <summary>
+    /// The large group kinds for a target, from its activations of the layer (shape [C, H, W] or
+    /// any rank >= 2): "channel", the whole channel of the target's most activated neuron
+    /// (<c>rect:c,*,*</c>: "what does this channel respond to?"), and "rect-3x3", the 3x3 positions
+    /// around that neuron in its channel (clipped at the borders). Empty for layers of rank 1.
+    /// </summary>
+    public static List<(string Kind, GroupSpec Group)> LargeGroups(IReadOnlyList<long> shape, ReadOnlySpan<float> target)
+    {
+        if (shape.Count < 2)
+        {
+            return [];
+        }
+
+        int top = 0;
+        for (int j = 1; j < target.Length; j++)
+        {
+            if (target[j] > target[top])
+            {
+                top = j;
+            }
+        }
+
+        // Coordinates of the top neuron, last dimension fastest.
+        var coordinates = new long[shape.Count];
+        long rest = top;
+        for (int d = shape.Count - 1; d >= 0; d--)
+        {
+            coordinates[d] = rest % shape[d];
+            rest /= shape[d];
+        }
+
+        var channel = new List<(long Start, long End)> { (coordinates[0], coordinates[0] + 1) };
+        var patch = new List<(long Start, long End)> { (coordinates[0], coordinates[0] + 1) };
+        for (int d = 1; d < shape.Count; d++)
+        {
+            channel.Add((0, shape[d]));
+            bool spatial = d >= shape.Count - 2;
+            patch.Add(spatial ? (Math.Max(0, coordinates[d] - 1), Math.Min(shape[d], coordinates[d] + 2)) : (coordinates[d], coordinates[d] + 1));
+        }
+
+        return [("channel", new GroupSpec.Rectangle(channel)), ("rect-3x3", new GroupSpec.Rectangle(patch))];
+    }
 }

@@ -55,7 +55,8 @@ internal static class QueryCommands
         var fixedBatches = new Option<bool>("--fixed-batches") { Description = "Verify in batches of exactly --batch-size (no adaptive sizing), for comparisons." };
         var noCache = new Option<bool>("--no-cache") { Description = "Bypass the service's activation cache (cold-cache comparisons of strategies)." };
         var interval = new Option<int>("--update-interval-ms") { Description = "At most one progress update per this many milliseconds (0 = every change)." };
-        foreach (Option option in new Option[] { target, targetNpy, group, k, metric, weights, labels, ids, idRange, strategy, batch, fixedBatches, noCache, interval })
+        var timeout = new Option<int>("--timeout") { Description = "Deadline of the call in seconds (0 = none: the service's cap applies, 300 s by default; a deadline may extend a query up to the service's DeepEverest:MaxClientDeadlineSeconds, 3600 s by default)." };
+        foreach (Option option in new Option[] { target, targetNpy, group, k, metric, weights, labels, ids, idRange, strategy, batch, fixedBatches, noCache, interval, timeout })
         {
             command.Options.Add(option);
         }
@@ -80,6 +81,7 @@ internal static class QueryCommands
                 MinUpdateIntervalMs = parse.GetValue(interval),
             };
             var client = new QueryService.QueryServiceClient(session.QueryChannel);
+            DateTime? deadline = parse.GetValue(timeout) is > 0 and int seconds ? DateTime.UtcNow.AddSeconds(seconds) : null;
             AsyncServerStreamingCall<TopKUpdate> call;
             if (similar)
             {
@@ -95,7 +97,7 @@ internal static class QueryCommands
                     Options = options,
                 };
                 request.Weights.AddRange(QueryArguments.Floats(parse.GetValue(weights)));
-                call = client.TopKSimilar(request, cancellationToken: cancellationToken);
+                call = client.TopKSimilar(request, deadline: deadline, cancellationToken: cancellationToken);
             }
             else
             {
@@ -109,7 +111,7 @@ internal static class QueryCommands
                     Filter = filter,
                     Options = options,
                 };
-                call = client.TopKHighest(request, cancellationToken: cancellationToken);
+                call = client.TopKHighest(request, deadline: deadline, cancellationToken: cancellationToken);
             }
 
             using (call)
@@ -181,7 +183,8 @@ internal static class QueryCommands
             }
 
             session.Console.Out.WriteLine(Format.Invariant($"input {parse.GetValue(id)} of {name}: label {response.Label}, shape {Format.Shape(response.Tensor.Shape)}"));
-            InputPicture.Write(session.Console.Out, response.Tensor);
+            // Within the terminal (a log gets at most 160 columns).
+            InputPicture.Write(session.Console.Out, response.Tensor, Math.Min(session.Console.Ansi.Profile.Width, 160));
         });
         return command;
     }

@@ -52,6 +52,7 @@ public sealed class IndexBuilder
             long indexBytes = 0;
             long neuronsDone = 0;
             var construction = Stopwatch.StartNew();
+            var constructionRate = new ProgressRate();
             foreach ((int first, int count, float[] columns) in matrix.Blocks())
             {
                 // Blocks are built in slices so progress and cancellation stay responsive.
@@ -69,9 +70,8 @@ public sealed class IndexBuilder
                     _kernels.BuildNeuronBlock(block, m, n, partitions, maiCount, maiIds, maiValues, codes, partMin, partMax);
                     indexBytes += _store.WriteIndexRows(generation, first + s, m, stride, partitions, maiCount, codes, partMin, partMax, maiIds, maiValues);
                     neuronsDone += m;
-                    double perNeuron = construction.Elapsed.TotalMilliseconds / neuronsDone;
                     progress?.Report(new BuildProgressInfo(BuildPhase.Construction, n, n, neuronsDone, neurons, clock.Elapsed,
-                        TimeSpan.FromMilliseconds(perNeuron * (neurons - neuronsDone)), $"neuron block {first + s}..{first + s + m - 1}"));
+                        constructionRate.Remaining(neuronsDone, neurons), $"neuron block {first + s}..{first + s + m - 1}"));
                 }
             }
 
@@ -197,6 +197,7 @@ public sealed class IndexBuilder
             var inputs = new float[batch * elements];
             var rows = new float[(long)batch * neurons];
             string note = matrix.Spilled ? $"spilling to {matrix.BlockCount} neuron blocks" : "in memory";
+            var rate = new ProgressRate();
             for (int start = 0; start < n; start += batch)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -213,9 +214,7 @@ public sealed class IndexBuilder
                 matrix.AppendRows(rows.AsSpan(0, count * neurons), count);
                 summaries?.Add(rows.AsSpan(0, count * neurons), start, count, neurons);
                 long done = start + count;
-                double perInput = clock.Elapsed.TotalMilliseconds / done;
-                progress?.Report(new BuildProgressInfo(BuildPhase.Inference, done, n, 0, neurons, clock.Elapsed,
-                    TimeSpan.FromMilliseconds(perInput * (n - done)), note));
+                progress?.Report(new BuildProgressInfo(BuildPhase.Inference, done, n, 0, neurons, clock.Elapsed, rate.Remaining(done, n), note));
             }
 
             return matrix;

@@ -27,6 +27,9 @@ public sealed class ActivationSource
         _elements = DeepEverestStore.InputElements(probe.Dataset);
     }
 
+    /// <summary>Where the time of this query goes (reads, inference, the rest).</summary>
+    public QueryProfile Profile { get; } = new();
+
     /// <summary>Inputs run through the model.</summary>
     public long Inferred { get; private set; }
 
@@ -100,10 +103,14 @@ public sealed class ActivationSource
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+        long started = QueryProfile.Start();
         var inputs = new float[missing.Count * _elements];
         _store.ReadInputs(_probe.Dataset, missing.ToArray(), inputs);
+        Profile.InputReadMs += QueryProfile.Elapsed(started);
+        started = QueryProfile.Start();
         var rows = new float[(long)missing.Count * neurons];
         _runners.Run(_store, _probe, inputs, missing.Count, rows, cancellationToken);
+        Profile.InferenceMs += QueryProfile.Elapsed(started);
         Inferred += missing.Count;
         for (int m = 0; m < missing.Count; m++)
         {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using DeepEverest.Kernels;
 
 namespace DeepEverest.Core.Query;
@@ -42,6 +41,8 @@ public static class BoundsExecutor
         // 1. Coarse bounds of every input from the index alone (exact sums of integer terms
         //    rounded outward: the fast filter).
         IndexBounds bounds = IndexBounds.Read(ctx);
+        long boundsStarted = QueryProfile.Start();
+        double boundsBefore = ctx.Profile.BoundsMs;
         int n = bounds.Inputs;
         var lower = new double[n];
         var upper = new double[n];
@@ -67,7 +68,7 @@ public static class BoundsExecutor
 
         var tightLower = new double[coarseCount];
         var tightUpper = new double[coarseCount];
-        bounds.Tight(coarseIds, tightLower, tightUpper);
+        bounds.Tight(coarseIds, tightLower, tightUpper, coarseLimit);
         ctx.Kernels.SelectTopK(tightUpper, coarseIds, k, best);
         double limit = tightUpper[best[k - 1]];
         var candidatePositions = new int[coarseCount];
@@ -108,11 +109,13 @@ public static class BoundsExecutor
         }
 
         var pending = new Pending(sortedIds, sortedLower, sortedUpper);
+        // Coarse and Tight time themselves; the rest of this phase (selection, ordering) is added here.
+        ctx.Profile.BoundsMs = boundsBefore + QueryProfile.Elapsed(boundsStarted);
         int next = 0;
         bool Finished() => next >= pending.Count || (collector.IsFull && TopKCollector.Compare(collector.Worst, pending.At(next)) < 0);
 
         TopKUpdateInfo last = Update(ctx, collector, pending, next, exactFromIndex, pruned, Finished(), ctx.Message, ctx.Group);
-        yield return last;
+        yield return last.Done ? last with { Profile = ctx.Profile } : last;
 
         // 4. Verify in batches until nothing unverified can enter the top k (sizes: VerificationBatches).
         var batches = new VerificationBatches(ctx.BatchSize, ctx.Query.FixedBatches, ctx.BatchCosts);
@@ -125,15 +128,20 @@ public static class BoundsExecutor
             int count = batches.Next(collector, new ArraySegment<double>(sortedLower, next, pending.Count - next), new ArraySegment<int>(sortedIds, next, pending.Count - next), k);
             Array.Copy(sortedIds, next, ids, 0, count);
             long inferredBefore = ctx.Source.Inferred;
-            long started = Stopwatch.GetTimestamp();
+            double readAndInference = ctx.Profile.InputReadMs + ctx.Profile.InferenceMs;
+            long started = QueryProfile.Start();
             ctx.Source.GroupRows(ids.AsSpan(0, count), ctx.Group, activations.AsSpan(0, count * g), cancellationToken);
             ctx.Kernels.ExactCosts(ctx.Cost, activations.AsSpan(0, count * g), count, costs.AsSpan(0, count));
-            ctx.BatchCosts?.Record((int)(ctx.Source.Inferred - inferredBefore), Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             bool changed = false;
             for (int i = 0; i < count; i++)
             {
                 changed |= collector.Add(costs[i], ids[i]);
             }
+
+            double batchMs = QueryProfile.Elapsed(started);
+            ctx.BatchCosts?.Record((int)(ctx.Source.Inferred - inferredBefore), batchMs);
+            ctx.Profile.VerifyOtherMs += batchMs - (ctx.Profile.InputReadMs + ctx.Profile.InferenceMs - readAndInference);
+            ctx.Profile.Batches++;
 
             next += count;
             bool done = Finished();
@@ -141,7 +149,7 @@ public static class BoundsExecutor
             if (changed || done || !threshold.Equals(last.Threshold))
             {
                 last = Update(ctx, collector, pending, next, exactFromIndex, pruned, done, "", null);
-                yield return last;
+                yield return done ? last with { Profile = ctx.Profile } : last;
             }
         }
     }

@@ -36,23 +36,35 @@ internal sealed class IndexBounds
     {
         var index = ctx.Index ?? throw new InvalidOperationException("The bounds strategy needs an index.");
         int n = (int)index.Inputs;
+        long started = QueryProfile.Start();
         GroupIndexData data = ctx.Store.ReadGroup(index, ctx.Group);
+        ctx.Profile.IndexReadMs += QueryProfile.Elapsed(started);
+        started = QueryProfile.Start();
         BoundsProblem problem = BoundsProblem.Create(ctx.Cost, n, (int)index.Partitions, data.Codes, data.PartMin, data.PartMax, data.MaiIds, data.MaiValues);
+        ctx.Profile.BoundsMs += QueryProfile.Elapsed(started);
         return new IndexBounds(ctx, problem, SummaryBounds.TryRead(ctx, data));
     }
 
     /// <summary>Coarse bounds of every input (n values each).</summary>
     public void Coarse(Span<double> lower, Span<double> upper)
     {
+        long started = QueryProfile.Start();
         _ctx.Kernels.GroupBounds(_problem, lower, upper);
         _summaries?.Coarse(lower, upper);
+        _ctx.Profile.BoundsMs += QueryProfile.Elapsed(started);
     }
 
-    /// <summary>Tight bounds of the given inputs.</summary>
-    public void Tight(ReadOnlySpan<int> inputs, Span<double> lower, Span<double> upper)
+    /// <summary>
+    /// Tight bounds of the given inputs. Inputs whose lower bound exceeds <paramref name="limit"/>
+    /// (they are pruned anyway) may be left with a weaker lower bound: the costliest refinement
+    /// (the segments' dual bounds) is only spent on the others.
+    /// </summary>
+    public void Tight(ReadOnlySpan<int> inputs, Span<double> lower, Span<double> upper, double limit = double.PositiveInfinity)
     {
+        long started = QueryProfile.Start();
         _ctx.Kernels.RefineBounds(_problem, inputs, lower, upper);
-        _summaries?.Tight(inputs, lower, upper);
+        _summaries?.Tight(inputs, lower, upper, limit);
+        _ctx.Profile.BoundsMs += QueryProfile.Elapsed(started);
     }
 }
 

@@ -91,6 +91,9 @@ public sealed class QueryContext
     /// <summary>Most inputs verified per batch.</summary>
     public int BatchSize { get; }
 
+    /// <summary>Where this query's time goes.</summary>
+    public QueryProfile Profile => Source.Profile;
+
     /// <summary>Measured verification costs of the layer (shared across queries), or null.</summary>
     public BatchCostModel? BatchCosts { get; }
 

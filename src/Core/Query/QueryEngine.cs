@@ -153,7 +153,9 @@ public sealed class QueryEngine : IDisposable
         }
 
         var source = new ActivationSource(_store, probe, _runners, query.Strategy == QueryStrategy.ReprocessAll || !query.UseCache ? null : Cache);
+        long targetStarted = QueryProfile.Start();
         float[] target = query.Target is null ? [] : TargetActivations(probe, source, query.Target, cancellationToken);
+        double targetMs = QueryProfile.Elapsed(targetStarted);
         int[] group = NeuronGroups.Resolve(query.Group, probe.Layer.Shape, target);
         float[] targetGroup = target.Length == 0 ? new float[group.Length] : group.Select(j => target[j]).ToArray();
         CostFunction cost;
@@ -178,6 +180,12 @@ public sealed class QueryEngine : IDisposable
             message = $"Layer '{query.Layer}' has no index: answered by ReprocessAll (build one with `deepeverest index build`).";
             source = new ActivationSource(_store, probe, _runners, null);
         }
+
+        // The target's read and inference count as TargetMs only.
+        source.Profile.TargetMs = targetMs;
+        source.Profile.InputReadMs = 0;
+        source.Profile.InferenceMs = 0;
+        source.Profile.SetupMs = clock.Elapsed.TotalMilliseconds - targetMs;
 
         CheckMemory(strategy, index, probe, group.Length);
         BatchCostModel batchCosts = _batchCosts.GetOrAdd(probe.Model.Sha256 + "\u001f" + probe.Dataset.Id + "\u001f" + probe.Layer.Name, _ => new BatchCostModel());

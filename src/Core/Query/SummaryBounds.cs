@@ -27,9 +27,11 @@ internal sealed class SummaryBounds
     private readonly bool _sameSign;
     private readonly double _residualMagnitude;
     private readonly double _eta;
+    private readonly SegmentBoxes _boxes;
 
-    private SummaryBounds(CostFunction cost, int n, Segment[] segments, SummaryRows rows, Residual? residual, bool sameSign, double residualMagnitude)
+    private SummaryBounds(CostFunction cost, int n, Segment[] segments, SummaryRows rows, Residual? residual, bool sameSign, double residualMagnitude, SegmentBoxes boxes)
     {
+        _boxes = boxes;
         _cost = cost;
         _n = n;
         _segments = segments;
@@ -129,7 +131,9 @@ internal sealed class SummaryBounds
         int n = (int)ctx.Index.Inputs;
         int partitions = (int)ctx.Index.Partitions;
         (float[] min, float[] max) = NeuronRanges(data, g, partitions);
+        long started = QueryProfile.Start();
         SummaryRows rows = ctx.Store.ReadSummaries(ctx.Index, segmentIds);
+        ctx.Profile.IndexReadMs += QueryProfile.Elapsed(started);
 
         // Segments whose stored values are not all finite (overflowing sums) stay in the residual.
         var usable = new List<int>();
@@ -198,7 +202,9 @@ internal sealed class SummaryBounds
             residualMagnitude = Up(residualMagnitude + Math.Max(Math.Abs((double)min[p]), Math.Abs((double)max[p])));
         }
 
-        return new SummaryBounds(cost, n, segments, usedRows, residual, sameSign, residualMagnitude);
+        int[][] segmentPositions = usable.Select(u => positions[segmentIds[u]].ToArray()).ToArray();
+        var boxes = new SegmentBoxes(data, segmentPositions, n, partitions);
+        return new SummaryBounds(cost, n, segments, usedRows, residual, sameSign, residualMagnitude, boxes);
     }
 
     /// <summary>Intersects the coarse bounds of every input with the summary bounds.</summary>
@@ -215,12 +221,17 @@ internal sealed class SummaryBounds
 
         for (int i = 0; i < _n; i++)
         {
-            Intersect(i, residualLower?[i] ?? 0, residualUpper?[i] ?? 0, ref lower[i], ref upper[i]);
+            Intersect(i, residualLower?[i] ?? 0, residualUpper?[i] ?? 0, null, ref lower[i], ref upper[i]);
         }
     }
 
-    /// <summary>Intersects the tight bounds of the given inputs with the summary bounds.</summary>
-    public void Tight(ReadOnlySpan<int> inputs, Span<double> lower, Span<double> upper)
+    /// <summary>
+    /// Intersects the tight bounds of the given inputs with the summary bounds. For l2, inputs
+    /// whose lower bound is still at most <paramref name="limit"/> also get the segments' dual
+    /// bounds (<see cref="SegmentDual"/>: their partitions and summaries together), which cost
+    /// O(segment size) each.
+    /// </summary>
+    public void Tight(ReadOnlySpan<int> inputs, Span<double> lower, Span<double> upper, double limit)
     {
         double[]? residualLower = null;
         double[]? residualUpper = null;
@@ -233,17 +244,73 @@ internal sealed class SummaryBounds
 
         for (int r = 0; r < inputs.Length; r++)
         {
-            Intersect(inputs[r], residualLower?[r] ?? 0, residualUpper?[r] ?? 0, ref lower[r], ref upper[r]);
+            Intersect(inputs[r], residualLower?[r] ?? 0, residualUpper?[r] ?? 0, null, ref lower[r], ref upper[r]);
         }
+
+        if (_cost.Kind != ScoreKind.L2)
+        {
+            return;
+        }
+
+        var refine = new List<int>();
+        for (int r = 0; r < inputs.Length; r++)
+        {
+            if (lower[r] <= limit && lower[r] < upper[r])
+            {
+                refine.Add(r);
+            }
+        }
+
+        int[] ids = inputs.ToArray();
+        long work = (long)refine.Count * _segments.Sum(seg => seg.Count);
+        var options = new ParallelOptions { MaxDegreeOfParallelism = work >= 1_000_000 ? Environment.ProcessorCount : 1 };
+        var refined = new double[refine.Count];
+        Parallel.For(0, refine.Count, options, () => new double[_segments.Length], (q, _, segmentLower) =>
+        {
+            int r = refine[q];
+            for (int s = 0; s < _segments.Length; s++)
+            {
+                segmentLower[s] = DualLower(s, ids[r]);
+            }
+
+            double ignoredUpper = double.PositiveInfinity;
+            double dual = double.NegativeInfinity;
+            Intersect(ids[r], residualLower?[r] ?? 0, residualUpper?[r] ?? 0, segmentLower, ref dual, ref ignoredUpper);
+            refined[q] = dual;
+            return segmentLower;
+        }, _ => { });
+        for (int q = 0; q < refine.Count; q++)
+        {
+            int r = refine[q];
+            lower[r] = Math.Max(lower[r], refined[q]);
+        }
+    }
+
+    /// <summary>The dual lower bound of segment s's part of an l2 cost (real, weighted) for input i.</summary>
+    private double DualLower(int s, int i)
+    {
+        Segment seg = _segments[s];
+        int m = seg.Count;
+        Span<float> lo = m <= 1024 ? stackalloc float[m] : new float[m];
+        Span<float> hi = m <= 1024 ? stackalloc float[m] : new float[m];
+        Span<float> t = m <= 1024 ? stackalloc float[m] : new float[m];
+        _boxes.Fill(s, i, lo, hi);
+        _boxes.Target(s, _cost, t);
+        double sumRadius = _rows.SumRadius[s];
+        double sumLower = Down(_rows.Sums[s][i] - sumRadius);
+        double sumUpper = Up(_rows.Sums[s][i] + sumRadius);
+        double squareLower = Math.Max(0, Down(_rows.Squares[s][i] - _rows.SquareRadius[s]));
+        double dual = SegmentDual.Lower(lo, hi, t, sumLower, sumUpper, squareLower, SquareUpper(s, i));
+        return Down(dual * seg.Weight);
     }
 
     /// <summary>
     /// Bounds the kernels' cost of input i from the segments and the residual's bounds (already
     /// converted to its accumulator), and intersects them with [lower, upper].
     /// </summary>
-    private void Intersect(int i, double residualLower, double residualUpper, ref double lower, ref double upper)
+    private void Intersect(int i, double residualLower, double residualUpper, double[]? segmentLower, ref double lower, ref double upper)
     {
-        (double accLower, double accUpper) = Accumulator(i, residualLower, residualUpper);
+        (double accLower, double accUpper) = Accumulator(i, residualLower, residualUpper, segmentLower);
         double costLower;
         double costUpper;
         switch (_cost.Kind)
@@ -270,7 +337,7 @@ internal sealed class SummaryBounds
     /// <summary>
     /// An interval that contains the kernels' double accumulator (before the finish) of input i.
     /// </summary>
-    private (double Lower, double Upper) Accumulator(int i, double residualLower, double residualUpper)
+    private (double Lower, double Upper) Accumulator(int i, double residualLower, double residualUpper, double[]? segmentLowerBounds)
     {
         if (_cost.CombinesByMax)
         {
@@ -295,6 +362,11 @@ internal sealed class SummaryBounds
         for (int s = 0; s < _segments.Length; s++)
         {
             (double segmentLower, double segmentUpper) = SegmentTerms(s, i);
+            if (segmentLowerBounds is not null)
+            {
+                segmentLower = Math.Max(segmentLower, segmentLowerBounds[s]);
+            }
+
             realLower = Down(realLower + segmentLower);
             realUpper = Up(realUpper + segmentUpper);
             if (!_sameSign)
@@ -339,13 +411,18 @@ internal sealed class SummaryBounds
         double normGap = Gap(normLower, normUpper, seg.TargetNorm.Lower, seg.TargetNorm.Upper);
         double sumGap = Gap(sumLower, sumUpper, seg.TargetSum.Lower, seg.TargetSum.Upper);
         double m = seg.Count;
+        (double spreadLower, double spreadUpper) = Spread(sumLower, sumUpper, squareLower, squareUpper, m);
+        double spreadGap = Gap(spreadLower, spreadUpper, seg.TargetSpread.Lower, seg.TargetSpread.Upper);
+        // Split a - t into its mean part and the rest (orthogonal): ||a - t||^2 =
+        // (sum a - sum t)^2 / m + ||(a - mean a) - (t - mean t)||^2 >= (sum a - sum t)^2 / m + (r(a) - r(t))^2,
+        // r(x) = ||x - mean x|| = sqrt(Q - S^2 / m). It implies (||a|| - ||t||)^2, kept for rounding's sake.
+        double squaredLower = Math.Max(Down(normGap * normGap), Down(Down(Down(sumGap * sumGap) / m) + Down(spreadGap * spreadGap)));
         double lower;
         double upper;
         switch (_cost.Kind)
         {
             case ScoreKind.L2:
-                // ||a - t||^2 >= (||a|| - ||t||)^2 and >= (sum a - sum t)^2 / m.
-                lower = Math.Max(Down(normGap * normGap), Down(Down(sumGap * sumGap) / m));
+                lower = squaredLower;
                 upper = Up(Up(normUpper + seg.TargetNorm.Upper) * Up(normUpper + seg.TargetNorm.Upper));
                 if (seg.NonNegative)
                 {
@@ -355,20 +432,33 @@ internal sealed class SummaryBounds
 
                 break;
             case ScoreKind.L1:
-                // sum |a - t| >= |sum a - sum t| and >= ||a - t||_2 >= | ||a|| - ||t|| |.
-                lower = Math.Max(sumGap, normGap);
+                // sum |a - t| >= |sum a - sum t| and >= ||a - t||_2.
+                lower = Math.Max(sumGap, Math.Max(0, Down(Math.Sqrt(squaredLower))));
                 upper = seg.NonNegative
                     ? Up(sumUpper + seg.TargetSum.Upper)
                     : Up(Up(Math.Sqrt(Up(m * squareUpper))) + seg.TargetMagnitude);
                 break;
             default:
                 // linf: max |a - t| >= |sum a - sum t| / m and >= ||a - t||_2 / sqrt(m).
-                lower = Math.Max(Down(sumGap / m), Down(normGap / Up(Math.Sqrt(m))));
+                lower = Math.Max(Down(sumGap / m), Math.Max(0, Down(Math.Sqrt(Down(squaredLower / m)))));
                 upper = Up(normUpper + seg.TargetMaxAbs);
                 break;
         }
 
         return (Down(lower * seg.Weight), Up(upper * seg.Weight));
+    }
+
+    /// <summary>
+    /// Bounds of r = sqrt(Q - S^2 / m), the norm of a segment's deviation from its mean, from
+    /// intervals of its sum S and sum of squares Q (rounded outward).
+    /// </summary>
+    private static (double Lower, double Upper) Spread(double sumLower, double sumUpper, double squareLower, double squareUpper, double m)
+    {
+        double sumSquaredLower = sumLower >= 0 ? Down(sumLower * sumLower) : sumUpper <= 0 ? Down(sumUpper * sumUpper) : 0;
+        double sumSquaredUpper = Up(Math.Max(sumLower * sumLower, sumUpper * sumUpper));
+        double lower = Math.Max(0, Down(squareLower - Up(sumSquaredUpper / m)));
+        double upper = Math.Max(0, Up(squareUpper - Down(sumSquaredLower / m)));
+        return (Math.Max(0, Down(Math.Sqrt(lower))), Up(Math.Sqrt(upper)));
     }
 
     private double SquareUpper(int s, int i) => Up(_rows.Squares[s][i] + _rows.SquareRadius[s]);
@@ -426,10 +516,11 @@ internal sealed class SummaryBounds
         (double Lower, double Upper) TargetNorm,
         double TargetSquareUpper,
         double TargetMagnitude,
-        double TargetMaxAbs)
+        double TargetMaxAbs,
+        (double Lower, double Upper) TargetSpread)
     {
         /// <summary>A segment of an aggregate query (no target).</summary>
-        public static Segment ForAggregate(int count) => new(count, 1, false, default, default, 0, 0, 0);
+        public static Segment ForAggregate(int count) => new(count, 1, false, default, default, 0, 0, 0, default);
 
         /// <summary>
         /// A segment of a distance query. <paramref name="nonNegative"/>: every activation of its
@@ -458,15 +549,18 @@ internal sealed class SummaryBounds
             double squareRadius = Up(slack * square);
             double squareLower = Math.Max(0, Down(square - squareRadius));
             double squareUpper = Up(square + squareRadius);
+            double sumLower = Down(sum - sumRadius);
+            double sumUpper = Up(sum + sumRadius);
             return new Segment(
                 count,
                 weight,
                 nonNegative && targetNonNegative,
-                (Down(sum - sumRadius), Up(sum + sumRadius)),
+                (sumLower, sumUpper),
                 (Math.Max(0, Down(Math.Sqrt(squareLower))), Up(Math.Sqrt(squareUpper))),
                 squareUpper,
                 Up(magnitude * (1 + slack)),
-                maxAbs);
+                maxAbs,
+                Spread(sumLower, sumUpper, squareLower, squareUpper, count));
         }
     }
 
