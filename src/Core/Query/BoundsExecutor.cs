@@ -68,7 +68,9 @@ public static class BoundsExecutor
 
         var tightLower = new double[coarseCount];
         var tightUpper = new double[coarseCount];
-        bounds.Tight(coarseIds, tightLower, tightUpper, coarseLimit);
+        // The costliest refinement (l2 over summary segments) waits until a candidate is about to be
+        // verified (step 4): most candidates are never reached.
+        bounds.Tight(coarseIds, tightLower, tightUpper, double.NegativeInfinity);
         ctx.Kernels.SelectTopK(tightUpper, coarseIds, k, best);
         double limit = tightUpper[best[k - 1]];
         var candidatePositions = new int[coarseCount];
@@ -108,7 +110,7 @@ public static class BoundsExecutor
             sortedUpper[i] = pendingUpper[order[i]];
         }
 
-        var pending = new Pending(sortedIds, sortedLower, sortedUpper);
+        var pending = new Pending(sortedIds, sortedLower, sortedUpper, new bool[sortedIds.Length]);
         // Coarse and Tight time themselves; the rest of this phase (selection, ordering) is added here.
         ctx.Profile.BoundsMs = boundsBefore + QueryProfile.Elapsed(boundsStarted);
         int next = 0;
@@ -126,6 +128,13 @@ public static class BoundsExecutor
         {
             cancellationToken.ThrowIfCancellationRequested();
             int count = batches.Next(collector, new ArraySegment<double>(sortedLower, next, pending.Count - next), new ArraySegment<int>(sortedIds, next, pending.Count - next), k);
+            if (bounds.CanRefine && pending.Refine(bounds, next, count))
+            {
+                // Some lower bounds rose: the order, and maybe the end, changed. Look again.
+                continue;
+            }
+
+            batches.Completed();
             Array.Copy(sortedIds, next, ids, 0, count);
             long inferredBefore = ctx.Source.Inferred;
             double readAndInference = ctx.Profile.InputReadMs + ctx.Profile.InferenceMs;
@@ -151,6 +160,13 @@ public static class BoundsExecutor
                 last = Update(ctx, collector, pending, next, exactFromIndex, pruned, done, "", null);
                 yield return done ? last with { Profile = ctx.Profile } : last;
             }
+        }
+
+        if (!last.Done)
+        {
+            // A refinement, not a batch, finished the query.
+            last = Update(ctx, collector, pending, next, exactFromIndex, pruned, done: true, "", null);
+            yield return last with { Profile = ctx.Profile };
         }
     }
 
@@ -207,12 +223,75 @@ public static class BoundsExecutor
         return order;
     }
 
-    /// <summary>The unverified candidates in verification order.</summary>
-    private sealed record Pending(int[] Ids, double[] Lower, double[] Upper)
+    /// <summary>
+    /// The unverified candidates in verification order, and which lower bounds were refined
+    /// (<see cref="IndexBounds.RefineLower"/>).
+    /// </summary>
+    private sealed record Pending(int[] Ids, double[] Lower, double[] Upper, bool[] Refined)
     {
         public int Count => Ids.Length;
 
         /// <summary>(lower bound, id) of candidate i, or (+inf, max) past the end.</summary>
         public (double Cost, int Id) At(int i) => i < Ids.Length ? (Lower[i], Ids[i]) : (double.PositiveInfinity, int.MaxValue);
+
+        /// <summary>
+        /// Refines the unrefined candidates among [from, from + count); when a lower bound rose,
+        /// re-sorts the candidates from <paramref name="from"/> on and returns true.
+        /// </summary>
+        public bool Refine(IndexBounds bounds, int from, int count)
+        {
+            var positions = new List<int>();
+            for (int i = from; i < from + count; i++)
+            {
+                if (!Refined[i])
+                {
+                    positions.Add(i);
+                }
+            }
+
+            if (positions.Count == 0)
+            {
+                return false;
+            }
+
+            int[] ids = positions.Select(i => Ids[i]).ToArray();
+            double[] lower = positions.Select(i => Lower[i]).ToArray();
+            bounds.RefineLower(ids, lower);
+            bool rose = false;
+            for (int q = 0; q < positions.Count; q++)
+            {
+                int i = positions[q];
+                Refined[i] = true;
+                if (lower[q] > Lower[i])
+                {
+                    Lower[i] = lower[q];
+                    rose = true;
+                }
+            }
+
+            if (rose)
+            {
+                int length = Count - from;
+                var keys = new (double, int)[length];
+                var order = new int[length];
+                for (int i = 0; i < length; i++)
+                {
+                    keys[i] = (Lower[from + i], Ids[from + i]);
+                    order[i] = from + i;
+                }
+
+                Array.Sort(keys, order, Comparer<(double Cost, int Id)>.Create(TopKCollector.Compare));
+                int[] ids2 = order.Select(i => Ids[i]).ToArray();
+                double[] lower2 = order.Select(i => Lower[i]).ToArray();
+                double[] upper2 = order.Select(i => Upper[i]).ToArray();
+                bool[] refined2 = order.Select(i => Refined[i]).ToArray();
+                ids2.CopyTo(Ids, from);
+                lower2.CopyTo(Lower, from);
+                upper2.CopyTo(Upper, from);
+                refined2.CopyTo(Refined, from);
+            }
+
+            return rose;
+        }
     }
 }

@@ -28,6 +28,20 @@ internal sealed class IndexBounds
     /// <summary>Inputs of the index (ids 0..n-1).</summary>
     public int Inputs => _problem.Inputs;
 
+    /// <summary>Whether <see cref="RefineLower"/> can raise lower bounds beyond the tight ones.</summary>
+    public bool CanRefine => _summaries?.CanRefine ?? false;
+
+    /// <summary>
+    /// Raises the lower bounds of the given inputs with the costliest bounds (the summary segments'
+    /// dual bounds, l2 only): worth it only for inputs about to be verified.
+    /// </summary>
+    public void RefineLower(ReadOnlySpan<int> inputs, Span<double> lower)
+    {
+        long started = QueryProfile.Start();
+        _summaries?.RefineLower(inputs, lower);
+        _ctx.Profile.BoundsMs += QueryProfile.Elapsed(started);
+    }
+
     /// <summary>Whether channel summaries tighten these bounds.</summary>
     public bool UsesSummaries => _summaries is not null;
 

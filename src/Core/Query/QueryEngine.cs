@@ -75,7 +75,8 @@ public sealed class QueryEngine : IDisposable
         IndexBounds bounds = IndexBounds.Read(ctx);
         var lower = new double[ctx.Allowed.Length];
         var upper = new double[ctx.Allowed.Length];
-        bounds.Tight(ctx.Allowed, lower, upper);
+        // Refinement only raises lower bounds: inputs already past the k-th cost need none.
+        bounds.Tight(ctx.Allowed, lower, upper, kthCost);
         long count = 0;
         for (int r = 0; r < ctx.Allowed.Length; r++)
         {

@@ -247,7 +247,7 @@ internal sealed class SummaryBounds
             Intersect(inputs[r], residualLower?[r] ?? 0, residualUpper?[r] ?? 0, null, ref lower[r], ref upper[r]);
         }
 
-        if (_cost.Kind != ScoreKind.L2)
+        if (!CanRefine)
         {
             return;
         }
@@ -261,13 +261,51 @@ internal sealed class SummaryBounds
             }
         }
 
-        int[] ids = inputs.ToArray();
-        long work = (long)refine.Count * _segments.Sum(seg => seg.Count);
-        var options = new ParallelOptions { MaxDegreeOfParallelism = work >= 1_000_000 ? Environment.ProcessorCount : 1 };
-        var refined = new double[refine.Count];
-        Parallel.For(0, refine.Count, options, () => new double[_segments.Length], (q, _, segmentLower) =>
+        var chosen = new int[refine.Count];
+        for (int q = 0; q < chosen.Length; q++)
         {
-            int r = refine[q];
+            chosen[q] = inputs[refine[q]];
+        }
+
+        var refined = new double[chosen.Length];
+        Array.Fill(refined, double.NegativeInfinity);
+        RefineLower(chosen, refined);
+        for (int q = 0; q < refine.Count; q++)
+        {
+            lower[refine[q]] = Math.Max(lower[refine[q]], refined[q]);
+        }
+    }
+
+    /// <summary>Whether <see cref="RefineLower"/> can raise lower bounds (l2 costs).</summary>
+    public bool CanRefine => _cost.Kind == ScoreKind.L2;
+
+    /// <summary>
+    /// Raises the lower bounds of the given inputs with the segments' dual bounds
+    /// (<see cref="SegmentDual"/>: partitions and summaries together); O(segment sizes) per input,
+    /// in parallel for large amounts of work.
+    /// </summary>
+    public void RefineLower(ReadOnlySpan<int> inputs, Span<double> lower)
+    {
+        if (!CanRefine || inputs.IsEmpty)
+        {
+            return;
+        }
+
+        int[] ids = inputs.ToArray();
+        double[]? residualLower = null;
+        double[]? residualUpper = null;
+        if (_residual is not null)
+        {
+            residualLower = new double[ids.Length];
+            residualUpper = new double[ids.Length];
+            _residual.Tight(ids, residualLower, residualUpper);
+        }
+
+        long work = (long)ids.Length * _segments.Sum(seg => seg.Count);
+        var options = new ParallelOptions { MaxDegreeOfParallelism = work >= 200_000 ? Environment.ProcessorCount : 1 };
+        var refined = new double[ids.Length];
+        Parallel.For(0, ids.Length, options, () => new double[_segments.Length], (r, _, segmentLower) =>
+        {
             for (int s = 0; s < _segments.Length; s++)
             {
                 segmentLower[s] = DualLower(s, ids[r]);
@@ -276,13 +314,12 @@ internal sealed class SummaryBounds
             double ignoredUpper = double.PositiveInfinity;
             double dual = double.NegativeInfinity;
             Intersect(ids[r], residualLower?[r] ?? 0, residualUpper?[r] ?? 0, segmentLower, ref dual, ref ignoredUpper);
-            refined[q] = dual;
+            refined[r] = dual;
             return segmentLower;
         }, _ => { });
-        for (int q = 0; q < refine.Count; q++)
+        for (int r = 0; r < ids.Length; r++)
         {
-            int r = refine[q];
-            lower[r] = Math.Max(lower[r], refined[q]);
+            lower[r] = Math.Max(lower[r], refined[r]);
         }
     }
 

@@ -75,12 +75,16 @@ internal sealed class VerificationBatches
         }
 
         int needed = Needed(collector, lower, k);
-        int speculative = _speculative;
-        int size = Math.Max(1, Math.Max(needed, speculative));
+        int size = Math.Max(1, Math.Max(needed, _speculative));
         size = Math.Min(size, Math.Min(_maximum, Math.Max(1, enterable)));
+        return size;
+    }
+
+    /// <summary>Records that a batch of the size <see cref="Next"/> gave ran: the speculative part doubles (up to the cap).</summary>
+    public void Completed()
+    {
         int cap = _costs?.EfficientBatch(_maximum) ?? _maximum;
         _speculative = Math.Min(Math.Max(1, cap), _speculative * 2);
-        return size;
     }
 
     /// <summary>Candidates (a prefix of <paramref name="lower"/>) whose lower bound is below L*.</summary>
