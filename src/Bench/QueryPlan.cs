@@ -27,16 +27,21 @@ internal static class QueryPlan
         return [.. chosen];
     }
 
-    /// <summary>The queries of one layer for <paramref name="targets"/>: both types, every group kind.</summary>
-    public static List<BenchQuery> Queries(PaperBenchmarkOptions options, int layerIndex, long neurons, IEnumerable<int> targets)
+    /// <summary>
+    /// The queries of one layer for <paramref name="targets"/>: both types, every group kind, plus
+    /// the large kinds <paramref name="largeGroups"/> gives for a target (see <see cref="LargeGroups"/>).
+    /// </summary>
+    public static List<BenchQuery> Queries(PaperBenchmarkOptions options, int layerIndex, long neurons, IEnumerable<int> targets, Func<int, List<(string Kind, GroupSpec Group)>>? largeGroups = null)
     {
         (string role, string name) = options.Layers[layerIndex];
         var queries = new List<BenchQuery>();
         foreach (int target in targets)
         {
+            List<(string Kind, GroupSpec Group)> groups = Groups(options, layerIndex, neurons, target);
+            groups.AddRange(largeGroups?.Invoke(target) ?? []);
             foreach (QueryType type in new[] { QueryType.Similar, QueryType.Highest })
             {
-                foreach ((string kind, GroupSpec group) in Groups(options, layerIndex, neurons, target))
+                foreach ((string kind, GroupSpec group) in groups)
                 {
                     queries.Add(new BenchQuery(role, name, type, target, kind, group));
                 }

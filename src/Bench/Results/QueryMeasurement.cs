@@ -16,6 +16,7 @@ namespace DeepEverest.Bench.Results;
 /// <param name="Oracle">Fewest inferences any exact algorithm using this index needs; null for the baselines.</param>
 /// <param name="Exact">Whether the answer (ids and scores, bit for bit) equals the PreprocessAll answer.</param>
 /// <param name="GroupSize">Neurons in the resolved group (0 in results written before it was recorded).</param>
+/// <param name="Profile">Where the query's time went, in ms by phase (bounds queries of the ResNet18 benchmark), or null.</param>
 public sealed record QueryMeasurement(
     string Layer,
     int Partitions,
@@ -31,4 +32,5 @@ public sealed record QueryMeasurement(
     long ExactFromIndex,
     long? Oracle,
     bool Exact,
-    int GroupSize = 0);
+    int GroupSize = 0,
+    IReadOnlyDictionary<string, double>? Profile = null);
