@@ -1,15 +1,19 @@
 # DeepEverest: `make demo` runs the whole demo on a fresh machine, `make test` runs every test.
 # Both install what they need (idempotently) first.
 
-DATA        ?= ./data
-INDEX_URL   ?= http://127.0.0.1:50051
-QUERY_URL   ?= http://127.0.0.1:50052
-CONFIG      ?= Release
-DOTNET      ?= dotnet
+DATA           ?= ./data
+INDEX_URL      ?= http://127.0.0.1:50051
+QUERY_URL      ?= http://127.0.0.1:50052
+INDEX_HTTP_URL ?= http://127.0.0.1:8081
+QUERY_HTTP_URL ?= http://127.0.0.1:8080
+CONFIG         ?= Release
+DOTNET         ?= dotnet
+# Debian's Python (the first python3 on PATH may lack Debian's packages).
+PYTHON         ?= /usr/bin/python3
 export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
 
-.PHONY: all setup build test demo serve bench clean format
+.PHONY: all setup build test demo serve bench clean format console console-test screenshots clients-setup python-client test-clients clients-check client-picture images chart-docs test-images
 
 all: build
 
@@ -18,25 +22,72 @@ all: build
 setup:
 	@tools/setup.sh
 
-build: setup
+build: setup console
 	$(DOTNET) build DeepEverest.sln -c $(CONFIG) -v minimal -nologo
 
-test: setup
+# The web console (console/, TypeScript): `npm ci` when the lock file changed, then client
+# generation from protos/, type check and bundle into console/dist when a source changed. The
+# QueryService's build copies console/dist into its output's wwwroot, which it serves at /.
+CONSOLE_SOURCES := $(shell find console/src console/static -type f -not -path 'console/src/gen/*' 2>/dev/null) \
+	$(wildcard console/*.json console/*.mjs console/*.yaml) $(shell find protos -name '*.proto')
+
+console/node_modules/.package-lock.json: console/package-lock.json
+	@tools/setup-console.sh
+	cd console && npm ci --no-audit --no-fund
+
+console/dist/index.html: console/node_modules/.package-lock.json $(CONSOLE_SOURCES)
+	cd console && npm run build
+
+console: console/dist/index.html
+
+# Browser tests of the console (Debian's Chromium, installed when missing) against real services.
+console-test: build
+	@tools/setup-console.sh --browser
+	cd console && npm test
+
+# Regenerates the README's screenshots of the console (docs/console-*.png).
+screenshots: build
+	@tools/setup-console.sh --browser
+	cd console && npm run screenshots
+
+test: setup console
 	$(DOTNET) build DeepEverest.sln -c $(CONFIG) -v minimal -nologo
 	$(DOTNET) format DeepEverest.sln --verify-no-changes -v quiet
-	$(DOTNET) test DeepEverest.sln -c $(CONFIG) --no-build -v minimal -nologo --logger "console;verbosity=normal"
+	$(DOTNET) test DeepEverest.sln -c $(CONFIG) --no-build -v minimal -nologo --logger "console;verbosity=normal" --filter "Category!=Images"
 	# The kernels' scalar fallbacks, as on a CPU without SIMD.
 	DOTNET_EnableHWIntrinsic=0 $(DOTNET) test tests/DeepEverest.Kernels.Tests -c $(CONFIG) --no-build -v minimal -nologo
 	# Benchmark smoke run: every strategy must return the same exact answers (speed is not checked).
 	$(DOTNET) src/Cli/bin/$(CONFIG)/net10.0/deepeverest.dll bench paper --quick
 	$(DOTNET) src/Cli/bin/$(CONFIG)/net10.0/deepeverest.dll bench kernels --quick
 	tools/helm-lint.sh
+	# The web console in a real browser against real services (one browser, a 5,000-image slice).
+	@tools/setup-console.sh --browser
+	cd console && npm test
+	$(MAKE) --no-print-directory clients-check
+
+# Python and Node clients (clients/): Debian packages and npm modules, the Python client's code
+# generated from protos/, and their tests against real services (clients/testing/services.py).
+clients-setup:
+	@tools/setup-clients.sh
+
+python-client: clients-setup
+	$(PYTHON) clients/python/build_protos.py
+
+clients-check: python-client
+	$(PYTHON) -m pytest -q -p no:cacheprovider clients/python/tests
+	cd clients/node && node --test test/client.test.js
+
+test-clients: build clients-check
+
+# The README's picture of the Python example (docs/images/python-similar-grid.png).
+client-picture: build python-client
+	$(PYTHON) clients/python/examples/regenerate_picture.py
 
 demo: build
-	DATA=$(DATA) INDEX_URL=$(INDEX_URL) QUERY_URL=$(QUERY_URL) CONFIG=$(CONFIG) tools/demo.sh
+	DATA=$(DATA) INDEX_URL=$(INDEX_URL) QUERY_URL=$(QUERY_URL) INDEX_HTTP_URL=$(INDEX_HTTP_URL) QUERY_HTTP_URL=$(QUERY_HTTP_URL) CONFIG=$(CONFIG) tools/demo.sh
 
 serve: build
-	DATA=$(DATA) INDEX_URL=$(INDEX_URL) QUERY_URL=$(QUERY_URL) CONFIG=$(CONFIG) tools/serve.sh
+	DATA=$(DATA) INDEX_URL=$(INDEX_URL) QUERY_URL=$(QUERY_URL) INDEX_HTTP_URL=$(INDEX_HTTP_URL) QUERY_HTTP_URL=$(QUERY_HTTP_URL) CONFIG=$(CONFIG) tools/serve.sh
 
 bench: build
 	$(DOTNET) src/Cli/bin/$(CONFIG)/net10.0/deepeverest.dll bench kernels
@@ -45,6 +96,21 @@ bench: build
 format:
 	$(DOTNET) format DeepEverest.sln
 
+# Both service images (Containerfile), built offline with podman on a local Debian base.
+images: console
+	tools/images.sh
+
+# The images run under podman as the rendered chart describes them: import, build, query over
+# native gRPC, gRPC-Web and JSON, /metrics, clean SIGTERM (minutes; not part of make test).
+test-images: setup images
+	$(DOTNET) build tests/DeepEverest.Deploy.Tests -c $(CONFIG) -v minimal -nologo
+	$(DOTNET) test tests/DeepEverest.Deploy.Tests -c $(CONFIG) --no-build -v minimal -nologo --logger "console;verbosity=normal" --filter "Category=Images"
+
+# Regenerates the values table of helm/deepeverest/README.md from values.yaml's comments.
+chart-docs:
+	$(DOTNET) run --project tools/ChartDocs -c $(CONFIG) -v quiet -- helm/deepeverest
+
 clean:
 	$(DOTNET) clean DeepEverest.sln -v quiet
+	rm -rf console/dist console/src/gen
 	rm -rf $(DATA)

@@ -35,3 +35,5 @@ for strategy in bounds nta; do
 done
 echo "== the 10 inputs that activate input 0's top neuron the most"
 deepeverest query highest --layer "$LAYER" --target 0 --group top:1 --k 10
+echo "== the same data in the browser and over HTTP/JSON: \`make serve\`, then"
+print_urls

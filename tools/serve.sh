@@ -5,5 +5,6 @@ cd "$(dirname "$0")/.."
 source tools/services.sh
 trap stop_services EXIT INT TERM
 start_services
+print_urls
 echo "Ctrl-C stops both."
 wait

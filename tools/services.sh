@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Shared by demo.sh and serve.sh: paths of the built programs and start/stop of both services.
+# Each service listens twice: native gRPC (HTTP/2) on *_URL, and HTTP/1.1 (web console, gRPC-Web,
+# JSON under /v1/, /metrics) on *_HTTP_URL.
 DATA=${DATA:-./data}
 INDEX_URL=${INDEX_URL:-http://127.0.0.1:50051}
 QUERY_URL=${QUERY_URL:-http://127.0.0.1:50052}
+INDEX_HTTP_URL=${INDEX_HTTP_URL:-http://127.0.0.1:8081}
+QUERY_HTTP_URL=${QUERY_HTTP_URL:-http://127.0.0.1:8080}
 CONFIG=${CONFIG:-Release}
 BIN="bin/$CONFIG/net10.0"
 INDEX_DLL="src/IndexService/$BIN/DeepEverest.IndexService.dll"
@@ -12,7 +16,7 @@ LOGS="$DATA/logs"
 
 deepeverest() { dotnet "$CLI_DLL" --index-service "$INDEX_URL" --query-service "$QUERY_URL" "$@"; }
 
-# Waits until a gRPC port accepts connections (the CLI's `health` would do too; this needs nothing).
+# Waits until a port accepts connections (the CLI's `health` would do too; this needs nothing).
 wait_port() {
   local url=$1 host port
   host=$(echo "$url" | sed -E 's#^[a-z]+://([^:/]+):([0-9]+).*#\1#')
@@ -27,13 +31,30 @@ wait_port() {
 
 start_services() {
   mkdir -p "$DATA" "$LOGS"
-  dotnet "$INDEX_DLL" --urls "$INDEX_URL" --DeepEverest:DataRoot "$DATA" >"$LOGS/index-service.log" 2>&1 &
+  dotnet "$INDEX_DLL" --DeepEverest:DataRoot "$DATA" \
+    --Kestrel:Endpoints:Grpc:Url "$INDEX_URL" --Kestrel:Endpoints:Http:Url "$INDEX_HTTP_URL" \
+    >"$LOGS/index-service.log" 2>&1 &
   INDEX_PID=$!
   wait_port "$INDEX_URL"
-  dotnet "$QUERY_DLL" --urls "$QUERY_URL" --DeepEverest:DataRoot "$DATA" >"$LOGS/query-service.log" 2>&1 &
+  wait_port "$INDEX_HTTP_URL"
+  # The console served by the QueryService calls the IndexService's HTTP endpoint from the browser.
+  dotnet "$QUERY_DLL" --DeepEverest:DataRoot "$DATA" \
+    --Kestrel:Endpoints:Grpc:Url "$QUERY_URL" --Kestrel:Endpoints:Http:Url "$QUERY_HTTP_URL" \
+    --DeepEverest:Console:IndexServiceUrl "$INDEX_HTTP_URL" \
+    >"$LOGS/query-service.log" 2>&1 &
   QUERY_PID=$!
   wait_port "$QUERY_URL"
-  echo "IndexService on $INDEX_URL (pid $INDEX_PID), QueryService on $QUERY_URL (pid $QUERY_PID), data in $DATA"
+  wait_port "$QUERY_HTTP_URL"
+  echo "IndexService on $INDEX_URL (gRPC) and $INDEX_HTTP_URL (HTTP), pid $INDEX_PID"
+  echo "QueryService on $QUERY_URL (gRPC) and $QUERY_HTTP_URL (HTTP), pid $QUERY_PID; data in $DATA"
+}
+
+# Where a person goes next: the console and the HTTP/JSON API (docs/http-api.md).
+print_urls() {
+  echo "Web console:  $QUERY_HTTP_URL/"
+  echo "HTTP/JSON:    $INDEX_HTTP_URL/v1/ (IndexService), $QUERY_HTTP_URL/v1/ (QueryService), e.g."
+  echo "              curl $INDEX_HTTP_URL/v1/indexes"
+  echo "Metrics:      $INDEX_HTTP_URL/metrics, $QUERY_HTTP_URL/metrics"
 }
 
 stop_services() {

@@ -15,6 +15,15 @@ internal sealed class CliSession : IDisposable
     // field means 0 or false.
     private static readonly JsonFormatter _jsonLines = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
 
+    private static readonly (string Api, string Command)[] _commandsOfCalls =
+    [
+        ("IndexService.BuildIndex", "deepeverest index build"),
+        ("IndexService.ListLayers", "deepeverest layers"),
+        ("IndexService.MaterializeLayer", "deepeverest index materialize"),
+        ("IndexService.AddModel", "deepeverest models add"),
+        ("IndexService.ImportDataset", "deepeverest datasets import"),
+    ];
+
     private readonly string _indexAddress;
     private readonly string _queryAddress;
     private GrpcChannel? _indexChannel;
@@ -80,11 +89,25 @@ internal sealed class CliSession : IDisposable
         {
             RpcException { StatusCode: StatusCode.Unavailable } rpc =>
                 $"error: {rpc.StatusCode}: {rpc.Status.Detail} (is the service running? see --index-service / --query-service)",
-            RpcException rpc => $"error: {rpc.StatusCode}: {rpc.Status.Detail}",
+            RpcException rpc => $"error: {rpc.StatusCode}: {ForCliUsers(rpc.Status.Detail)}",
             _ => $"error: {error.Message}",
         };
         Console.Error.WriteLine(line);
         return 1;
+    }
+
+    /// <summary>
+    /// The service's message with the API calls it points to shown as the commands that make them
+    /// (the services speak the API; this command line speaks its own commands).
+    /// </summary>
+    public static string ForCliUsers(string detail)
+    {
+        foreach ((string api, string command) in _commandsOfCalls)
+        {
+            detail = detail.Replace(api, $"{api} (`{command}`)", StringComparison.Ordinal);
+        }
+
+        return detail;
     }
 
     /// <inheritdoc />

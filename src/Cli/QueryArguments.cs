@@ -7,7 +7,12 @@ namespace DeepEverest.Cli;
 /// <summary>Turns the query commands' option strings into request messages.</summary>
 internal static class QueryArguments
 {
-    public static Target? Target(long? id, string? npy)
+    /// <summary>
+    /// The target the options name. A .npy target keeps its shape, except that a leading batch
+    /// axis of 1 is dropped when the rest is the dataset's input shape (the service requires the
+    /// exact input shape).
+    /// </summary>
+    public static async Task<Target?> TargetAsync(CliSession session, string dataset, long? id, string? npy, CancellationToken cancellationToken)
     {
         if (id is not null && npy is not null)
         {
@@ -30,8 +35,19 @@ internal static class QueryArguments
             throw new CliException($"{npy} must hold float32 values (the model's input, preprocessing applied).");
         }
 
+        long[] shape = array.Shape;
+        if (shape.Length > 1 && shape[0] == 1)
+        {
+            ListDatasetsResponse datasets = await session.Index.ListDatasetsAsync(new ListDatasetsRequest(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            DatasetInfo? info = datasets.Datasets.FirstOrDefault(d => d.Name == dataset);
+            if (info is not null && shape.AsSpan(1).SequenceEqual(info.InputShape.ToArray()))
+            {
+                shape = shape[1..];
+            }
+        }
+
         var tensor = new Tensor();
-        tensor.Shape.AddRange(array.Shape.Length > 1 && array.Shape[0] == 1 ? array.Shape[1..] : array.Shape);
+        tensor.Shape.AddRange(shape);
         var values = new float[array.Data.Length / 4];
         Buffer.BlockCopy(array.Data, 0, values, 0, array.Data.Length);
         tensor.Values.AddRange(values);

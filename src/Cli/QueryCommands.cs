@@ -54,7 +54,7 @@ internal static class QueryCommands
         var batch = new Option<int>("--batch-size") { Description = "Most inputs verified per inference batch (0 = service default); batches start at one input and grow to it." };
         var fixedBatches = new Option<bool>("--fixed-batches") { Description = "Verify in batches of exactly --batch-size (no adaptive sizing), for comparisons." };
         var noCache = new Option<bool>("--no-cache") { Description = "Bypass the service's activation cache (cold-cache comparisons of strategies)." };
-        var interval = new Option<int>("--update-interval-ms") { Description = "At most one progress update per this many milliseconds (0 = every change)." };
+        var interval = new Option<int?>("--update-interval-ms") { Description = "At most one progress update per this many milliseconds (0 = every update; default: the service's, 50 ms)." };
         var timeout = new Option<int>("--timeout") { Description = "Deadline of the call in seconds (0 = none: the service's cap applies, 300 s by default; a deadline may extend a query up to the service's DeepEverest:MaxClientDeadlineSeconds, 3600 s by default)." };
         foreach (Option option in new Option[] { target, targetNpy, group, k, metric, weights, labels, ids, idRange, strategy, batch, fixedBatches, noCache, interval, timeout })
         {
@@ -69,7 +69,7 @@ internal static class QueryCommands
         globals.SetAction(command, async (session, parse, cancellationToken) =>
         {
             LayerRef layerRef = await layer.ResolveAsync(session, parse, cancellationToken).ConfigureAwait(false);
-            Target? targetMessage = QueryArguments.Target(parse.GetValue(target), parse.GetValue(targetNpy));
+            Target? targetMessage = await QueryArguments.TargetAsync(session, layerRef.Dataset, parse.GetValue(target), parse.GetValue(targetNpy), cancellationToken).ConfigureAwait(false);
             NeuronGroup neuronGroup = await QueryArguments.GroupAsync(session, layerRef, parse.GetValue(group)!, cancellationToken).ConfigureAwait(false);
             var filter = QueryArguments.Filter(parse.GetValue(labels), parse.GetValue(ids), parse.GetValue(idRange));
             var options = new QueryOptions
@@ -78,8 +78,12 @@ internal static class QueryCommands
                 BatchSize = parse.GetValue(batch),
                 FixedBatches = parse.GetValue(fixedBatches),
                 NoCache = parse.GetValue(noCache),
-                MinUpdateIntervalMs = parse.GetValue(interval),
             };
+            if (parse.GetValue(interval) is { } ms)
+            {
+                options.MinUpdateIntervalMs = ms;
+            }
+
             var client = new QueryService.QueryServiceClient(session.QueryChannel);
             DateTime? deadline = parse.GetValue(timeout) is > 0 and int seconds ? DateTime.UtcNow.AddSeconds(seconds) : null;
             AsyncServerStreamingCall<TopKUpdate> call;
@@ -136,10 +140,12 @@ internal static class QueryCommands
         globals.SetAction(command, async (session, parse, cancellationToken) =>
         {
             var client = new QueryService.QueryServiceClient(session.QueryChannel);
+            LayerRef layerRef = await layer.ResolveAsync(session, parse, cancellationToken).ConfigureAwait(false);
             var request = new GetActivationsRequest
             {
-                Layer = await layer.ResolveAsync(session, parse, cancellationToken).ConfigureAwait(false),
-                Target = QueryArguments.Target(parse.GetValue(target), parse.GetValue(targetNpy)) ?? throw new CliException("give --target ID or --target-npy FILE."),
+                Layer = layerRef,
+                Target = await QueryArguments.TargetAsync(session, layerRef.Dataset, parse.GetValue(target), parse.GetValue(targetNpy), cancellationToken).ConfigureAwait(false)
+                    ?? throw new CliException("give --target ID or --target-npy FILE."),
                 TopM = parse.GetValue(top),
             };
             GetActivationsResponse response = await client.GetActivationsAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);

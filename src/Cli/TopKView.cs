@@ -24,6 +24,7 @@ internal static class TopKView
         }
 
         TopKUpdate? last = null;
+        string note = "";
         int count = 0;
         if (session.Console.Ansi.Profile.Capabilities.Interactive)
         {
@@ -43,8 +44,10 @@ internal static class TopKView
             {
                 count++;
                 last = update;
-                if (!string.IsNullOrEmpty(update.Message))
+                // A note comes on the first and again on the last update: show it once.
+                if (!string.IsNullOrEmpty(update.Message) && update.Message != note)
                 {
+                    note = update.Message;
                     session.Console.Out.WriteLine("note: " + update.Message);
                 }
 

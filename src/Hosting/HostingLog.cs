@@ -10,4 +10,10 @@ internal static partial class HostingLog
 
     [LoggerMessage(4002, LogLevel.Error, "{Method} failed unexpectedly")]
     public static partial void UnexpectedFailure(ILogger logger, string method, Exception exception);
+
+    [LoggerMessage(4003, LogLevel.Information, "{Service} endpoint {Endpoint} ({Serves}) listening on {Address}")]
+    public static partial void EndpointListening(ILogger logger, string service, string endpoint, string serves, string address);
+
+    [LoggerMessage(4004, LogLevel.Information, "{Service} endpoint {Endpoint} is disabled (Kestrel:Endpoints:{Endpoint}:Url is empty)")]
+    public static partial void EndpointDisabled(ILogger logger, string service, string endpoint);
 }

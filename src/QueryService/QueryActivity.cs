@@ -1,11 +1,15 @@
+using DeepEverest.Hosting;
+
 namespace DeepEverest.QueryService;
 
 /// <summary>
 /// Counts query workers that are still running: a cancelled or failed call's worker leaves within
-/// one verification batch, releasing what it held (observable in tests and logs).
+/// one verification batch, releasing what it held (observable in tests, and in metrics as
+/// <c>deepeverest.queries.running</c>).
 /// </summary>
-internal sealed class QueryActivity
+internal sealed class QueryActivity(DeepEverestMetrics metrics)
 {
+    private readonly DeepEverestMetrics _metrics = metrics;
     private int _active;
 
     /// <summary>Workers running now.</summary>
@@ -15,6 +19,7 @@ internal sealed class QueryActivity
     public IDisposable Enter()
     {
         Interlocked.Increment(ref _active);
+        _metrics.AddRunningQueries(1);
         return new Exit(this);
     }
 
@@ -27,6 +32,7 @@ internal sealed class QueryActivity
             if (Interlocked.Exchange(ref _done, 1) == 0)
             {
                 Interlocked.Decrement(ref activity._active);
+                activity._metrics.AddRunningQueries(-1);
             }
         }
     }

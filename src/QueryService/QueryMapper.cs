@@ -13,7 +13,7 @@ internal static class QueryMapper
         r.Layer.Dataset,
         r.Layer.Layer,
         QueryType.Similar,
-        Target(r.Target) ?? throw DeepEverestException.Invalid("A similarity query needs a target (input_id or tensor)."),
+        Target(r.Target) ?? throw DeepEverestException.Invalid("target is required for a similarity query: set target.input_id or target.tensor."),
         Group(r.Group),
         r.K,
         r.Distance switch
@@ -21,7 +21,7 @@ internal static class QueryMapper
             Distance.Unspecified or Distance.L2 => ScoreKind.L2,
             Distance.L1 => ScoreKind.L1,
             Distance.Linf => ScoreKind.LInf,
-            _ => throw DeepEverestException.Invalid($"Unsupported distance {(int)r.Distance}: use l2, l1 or linf."),
+            _ => throw DeepEverestException.Invalid($"distance {(int)r.Distance} is not supported: use DISTANCE_L2, DISTANCE_L1 or DISTANCE_LINF."),
         },
         [.. r.Weights],
         r.IncludeTarget,
@@ -44,7 +44,7 @@ internal static class QueryMapper
             Aggregate.Unspecified or Aggregate.Sum => ScoreKind.Sum,
             Aggregate.Mean => ScoreKind.Mean,
             Aggregate.L2Norm => ScoreKind.L2Norm,
-            _ => throw DeepEverestException.Invalid($"Unsupported aggregate {(int)r.Aggregate}: use sum, mean or l2 norm (only aggregates monotone in every activation can be answered exactly from the index)."),
+            _ => throw DeepEverestException.Invalid($"aggregate {(int)r.Aggregate} is not supported: use AGGREGATE_SUM, AGGREGATE_MEAN or AGGREGATE_L2_NORM (only aggregates monotone in every activation can be answered exactly from the index)."),
         },
         [],
         IncludeTarget: true,
@@ -54,11 +54,15 @@ internal static class QueryMapper
         !(r.Options?.NoCache ?? false),
         r.Options?.FixedBatches ?? false);
 
+    /// <summary>
+    /// The layer reference of a request: the layer is required; an empty model or dataset is
+    /// resolved by the engine (the only registered one, see <see cref="CatalogDefaults"/>).
+    /// </summary>
     public static LayerRef RequireLayer(LayerRef? layer)
     {
-        if (layer is null || string.IsNullOrEmpty(layer.Model) || string.IsNullOrEmpty(layer.Dataset) || string.IsNullOrEmpty(layer.Layer))
+        if (string.IsNullOrEmpty(layer?.Layer))
         {
-            throw DeepEverestException.Invalid("layer must name a model, a dataset and a layer.");
+            throw DeepEverestException.Invalid("layer.layer is required: name a layer (IndexService.ListLayers lists them).");
         }
 
         return layer;
@@ -68,7 +72,7 @@ internal static class QueryMapper
     {
         null or Contracts.V1.Target.SourceOneofCase.None => null,
         Contracts.V1.Target.SourceOneofCase.InputId => new QueryTarget(t.InputId, null),
-        _ => new QueryTarget(null, [.. t.Tensor.Values]),
+        _ => new QueryTarget(null, [.. t.Tensor.Values], [.. t.Tensor.Shape]),
     };
 
     private static GroupSpec Group(NeuronGroup? g) => g?.SelectionCase switch
@@ -78,7 +82,7 @@ internal static class QueryMapper
             .ToList()),
         NeuronGroup.SelectionOneofCase.Rectangle => new GroupSpec.Rectangle(g.Rectangle.Ranges.Select(r => (r.Start, r.End)).ToList()),
         NeuronGroup.SelectionOneofCase.TopOfTarget => new GroupSpec.TopOfTarget(g.TopOfTarget),
-        _ => throw DeepEverestException.Invalid("The neuron group is empty: give neurons, a rectangle or top_of_target."),
+        _ => throw DeepEverestException.Invalid("group is required: set group.neurons, group.rectangle or group.top_of_target."),
     };
 
     private static QueryFilter Filter(Filter? f) => f is null
@@ -91,7 +95,7 @@ internal static class QueryMapper
         Contracts.V1.Strategy.Nta => QueryStrategy.Nta,
         Contracts.V1.Strategy.ReprocessAll => QueryStrategy.ReprocessAll,
         Contracts.V1.Strategy.Materialized => QueryStrategy.Materialized,
-        _ => throw DeepEverestException.Invalid($"Unknown strategy {(int)o.Strategy}."),
+        _ => throw DeepEverestException.Invalid($"options.strategy {(int)o.Strategy} is not supported: use STRATEGY_BOUNDS, STRATEGY_NTA, STRATEGY_REPROCESS_ALL or STRATEGY_MATERIALIZED."),
     };
 
     public static TopKUpdate ToProto(TopKUpdateInfo u)

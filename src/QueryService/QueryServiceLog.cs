@@ -12,4 +12,10 @@ internal static partial class QueryServiceLog
 
     [LoggerMessage(3003, LogLevel.Information, "{Kind} query on {Layer} stopped: {Reason}")]
     public static partial void QueryStopped(ILogger logger, string kind, string layer, string reason);
+
+    [LoggerMessage(3004, LogLevel.Information, "Web console served from {Path}")]
+    public static partial void ConsoleServed(ILogger logger, string path);
+
+    [LoggerMessage(3005, LogLevel.Information, "No web console: {Path} does not exist (set {Section}:Path to the console's files)")]
+    public static partial void ConsoleMissing(ILogger logger, string path, string section);
 }

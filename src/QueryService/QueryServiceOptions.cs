@@ -31,6 +31,13 @@ public sealed class QueryServiceOptions
     /// </summary>
     public int CapSeconds(bool clientDeadline) => clientDeadline ? MaxClientDeadlineSeconds : MaxQuerySeconds;
 
+    /// <summary>
+    /// Coalescing of a query's progress updates when the request leaves
+    /// options.min_update_interval_ms unset: at most one update per this many milliseconds (the
+    /// first and the last always go out); 0 sends every update. Default 50.
+    /// </summary>
+    public int DefaultUpdateIntervalMs { get; set; } = 50;
+
     /// <summary>Kernel backend: Auto (CUDA when present), Cpu or Cuda. Default Auto.</summary>
     public KernelBackend Kernels { get; set; } = KernelBackend.Auto;
 
@@ -40,6 +47,11 @@ public sealed class QueryServiceOptions
         if (string.IsNullOrWhiteSpace(DataRoot))
         {
             throw new InvalidOperationException("DeepEverest:DataRoot must be set.");
+        }
+
+        if (DefaultUpdateIntervalMs < 0)
+        {
+            throw new InvalidOperationException("DeepEverest:DefaultUpdateIntervalMs must be >= 0 (0 = every update).");
         }
 
         if (MaxQuerySeconds < 0)

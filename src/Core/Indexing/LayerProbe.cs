@@ -22,7 +22,7 @@ public sealed record LayerProbe(ModelRecord Model, DatasetRecord Dataset, LayerE
         ModelRecord m = store.RequireModel(model);
         DatasetRecord d = store.RequireDataset(dataset);
         LayerEntry l = m.Layers.FirstOrDefault(x => x.Name == layer)
-            ?? throw DeepEverestException.NotFound($"Model '{model}' has no layer '{layer}'; list them with `deepeverest layers --model {model}`.");
+            ?? throw DeepEverestException.NotFound($"Model '{model}' has no layer '{layer}'; IndexService.ListLayers lists them.");
         long modelElements = m.InputShape.Aggregate(1L, (a, b) => a * b);
         long datasetElements = d.InputShape.Aggregate(1L, (a, b) => a * b);
         if (modelElements != datasetElements)

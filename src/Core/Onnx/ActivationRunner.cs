@@ -120,7 +120,7 @@ public sealed class ActivationRunner : IDisposable
         var descriptor = ModelInspector.FindLayer(model, layer)
             ?? throw DeepEverestException.Invalid(
                 $"'{layer}' is not a float tensor with a per-input batch axis, so it cannot be indexed; "
-                + "list layers with `deepeverest layers`");
+                + "IndexService.ListLayers lists the layers");
         byte[] probe = ProbeModelBuilder.Build(model, descriptor);
         return new ActivationRunner(probe, model.InputName, model.InputShape, descriptor.Neurons, options);
     }

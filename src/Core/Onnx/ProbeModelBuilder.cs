@@ -98,11 +98,11 @@ public static class ProbeModelBuilder
         if (layer == model.InputName)
         {
             throw DeepEverestException.Invalid(
-                $"'{layer}' is the model input, not a layer; list layers with `deepeverest layers`");
+                $"'{layer}' is the model input, not a layer; IndexService.ListLayers lists the layers");
         }
 
         throw DeepEverestException.NotFound(
-            $"layer '{layer}' is not an output of any node in model; list layers with `deepeverest layers`");
+            $"layer '{layer}' is not an output of any node in model; IndexService.ListLayers lists the layers");
     }
 
     /// <summary>
@@ -176,7 +176,7 @@ public static class ProbeModelBuilder
         {
             throw DeepEverestException.Invalid(
                 $"layer '{layer}' is not a float tensor (element type {tensor.ElemType}); DeepEverest indexes "
-                + "float activations, list layers with `deepeverest layers`");
+                + "float activations, IndexService.ListLayers lists the layers");
         }
 
         var dims = tensor.Shape?.Dim;

@@ -48,7 +48,7 @@ public static class BruteForceExecutor
     {
         var materialization = ctx.Store.GetMaterialization(ctx.Query.Model, ctx.Query.Dataset, ctx.Query.Layer)
             ?? throw DeepEverestException.Precondition(
-                $"Layer '{ctx.Query.Layer}' is not materialized; run `deepeverest index materialize` (IndexService.MaterializeLayer) first.");
+                $"layer '{ctx.Query.Layer}' is not materialized: STRATEGY_MATERIALIZED needs IndexService.MaterializeLayer first.");
         yield return Provisional(ctx, new TopKCollector(ctx.K), 0);
         int g = ctx.Group.Length;
         int n = (int)materialization.Inputs;

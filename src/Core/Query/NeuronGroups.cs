@@ -18,11 +18,11 @@ public static class NeuronGroups
             GroupSpec.Explicit e => ResolveExplicit(e, layerShape, neurons),
             GroupSpec.Rectangle r => ResolveRectangle(r, layerShape),
             GroupSpec.TopOfTarget t => ResolveTop(t, targetActivations, neurons),
-            _ => throw DeepEverestException.Invalid("Unknown neuron group kind."),
+            _ => throw DeepEverestException.Invalid("group: unknown selection; set group.neurons, group.rectangle or group.top_of_target."),
         };
         if (group.Length == 0)
         {
-            throw DeepEverestException.Invalid("The neuron group is empty: name at least one neuron.");
+            throw DeepEverestException.Invalid("group is empty: name at least one neuron.");
         }
 
         return group;
@@ -48,7 +48,7 @@ public static class NeuronGroups
                     if (location[d] < 0 || location[d] >= shape[d])
                     {
                         throw DeepEverestException.Invalid(
-                            $"Neuron ({string.Join(", ", location)}) is out of range for layer shape [{string.Join(", ", shape)}].");
+                            $"group.neurons[{i}]: coordinates ({string.Join(", ", location)}) are out of range for layer shape [{string.Join(", ", shape)}].");
                     }
 
                     flat = flat * shape[d] + location[d];
@@ -57,17 +57,17 @@ public static class NeuronGroups
             else
             {
                 throw DeepEverestException.Invalid(
-                    $"Neuron ({string.Join(", ", location)}) has {location.Length} coordinates; the layer has {shape.Count} dimensions [{string.Join(", ", shape)}].");
+                    $"group.neurons[{i}]: coordinates ({string.Join(", ", location)}) have {location.Length} values; the layer has {shape.Count} dimensions [{string.Join(", ", shape)}].");
             }
 
             if (flat < 0 || flat >= neurons)
             {
-                throw DeepEverestException.Invalid($"Neuron {flat} is out of range: the layer has neurons 0..{neurons - 1}.");
+                throw DeepEverestException.Invalid($"group.neurons[{i}]: neuron {flat} is out of range: the layer has neurons 0..{neurons - 1}.");
             }
 
             if (!seen.Add((int)flat))
             {
-                throw DeepEverestException.Invalid($"Neuron {flat} appears twice in the group.");
+                throw DeepEverestException.Invalid($"group.neurons[{i}]: neuron {flat} appears twice; a group lists distinct neurons.");
             }
 
             result[i] = (int)flat;
@@ -80,7 +80,7 @@ public static class NeuronGroups
     {
         if (spec.Ranges.Count != shape.Count)
         {
-            throw DeepEverestException.Invalid($"The rectangle has {spec.Ranges.Count} ranges; the layer has {shape.Count} dimensions [{string.Join(", ", shape)}].");
+            throw DeepEverestException.Invalid($"group.rectangle has {spec.Ranges.Count} ranges; the layer has {shape.Count} dimensions [{string.Join(", ", shape)}]: give one range per dimension.");
         }
 
         long count = 1;
@@ -89,7 +89,7 @@ public static class NeuronGroups
             (long start, long end) = spec.Ranges[d];
             if (start < 0 || end > shape[d] || start >= end)
             {
-                throw DeepEverestException.Invalid($"Range [{start}, {end}) on dimension {d} is empty or outside [0, {shape[d]}).");
+                throw DeepEverestException.Invalid($"group.rectangle.ranges[{d}] [{start}, {end}) must be non-empty and within [0, {shape[d]}).");
             }
 
             count *= end - start;
@@ -97,7 +97,7 @@ public static class NeuronGroups
 
         if (count > MaxGroupSize)
         {
-            throw new DeepEverestException(ErrorKind.ResourceExhausted, $"The rectangle holds {count} neurons; at most {MaxGroupSize} are served.");
+            throw new DeepEverestException(ErrorKind.ResourceExhausted, $"group.rectangle holds {count} neurons; at most {MaxGroupSize} are served.");
         }
 
         var result = new List<int>((int)count);
@@ -129,12 +129,12 @@ public static class NeuronGroups
     {
         if (spec.Count <= 0 || spec.Count > neurons)
         {
-            throw DeepEverestException.Invalid($"top:{spec.Count} is out of range: the layer has {neurons} neurons.");
+            throw DeepEverestException.Invalid($"group.top_of_target must be in 1..{neurons}, the layer's neuron count (got {spec.Count}).");
         }
 
         if (activations.IsEmpty)
         {
-            throw DeepEverestException.Invalid("A top-of-target group needs a target.");
+            throw DeepEverestException.Invalid("group.top_of_target needs a target: set target.input_id or target.tensor.");
         }
 
         // The m best by (activation descending, index ascending); float.CompareTo orders NaN lowest.

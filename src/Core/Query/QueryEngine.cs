@@ -43,13 +43,26 @@ public sealed class QueryEngine : IDisposable
     public IEnumerable<TopKUpdateInfo> Execute(TopKQuery query, CancellationToken cancellationToken)
     {
         (QueryContext ctx, float[] targetGroup, long? targetId) = Prepare(query, cancellationToken);
-        return ctx.Strategy switch
+        IEnumerable<TopKUpdateInfo> updates = ctx.Strategy switch
         {
             QueryStrategy.Bounds => BoundsExecutor.Run(ctx, cancellationToken),
             QueryStrategy.Nta => NtaExecutor.Run(ctx, targetGroup, targetId, cancellationToken),
             QueryStrategy.Materialized => BruteForceExecutor.Materialized(ctx, cancellationToken),
             _ => BruteForceExecutor.ReprocessAll(ctx, cancellationToken),
         };
+        return ctx.Message.Length == 0 ? updates : WithNoteOnLast(updates, ctx.Message);
+    }
+
+    /// <summary>
+    /// The executors put the context's note (e.g. a fallback) on the first update; many clients
+    /// read only the last, so the done update carries it too.
+    /// </summary>
+    private static IEnumerable<TopKUpdateInfo> WithNoteOnLast(IEnumerable<TopKUpdateInfo> updates, string message)
+    {
+        foreach (TopKUpdateInfo update in updates)
+        {
+            yield return update.Done && update.Message.Length == 0 ? update with { Message = message } : update;
+        }
     }
 
     /// <summary>
@@ -110,7 +123,7 @@ public sealed class QueryEngine : IDisposable
     /// <summary>Full-layer activations of a target, with the layer's shape.</summary>
     public (float[] Values, long[] Shape) Activations(string model, string dataset, string layer, QueryTarget target, CancellationToken cancellationToken)
     {
-        LayerProbe probe = LayerProbe.Resolve(_store, model, dataset, layer);
+        LayerProbe probe = LayerProbe.Resolve(_store, CatalogDefaults.Model(_store, model, "layer.model"), CatalogDefaults.Dataset(_store, dataset, "layer.dataset"), layer);
         var source = new ActivationSource(_store, probe, _runners, Cache);
         return (TargetActivations(probe, source, target, cancellationToken), probe.Layer.Shape.ToArray());
     }
@@ -121,31 +134,42 @@ public sealed class QueryEngine : IDisposable
         int maxK = Math.Min(_options.MaxK, TopKQuery.MaxK);
         if (query.K <= 0 || query.K > maxK)
         {
-            throw DeepEverestException.Invalid($"k = {query.K} is out of range: ask for 1 to {maxK} results.");
+            throw DeepEverestException.Invalid($"k must be in 1..{maxK} (got {query.K}).");
         }
 
         bool distance = query.Score is ScoreKind.L2 or ScoreKind.L1 or ScoreKind.LInf;
         if (query.Type == QueryType.Similar && !distance)
         {
-            throw DeepEverestException.Invalid($"'{query.Score}' is not a distance: similarity queries support l2, l1 and linf.");
+            throw DeepEverestException.Invalid($"{query.Score} is not a distance: a similarity query ranks by DISTANCE_L2, DISTANCE_L1 or DISTANCE_LINF.");
         }
 
         if (query.Type == QueryType.Highest && distance)
         {
-            throw DeepEverestException.Invalid($"'{query.Score}' is not an aggregate: highest-activation queries support sum, mean and l2 norm (monotone aggregates only).");
+            throw DeepEverestException.Invalid($"{query.Score} is not an aggregate: a highest-activation query ranks by AGGREGATE_SUM, AGGREGATE_MEAN or AGGREGATE_L2_NORM (monotone aggregates only).");
         }
 
         if (query.Type == QueryType.Similar && query.Target is null)
         {
-            throw DeepEverestException.Invalid("A similarity query needs a target: a dataset input id or a raw input tensor.");
+            throw DeepEverestException.Invalid("target is required for a similarity query: set target.input_id or target.tensor.");
+        }
+
+        if (query.Type == QueryType.Similar && query.IncludeTarget && query.Target?.InputId is null)
+        {
+            throw DeepEverestException.Invalid("include_target applies to a dataset target (target.input_id): a raw target.tensor is not one of the dataset's inputs.");
         }
 
         if (query.BatchSize < 0 || query.BatchSize > 4096)
         {
-            throw DeepEverestException.Invalid($"batch size {query.BatchSize} is out of range: use 1 to 4096 (0 = default).");
+            throw DeepEverestException.Invalid($"options.batch_size must be in 0..4096, 0 meaning the service default (got {query.BatchSize}).");
         }
 
+        CheckWeights(query.Weights, distance);
         _store.CatchUp();
+        query = query with
+        {
+            Model = CatalogDefaults.Model(_store, query.Model, "layer.model"),
+            Dataset = CatalogDefaults.Dataset(_store, query.Dataset, "layer.dataset"),
+        };
         LayerProbe probe = LayerProbe.Resolve(_store, query.Model, query.Dataset, query.Layer);
         IndexRecord? index = _store.GetIndex(query.Model, query.Dataset, query.Layer);
         if (index is not null && (index.Inputs != probe.Inputs || index.ModelSha256 != probe.Model.Sha256))
@@ -158,6 +182,12 @@ public sealed class QueryEngine : IDisposable
         float[] target = query.Target is null ? [] : TargetActivations(probe, source, query.Target, cancellationToken);
         double targetMs = QueryProfile.Elapsed(targetStarted);
         int[] group = NeuronGroups.Resolve(query.Group, probe.Layer.Shape, target);
+        if (query.Weights.Length > 0 && query.Weights.Length != group.Length)
+        {
+            throw DeepEverestException.Invalid(
+                $"weights has {query.Weights.Length} values for a group of {group.Length} neurons: give one per group neuron, in group order (TopKUpdate.group lists it).");
+        }
+
         float[] targetGroup = target.Length == 0 ? new float[group.Length] : group.Select(j => target[j]).ToArray();
         CostFunction cost;
         try
@@ -166,7 +196,8 @@ public sealed class QueryEngine : IDisposable
         }
         catch (ArgumentException e)
         {
-            throw DeepEverestException.Invalid(e.Message);
+            // The message without .NET's " (Parameter 'x')" suffix: it names a C# parameter, not a field.
+            throw DeepEverestException.Invalid(e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal));
         }
 
         int[]? labels = _store.GetLabels(probe.Dataset.Name);
@@ -178,7 +209,7 @@ public sealed class QueryEngine : IDisposable
         if (index is null && strategy is QueryStrategy.Bounds or QueryStrategy.Nta)
         {
             strategy = QueryStrategy.ReprocessAll;
-            message = $"Layer '{query.Layer}' has no index: answered by ReprocessAll (build one with `deepeverest index build`).";
+            message = $"layer '{query.Layer}' has no index: answered by ReprocessAll (IndexService.BuildIndex builds one).";
             source = new ActivationSource(_store, probe, _runners, null);
         }
 
@@ -192,6 +223,39 @@ public sealed class QueryEngine : IDisposable
         BatchCostModel batchCosts = _batchCosts.GetOrAdd(probe.Model.Sha256 + "\u001f" + probe.Dataset.Id + "\u001f" + probe.Layer.Name, _ => new BatchCostModel());
         var ctx = new QueryContext(query with { BatchSize = query.BatchSize > 0 ? query.BatchSize : _options.BatchSize }, _store, _kernels, probe, index, group, cost, allowed, labels, source, strategy, message, clock, batchCosts);
         return (ctx, targetGroup, targetId);
+    }
+
+    /// <summary>
+    /// Weights before anything is read: finite, non-negative, not all zero (which would put every
+    /// input at distance 0), distances only. Their count is checked once the group is resolved.
+    /// </summary>
+    private static void CheckWeights(float[] weights, bool distance)
+    {
+        if (weights.Length == 0)
+        {
+            return;
+        }
+
+        if (!distance)
+        {
+            throw DeepEverestException.Invalid("weights apply to similarity queries (distances) only.");
+        }
+
+        bool positive = false;
+        for (int i = 0; i < weights.Length; i++)
+        {
+            if (!float.IsFinite(weights[i]) || weights[i] < 0)
+            {
+                throw DeepEverestException.Invalid($"weights[{i}] = {weights[i].ToString(System.Globalization.CultureInfo.InvariantCulture)}: weights must be finite and >= 0.");
+            }
+
+            positive |= weights[i] > 0;
+        }
+
+        if (!positive)
+        {
+            throw DeepEverestException.Invalid("weights are all zero: every input would be at distance 0 from the target; give at least one positive weight (or none for all 1).");
+        }
     }
 
     /// <summary>Refuses a query whose working set would exceed <see cref="QueryEngineOptions.MaxQueryMemoryMb"/>.</summary>
@@ -220,24 +284,31 @@ public sealed class QueryEngine : IDisposable
         {
             if (id < 0 || id >= probe.Inputs)
             {
-                throw DeepEverestException.Invalid($"Target input {id} is out of range: dataset '{probe.Dataset.Name}' has ids 0..{probe.Inputs - 1}.");
+                throw DeepEverestException.Invalid($"target.input_id {id} is out of range: dataset '{probe.Dataset.Name}' has ids 0..{probe.Inputs - 1}.");
             }
 
             return source.TargetRow((int)id, cancellationToken);
         }
 
-        float[] tensor = target.Tensor ?? throw DeepEverestException.Invalid("The target names neither an input id nor a tensor.");
+        float[] tensor = target.Tensor ?? throw DeepEverestException.Invalid("target is empty: set target.input_id or target.tensor.");
         int elements = DeepEverestStore.InputElements(probe.Dataset);
+        string expected = $"[{string.Join(", ", probe.Dataset.InputShape)}]";
+        if (target.Shape is { } shape && !shape.AsSpan().SequenceEqual(probe.Dataset.InputShape.ToArray()))
+        {
+            throw DeepEverestException.Invalid(
+                $"target.tensor.shape is [{string.Join(", ", shape)}]; inputs of dataset '{probe.Dataset.Name}' have shape {expected} (no batch axis).");
+        }
+
         if (tensor.Length != elements)
         {
             throw DeepEverestException.Invalid(
-                $"The target tensor has {tensor.Length} values; inputs of dataset '{probe.Dataset.Name}' have shape [{string.Join(", ", probe.Dataset.InputShape)}] ({elements} values).");
+                $"target.tensor.values has {tensor.Length} values; inputs of dataset '{probe.Dataset.Name}' have shape {expected} ({elements} values).");
         }
 
         int bad = ActivationChecks.FirstNonFinite(tensor);
         if (bad >= 0)
         {
-            throw DeepEverestException.Invalid($"The target tensor holds a non-finite value (NaN or infinity) at position {bad}.");
+            throw DeepEverestException.Invalid($"target.tensor.values[{bad}] is not finite (NaN or infinity).");
         }
 
         return source.InferTensor(tensor, cancellationToken);
@@ -253,7 +324,7 @@ public sealed class QueryEngine : IDisposable
             {
                 if (id < 0 || id >= n)
                 {
-                    throw DeepEverestException.Invalid($"Filter id {id} is out of range: ids run 0..{n - 1}.");
+                    throw DeepEverestException.Invalid($"filter.ids: id {id} is out of range: dataset '{probe.Dataset.Name}' has ids 0..{n - 1}.");
                 }
 
                 keep[id] = true;
@@ -270,7 +341,7 @@ public sealed class QueryEngine : IDisposable
             long end = filter.RangeEnd ?? n;
             if (start < 0 || end > n || start >= end)
             {
-                throw DeepEverestException.Invalid($"Filter id range [{start}, {end}) is empty or outside [0, {n}).");
+                throw DeepEverestException.Invalid($"filter.id_range [{start}, {end}) must be non-empty and within the ids of dataset '{probe.Dataset.Name}', [0, {n}).");
             }
 
             for (int i = 0; i < n; i++)
@@ -283,7 +354,7 @@ public sealed class QueryEngine : IDisposable
         {
             if (labels is null)
             {
-                throw DeepEverestException.Invalid($"Dataset '{probe.Dataset.Name}' has no labels to filter on.");
+                throw DeepEverestException.Invalid($"filter.labels: dataset '{probe.Dataset.Name}' has no labels to filter on.");
             }
 
             var known = probe.Dataset.DistinctLabels.ToHashSet();
@@ -291,7 +362,7 @@ public sealed class QueryEngine : IDisposable
             {
                 if (!known.Contains(label))
                 {
-                    throw DeepEverestException.Invalid($"Label {label} does not occur in dataset '{probe.Dataset.Name}' (labels: {string.Join(", ", known.Order())}).");
+                    throw DeepEverestException.Invalid($"filter.labels: label {label} does not occur in dataset '{probe.Dataset.Name}' (labels: {string.Join(", ", known.Order())}).");
                 }
             }
 

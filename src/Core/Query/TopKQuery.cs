@@ -31,7 +31,11 @@ public enum QueryStrategy
 /// <summary>The target of a query: a dataset input, or a raw model input (already preprocessed).</summary>
 /// <param name="InputId">A dataset input id, or null.</param>
 /// <param name="Tensor">A raw input of the dataset's input shape, or null.</param>
-public sealed record QueryTarget(long? InputId, float[]? Tensor);
+/// <param name="Shape">
+/// The shape the caller gives the raw tensor; when set it must equal the dataset's input shape
+/// (null: the caller already holds the dataset's shape, e.g. in-process benchmarks).
+/// </param>
+public sealed record QueryTarget(long? InputId, float[]? Tensor, long[]? Shape = null);
 
 /// <summary>Restricts the considered inputs, before any inference.</summary>
 /// <param name="Labels">Keep only these labels (empty = all).</param>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using DeepEverest.Contracts.V1;
 using DeepEverest.Core.Indexing;
+using DeepEverest.Hosting;
 using Microsoft.Extensions.Options;
 using CorePhase = DeepEverest.Core.Indexing.BuildPhase;
 
@@ -12,8 +13,14 @@ namespace DeepEverest.IndexService.Internal;
 /// serialized because each one already uses every core (ONNX Runtime and the kernels) and holds a
 /// large activation matrix; running two would only double the peak memory.
 /// </summary>
-internal sealed class BuildQueue(IOptions<IndexServiceOptions> options, ILogger<BuildQueue> logger) : IDisposable
+internal sealed class BuildQueue(IOptions<IndexServiceOptions> options, DeepEverestMetrics metrics, ILogger<BuildQueue> logger) : IDisposable
 {
+    /// <summary>Metrics tag of an index build.</summary>
+    public const string IndexKind = "index";
+
+    /// <summary>Metrics tag of a materialization.</summary>
+    public const string MaterializationKind = "materialization";
+
     private readonly SemaphoreSlim _slot = new(1, 1);
     private readonly int _messagesPerSecond = options.Value.ProgressMessagesPerSecond;
     private int _inQueue;
@@ -26,12 +33,14 @@ internal sealed class BuildQueue(IOptions<IndexServiceOptions> options, ILogger<
     /// returns only after the work has stopped, so an aborted build has cleaned up before the
     /// next one starts.
     /// </summary>
+    /// <param name="kind">Metrics tag: <see cref="IndexKind"/> or <see cref="MaterializationKind"/>.</param>
     /// <param name="what">Description for logs, e.g. "index build of m/d/l".</param>
     /// <param name="work">The CPU-bound build; reports to the progress and honours the token.</param>
     /// <param name="sendAsync">Writes one message to the response stream.</param>
     /// <param name="cancellationToken">The call's token (client cancellation or deadline).</param>
     /// <returns>The work's result and the milliseconds it ran (queue time excluded).</returns>
     public async Task<(T Result, long ElapsedMs)> RunAsync<T>(
+        string kind,
         string what,
         Func<IProgress<BuildProgressInfo>, CancellationToken, T> work,
         Func<BuildProgress, Task> sendAsync,
@@ -43,13 +52,23 @@ internal sealed class BuildQueue(IOptions<IndexServiceOptions> options, ILogger<
             if (!_slot.Wait(0, CancellationToken.None))
             {
                 IndexServiceLog.BuildQueued(logger, what, ahead);
-                await sendAsync(new BuildProgress
+                long queued = Stopwatch.GetTimestamp();
+                metrics.AddQueuedBuilds(kind, 1);
+                try
                 {
-                    Phase = Contracts.V1.BuildPhase.Queued,
-                    EstimatedRemainingMs = -1,
-                    Message = $"waiting for {Math.Max(1, ahead)} build(s) ahead",
-                }).ConfigureAwait(false);
-                await _slot.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    await sendAsync(new BuildProgress
+                    {
+                        Phase = Contracts.V1.BuildPhase.Queued,
+                        EstimatedRemainingMs = -1,
+                        Message = $"waiting for {Math.Max(1, ahead)} build(s) ahead",
+                    }).ConfigureAwait(false);
+                    await _slot.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    metrics.AddQueuedBuilds(kind, -1);
+                    metrics.RecordBuildPhase(kind, DeepEverestMetrics.PhaseName(CorePhase.Queued), Stopwatch.GetElapsedTime(queued));
+                }
             }
         }
         catch
@@ -58,18 +77,29 @@ internal sealed class BuildQueue(IOptions<IndexServiceOptions> options, ILogger<
             throw;
         }
 
+        long started = Stopwatch.GetTimestamp();
+        Exception? failure = null;
+        metrics.AddRunningBuilds(kind, 1);
         try
         {
-            return await RunInSlotAsync(what, work, sendAsync, cancellationToken).ConfigureAwait(false);
+            return await RunInSlotAsync(kind, what, work, sendAsync, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            failure = e;
+            throw;
         }
         finally
         {
+            metrics.AddRunningBuilds(kind, -1);
+            metrics.RecordBuild(kind, DeepEverestMetrics.OutcomeOf(failure, deadlinePassed: false), Stopwatch.GetElapsedTime(started));
             Interlocked.Decrement(ref _inQueue);
             _slot.Release();
         }
     }
 
     private async Task<(T Result, long ElapsedMs)> RunInSlotAsync<T>(
+        string kind,
         string what,
         Func<IProgress<BuildProgressInfo>, CancellationToken, T> work,
         Func<BuildProgress, Task> sendAsync,
@@ -80,6 +110,7 @@ internal sealed class BuildQueue(IOptions<IndexServiceOptions> options, ILogger<
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Channel<BuildProgressInfo> channel = ThrottledProgress.CreateChannel();
         var progress = new ThrottledProgress(channel.Writer, _messagesPerSecond);
+        var recorder = new BuildRecorder(metrics, kind, progress);
 
         // LongRunning: a build occupies its thread for seconds to hours; on the thread pool it
         // would starve Kestrel's request handling of a worker for that long.
@@ -89,12 +120,13 @@ internal sealed class BuildQueue(IOptions<IndexServiceOptions> options, ILogger<
                 bool succeeded = false;
                 try
                 {
-                    T result = work(progress, stop.Token);
+                    T result = work(recorder, stop.Token);
                     succeeded = true;
                     return result;
                 }
                 finally
                 {
+                    recorder.Complete(clock.Elapsed);
                     progress.Complete(succeeded);
                 }
             },

@@ -2,31 +2,24 @@ using DeepEverest.Core.Indexing;
 using DeepEverest.Core.Storage;
 using DeepEverest.Hosting;
 using DeepEverest.Kernels;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
+using V1 = DeepEverest.Contracts.V1;
 
 namespace DeepEverest.IndexService.Internal;
 
 /// <summary>How <c>Program</c> wires the IndexService into an ASP.NET Core host.</summary>
 internal static class IndexServiceHosting
 {
-    /// <summary>Address served when no <c>--urls</c> (or ASPNETCORE_URLS / HTTP_PORTS) is configured.</summary>
-    public const string DefaultUrl = "http://127.0.0.1:50051";
-
     /// <summary>
-    /// Serves every endpoint as HTTP/2 only: on cleartext, Http1AndHttp2 silently degrades to
-    /// HTTP/1.1 and gRPC clients fail with HTTP_1_1_REQUIRED.
+    /// The service's name and its endpoints' default addresses: native gRPC on 127.0.0.1:50051,
+    /// HTTP/1.1 (gRPC-Web, JSON, metrics) on 127.0.0.1:8081. Override with
+    /// <c>Kestrel:Endpoints:Grpc:Url</c> / <c>Kestrel:Endpoints:Http:Url</c> (empty disables one).
     /// </summary>
-    public static void ConfigureKestrel(WebApplicationBuilder builder)
-    {
-        IConfiguration config = builder.Configuration;
-        if (string.IsNullOrEmpty(config["urls"]) && string.IsNullOrEmpty(config["http_ports"]) && string.IsNullOrEmpty(config["https_ports"]))
-        {
-            builder.WebHost.UseUrls(DefaultUrl);
-        }
-
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http2));
-    }
+    public static readonly ServiceHostDefaults Defaults = new(
+        V1.IndexService.Descriptor.FullName,
+        "index-service",
+        "http://127.0.0.1:50051",
+        "http://127.0.0.1:8081");
 
     /// <summary>Registers options, the store, the kernels, the builder and the gRPC services.</summary>
     public static IServiceCollection AddIndexService(this IServiceCollection services, IConfiguration configuration)
@@ -49,22 +42,24 @@ internal static class IndexServiceHosting
         services.AddSingleton<CatalogGate>();
         services.AddHostedService<IndexServiceStartup>();
 
-        // The interceptor shared with the QueryService: DeepEverestException -> the status of the
-        // same name, cancellation -> CANCELLED / DEADLINE_EXCEEDED, anything else -> INTERNAL.
-        services.AddGrpc(grpc => grpc.Interceptors.Add<ErrorMappingInterceptor>());
-        services.AddGrpcReflection();
-        services.AddGrpcHealthChecks()
+        // gRPC, its error mapping, health, reflection and metrics come from DeepEverestHost.
+        services.AddHealthChecks()
             .AddCheck<StoreHealthCheck>("store")
             .AddCheck<KernelsHealthCheck>("kernels");
         return services;
     }
 
-    /// <summary>Maps the IndexService, gRPC health and gRPC reflection.</summary>
+    /// <summary>
+    /// Sets up the shared pipeline (<see cref="DeepEverestHost.UseDeepEverestHost"/>), maps the
+    /// IndexService, and reports the published indexes' sizes as <c>deepeverest.index.size</c>.
+    /// </summary>
     public static WebApplication MapIndexService(this WebApplication app)
     {
+        app.UseDeepEverestHost();
         app.MapGrpcService<IndexServiceImpl>();
-        app.MapGrpcHealthChecksService();
-        app.MapGrpcReflectionService();
+        DeepEverestStore store = app.Services.GetRequiredService<DeepEverestStore>();
+        app.Services.GetRequiredService<DeepEverestMetrics>().ObserveIndexSizes(
+            () => store.ListIndexes().Select(index => new IndexSize(index.Model, index.Dataset, index.Layer, index.IndexBytes)));
         return app;
     }
 

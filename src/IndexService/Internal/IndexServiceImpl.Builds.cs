@@ -35,6 +35,7 @@ internal sealed partial class IndexServiceImpl
         IndexParameters.Choose(buildRequest.Partitions, buildRequest.Ratio, buildRequest.StorageBudget, probe.Inputs);
 
         (IndexRecord record, long elapsedMs) = await buildQueue.RunAsync(
+            BuildQueue.IndexKind,
             $"Index build of {layer.Model}/{layer.Dataset}/{layer.Layer}",
             (progress, token) =>
             {
@@ -56,6 +57,7 @@ internal sealed partial class IndexServiceImpl
         LayerProbe probe = LayerProbe.Resolve(store, layer.Model, layer.Dataset, layer.Layer);
 
         (MaterializationRecord record, long elapsedMs) = await buildQueue.RunAsync(
+            BuildQueue.MaterializationKind,
             $"Materialization of {layer.Model}/{layer.Dataset}/{layer.Layer}",
             (progress, token) =>
             {

@@ -69,7 +69,7 @@ internal sealed partial class IndexServiceImpl
         if (model.Layers.All(l => l.Name != layer.Layer))
         {
             throw DeepEverestException.NotFound(
-                $"Model '{layer.Model}' has no layer '{layer.Layer}'; list them with `deepeverest layers --model {layer.Model}`.");
+                $"Model '{layer.Model}' has no layer '{layer.Layer}'; IndexService.ListLayers lists them.");
         }
 
         string[] others = store.ListIndexes()
@@ -79,6 +79,6 @@ internal sealed partial class IndexServiceImpl
         string known = others.Length == 0 ? "none yet" : string.Join(", ", others);
         throw DeepEverestException.NotFound(
             $"Layer '{layer.Layer}' of model '{layer.Model}' over dataset '{layer.Dataset}' has no index (indexed layers: {known}); "
-            + $"build one with `deepeverest index build --model {layer.Model} --dataset {layer.Dataset} --layer {layer.Layer}`.");
+            + "IndexService.BuildIndex builds one.");
     }
 }

@@ -118,12 +118,7 @@ internal sealed partial class IndexServiceImpl(
     /// <inheritdoc />
     public override Task<ListLayersResponse> ListLayers(ListLayersRequest request, ServerCallContext context)
     {
-        if (string.IsNullOrEmpty(request.Model))
-        {
-            throw DeepEverestException.Invalid("model is required: name a registered model (see ListModels).");
-        }
-
-        ModelRecord model = store.RequireModel(request.Model);
+        ModelRecord model = store.RequireModel(CatalogDefaults.Model(store, request.Model, "model"));
         var response = new ListLayersResponse();
         response.Layers.AddRange(model.Layers.Select(ProtoMapping.ToInfo));
         return Task.FromResult(response);
@@ -137,30 +132,22 @@ internal sealed partial class IndexServiceImpl(
         return ProtoMapping.ToInfo(record);
     }
 
-    /// <summary>Checks that a layer reference names all three parts.</summary>
-    private static LayerRef RequireLayerRef(LayerRef? layer)
+    /// <summary>
+    /// A layer reference with its model and dataset filled in (an empty one means the only one
+    /// registered, see <see cref="CatalogDefaults"/>); the layer itself is required.
+    /// </summary>
+    private LayerRef RequireLayerRef(LayerRef? layer)
     {
-        var missing = new List<string>();
-        if (string.IsNullOrEmpty(layer?.Model))
-        {
-            missing.Add("layer.model");
-        }
-
-        if (string.IsNullOrEmpty(layer?.Dataset))
-        {
-            missing.Add("layer.dataset");
-        }
-
         if (string.IsNullOrEmpty(layer?.Layer))
         {
-            missing.Add("layer.layer");
+            throw DeepEverestException.Invalid("layer.layer is required: name a layer (IndexService.ListLayers lists them).");
         }
 
-        if (missing.Count > 0)
+        return new LayerRef
         {
-            throw DeepEverestException.Invalid($"Missing {string.Join(", ", missing)}: a layer reference names a model, a dataset and a layer.");
-        }
-
-        return layer!;
+            Model = CatalogDefaults.Model(store, layer.Model, "layer.model"),
+            Dataset = CatalogDefaults.Dataset(store, layer.Dataset, "layer.dataset"),
+            Layer = layer.Layer,
+        };
     }
 }

@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using DeepEverest.Contracts.V1;
 using DeepEverest.Core;
 using DeepEverest.Core.Query;
 using DeepEverest.Core.Storage;
+using DeepEverest.Hosting;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
@@ -13,19 +15,24 @@ namespace DeepEverest.QueryService.Services;
 /// streams its updates. The call's cancellation (client cancel, deadline) and the server-side
 /// time cap stop the worker before its next verification batch.
 /// </summary>
-internal sealed class QueryServiceImpl(QueryEngineHolder holder, QueryActivity activity, IOptions<QueryServiceOptions> options, ILogger<QueryServiceImpl> logger)
+internal sealed class QueryServiceImpl(
+    QueryEngineHolder holder,
+    QueryActivity activity,
+    DeepEverestMetrics metrics,
+    IOptions<QueryServiceOptions> options,
+    ILogger<QueryServiceImpl> logger)
     : Contracts.V1.QueryService.QueryServiceBase
 {
     public override Task TopKSimilar(TopKSimilarRequest request, IServerStreamWriter<TopKUpdate> responseStream, ServerCallContext context) =>
-        StreamAsync("similar", QueryMapper.FromSimilar(request), request.Options?.MinUpdateIntervalMs ?? 0, responseStream, context);
+        ObservedStreamAsync(QueryType.Similar, request.Options, () => QueryMapper.FromSimilar(request), responseStream, context);
 
     public override Task TopKHighest(TopKHighestRequest request, IServerStreamWriter<TopKUpdate> responseStream, ServerCallContext context) =>
-        StreamAsync("highest", QueryMapper.FromHighest(request), request.Options?.MinUpdateIntervalMs ?? 0, responseStream, context);
+        ObservedStreamAsync(QueryType.Highest, request.Options, () => QueryMapper.FromHighest(request), responseStream, context);
 
     public override Task<GetActivationsResponse> GetActivations(GetActivationsRequest request, ServerCallContext context)
     {
         LayerRef layer = QueryMapper.RequireLayer(request.Layer);
-        QueryTarget target = QueryMapper.Target(request.Target) ?? throw DeepEverestException.Invalid("Give a target: input_id or tensor.");
+        QueryTarget target = QueryMapper.Target(request.Target) ?? throw DeepEverestException.Invalid("target is required: set target.input_id or target.tensor.");
         holder.Store.CatchUp();
         (float[] values, long[] shape) = holder.Engine.Activations(layer.Model, layer.Dataset, layer.Layer, target, context.CancellationToken);
         var response = new GetActivationsResponse();
@@ -44,7 +51,7 @@ internal sealed class QueryServiceImpl(QueryEngineHolder holder, QueryActivity a
     {
         DeepEverestStore store = holder.Store;
         store.CatchUp();
-        var dataset = store.RequireDataset(request.Dataset);
+        var dataset = store.RequireDataset(CatalogDefaults.Dataset(store, request.Dataset, "dataset"));
         byte[] raw = store.ReadRawInput(dataset, request.InputId);
         var values = new float[DeepEverestStore.InputElements(dataset)];
         // The stored values, without preprocessing: what a person would look at.
@@ -59,11 +66,49 @@ internal sealed class QueryServiceImpl(QueryEngineHolder holder, QueryActivity a
         return Task.FromResult(new GetInputResponse { Tensor = tensor, Label = labels?[request.InputId] ?? -1 });
     }
 
-    private async Task StreamAsync(string kind, TopKQuery query, int minUpdateIntervalMs, IServerStreamWriter<TopKUpdate> responseStream, ServerCallContext context)
+    /// <summary>
+    /// Runs one query (<see cref="StreamAsync"/>) and records it in the metrics: its duration and
+    /// outcome, time to first update, updates sent and the work its last update reported. Requests
+    /// refused before they start count too, under the strategy they asked for.
+    /// </summary>
+    private async Task ObservedStreamAsync(QueryType type, QueryOptions? requested, Func<TopKQuery> map, IServerStreamWriter<TopKUpdate> responseStream, ServerCallContext context)
+    {
+        var observed = new QueryObservation(
+            DeepEverestMetrics.TypeName(type),
+            RequestedStrategy(requested),
+            Stopwatch.GetTimestamp());
+        Exception? failure = null;
+        try
+        {
+            await StreamAsync(map(), UpdateInterval(requested), observed, responseStream, context);
+        }
+        catch (Exception e)
+        {
+            failure = e;
+            throw;
+        }
+        finally
+        {
+            QueryStatsInfo? stats = observed.Last?.Stats;
+            string strategy = stats is null ? observed.Strategy : DeepEverestMetrics.StrategyName(stats.Strategy);
+            string outcome = DeepEverestMetrics.OutcomeOf(failure, context.Deadline <= DateTime.UtcNow);
+            var work = stats is null ? default : new QueryWork(stats.InputsInferred, stats.InputsPruned, stats.ExactFromIndex, stats.CacheHits);
+            metrics.RecordQuery(observed.Type, strategy, outcome, Stopwatch.GetElapsedTime(observed.Started), work);
+        }
+    }
+
+    /// <summary>
+    /// The coalescing interval a call asks for: options.min_update_interval_ms when set (0 = every
+    /// update), else the service default (DeepEverest:DefaultUpdateIntervalMs).
+    /// </summary>
+    private int UpdateInterval(QueryOptions? requested) =>
+        requested?.HasMinUpdateIntervalMs == true ? requested.MinUpdateIntervalMs : options.Value.DefaultUpdateIntervalMs;
+
+    private async Task StreamAsync(TopKQuery query, int minUpdateIntervalMs, QueryObservation observed, IServerStreamWriter<TopKUpdate> responseStream, ServerCallContext context)
     {
         if (minUpdateIntervalMs < 0)
         {
-            throw DeepEverestException.Invalid($"min_update_interval_ms = {minUpdateIntervalMs} must be >= 0.");
+            throw DeepEverestException.Invalid($"options.min_update_interval_ms must be >= 0, 0 meaning every update (got {minUpdateIntervalMs}).");
         }
 
         QueryEngine engine = holder.Engine;
@@ -102,25 +147,31 @@ internal sealed class QueryServiceImpl(QueryEngineHolder holder, QueryActivity a
             TaskCreationOptions.LongRunning,
             TaskScheduler.Default);
 
-        TopKUpdateInfo? last = null;
         long lastSentMs = long.MinValue;
         try
         {
             await foreach (TopKUpdateInfo update in channel.Reader.ReadAllAsync(cts.Token))
             {
                 // The first and the last update always go out; in between, at most one per interval.
-                bool first = last is null;
-                last = update;
+                bool first = observed.Last is null;
+                observed.Last = update;
                 if (first || update.Done || update.Stats.ElapsedMs - lastSentMs >= minUpdateIntervalMs)
                 {
                     lastSentMs = update.Stats.ElapsedMs;
                     await responseStream.WriteAsync(QueryMapper.ToProto(update), cts.Token);
+                    string strategy = DeepEverestMetrics.StrategyName(update.Stats.Strategy);
+                    if (first)
+                    {
+                        metrics.RecordFirstUpdate(observed.Type, strategy, Stopwatch.GetElapsedTime(observed.Started));
+                    }
+
+                    metrics.AddUpdate(observed.Type, strategy);
                 }
             }
         }
         catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested && cap > 0)
         {
-            QueryServiceLog.QueryStopped(logger, kind, query.Layer, $"over the {cap} s cap");
+            QueryServiceLog.QueryStopped(logger, observed.Type, query.Layer, $"over the {cap} s cap");
             throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"The query ran past the server's {cap} s cap ({setting})."));
         }
         finally
@@ -136,9 +187,32 @@ internal sealed class QueryServiceImpl(QueryEngineHolder holder, QueryActivity a
             }
         }
 
-        if (last is not null)
+        if (observed.Last is { } last)
         {
-            QueryServiceLog.QueryDone(logger, kind, query.Layer, last.Stats.Strategy.ToString(), last.Stats.GroupSize, query.K, last.Stats.ElapsedMs, last.Stats.InputsInferred, last.Stats.CacheHits, last.Stats.InputsPruned);
+            QueryServiceLog.QueryDone(logger, observed.Type, query.Layer, last.Stats.Strategy.ToString(), last.Stats.GroupSize, query.K, last.Stats.ElapsedMs, last.Stats.InputsInferred, last.Stats.CacheHits, last.Stats.InputsPruned);
         }
+    }
+
+    /// <summary>The strategy tag of what a request asked for (unspecified means bounds).</summary>
+    private static string RequestedStrategy(QueryOptions? options) => options?.Strategy switch
+    {
+        null or Strategy.Unspecified => DeepEverestMetrics.StrategyName(QueryStrategy.Bounds),
+        Strategy s => DeepEverestMetrics.StrategyName((QueryStrategy)(int)s),
+    };
+
+    /// <summary>What the metrics need to know about one query while it runs.</summary>
+    private sealed class QueryObservation(string type, string strategy, long started)
+    {
+        /// <summary>Tag value of the query type.</summary>
+        public string Type { get; } = type;
+
+        /// <summary>Tag value of the strategy asked for.</summary>
+        public string Strategy { get; } = strategy;
+
+        /// <summary>Stopwatch timestamp of the call's arrival.</summary>
+        public long Started { get; } = started;
+
+        /// <summary>The last update the engine produced (sent or coalesced), or null before the first.</summary>
+        public TopKUpdateInfo? Last { get; set; }
     }
 }

@@ -53,7 +53,7 @@ public sealed class ProbeModelBuilderTests(ITestOutputHelper output)
 
         Assert.Equal(ErrorKind.NotFound, ex.Kind);
         Assert.Contains("'/no/such/Relu'", ex.Message);
-        Assert.Contains("deepeverest layers", ex.Message);
+        Assert.Contains("IndexService.ListLayers", ex.Message);
     }
 
     [Fact]

@@ -111,6 +111,6 @@ public sealed class QueryExactnessTests(DemoStore demo, ITestOutputHelper output
             _ => QueryFilter.None,
         };
         return new TopKQuery(DemoStore.Model, DemoStore.Dataset, layer, similar ? QueryType.Similar : QueryType.Highest,
-            target, group, k, score, weights, IncludeTarget: random.Next(2) == 0, filter);
+            target, group, k, score, weights, IncludeTarget: random.Next(2) == 0 && !outside, filter);
     }
 }

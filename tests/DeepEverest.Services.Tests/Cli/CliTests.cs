@@ -3,15 +3,12 @@ using DeepEverest.Cli;
 using DeepEverest.Contracts.V1;
 using DeepEverest.Services.Tests.Infrastructure;
 using Google.Protobuf;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace DeepEverest.Services.Tests.Cli;
 
 /// <summary>
 /// The <c>deepeverest</c> command line against an IndexService on real loopback Kestrel (port 0),
-/// which also proves the service's HTTP/2-only cleartext endpoint works with a plain gRPC client.
+/// which also proves the service's HTTP/2-only cleartext gRPC endpoint works with a plain gRPC client.
 /// </summary>
 public sealed partial class CliTests : IAsyncLifetime
 {
@@ -24,9 +21,9 @@ public sealed partial class CliTests : IAsyncLifetime
         TestData.CopyModel(root);
         TestData.WriteFashionSlice(root, "fashion", 1000);
         _factory = new IndexServiceFactory(root, new Dictionary<string, string> { ["DeepEverest:MaxUploadMb"] = "2" });
-        _factory.UseKestrel(0);
+        _factory.UseKestrel();
         _factory.StartServer();
-        _address = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        _address = _factory.Endpoints.GrpcAddress!;
         return Task.CompletedTask;
     }
 

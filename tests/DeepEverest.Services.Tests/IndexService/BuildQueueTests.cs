@@ -13,7 +13,7 @@ namespace DeepEverest.Services.Tests.IndexService;
 /// <summary>The build queue on its own: serialization, throttling, and stopping a build whose client left.</summary>
 public sealed class BuildQueueTests : IDisposable
 {
-    private readonly BuildQueue _queue = new(Options.Create(new IndexServiceOptions { ProgressMessagesPerSecond = 10 }), NullLogger<BuildQueue>.Instance);
+    private readonly BuildQueue _queue = new(Options.Create(new IndexServiceOptions { ProgressMessagesPerSecond = 10 }), TestMetrics.Create(), NullLogger<BuildQueue>.Instance);
 
     [Fact]
     public async Task RunAsync_ManyReports_ThrottledButKeepsPhaseChangesAndLastOfEachPhase()
@@ -21,6 +21,7 @@ public sealed class BuildQueueTests : IDisposable
         var sent = new List<BuildProgress>();
 
         (int result, _) = await _queue.RunAsync(
+            BuildQueue.IndexKind,
             "test",
             (progress, _) =>
             {
@@ -51,11 +52,11 @@ public sealed class BuildQueueTests : IDisposable
     public async Task RunAsync_SlotTaken_SendsQueuedThenRunsAfterTheFirst()
     {
         var release = new TaskCompletionSource();
-        Task first = _queue.RunAsync("first", (_, _) => release.Task.Wait(TaskTimeoutExtensions.Timeout), _ => Task.CompletedTask, CancellationToken.None);
+        Task first = _queue.RunAsync(BuildQueue.IndexKind, "first", (_, _) => release.Task.Wait(TaskTimeoutExtensions.Timeout), _ => Task.CompletedTask, CancellationToken.None);
         var sent = new List<BuildProgress>();
         bool ran = false;
 
-        Task second = _queue.RunAsync("second", (_, _) => ran = true, message => Record(sent, message), CancellationToken.None);
+        Task second = _queue.RunAsync(BuildQueue.IndexKind, "second", (_, _) => ran = true, message => Record(sent, message), CancellationToken.None);
         await WaitUntilAsync(() => sent.Count > 0);
 
         Assert.Equal(WirePhase.Queued, sent[0].Phase);
@@ -72,6 +73,7 @@ public sealed class BuildQueueTests : IDisposable
         bool workSawCancellation = false;
 
         Task run = _queue.RunAsync<int>(
+            BuildQueue.IndexKind,
             "test",
             (progress, token) =>
             {
@@ -97,7 +99,7 @@ public sealed class BuildQueueTests : IDisposable
         Assert.True(workSawCancellation);
 
         // The slot is free again.
-        (int next, _) = await _queue.RunAsync("next", (_, _) => 1, _ => Task.CompletedTask, CancellationToken.None).DefaultTimeout();
+        (int next, _) = await _queue.RunAsync(BuildQueue.IndexKind, "next", (_, _) => 1, _ => Task.CompletedTask, CancellationToken.None).DefaultTimeout();
         Assert.Equal(1, next);
     }
 

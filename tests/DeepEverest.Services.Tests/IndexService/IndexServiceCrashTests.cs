@@ -26,7 +26,7 @@ public sealed class IndexServiceCrashTests : IDisposable
         var big = new LayerRef { Model = "vgg", Dataset = "fashion", Layer = TestData.BigLayer };
         IndexInfo published;
         BuildProgress lastSeen;
-        using (IndexServiceProcess first = await IndexServiceProcess.StartAsync(_dataRoot))
+        using (ServiceProcess first = await ServiceProcess.StartIndexServiceAsync(_dataRoot))
         {
             var client = new IndexClient(first.Channel);
             await client.AddModelAsync(new AddModelRequest { Name = "vgg", Path = TestData.ModelFile }).ResponseAsync.DefaultTimeout();
@@ -43,7 +43,7 @@ public sealed class IndexServiceCrashTests : IDisposable
         Assert.True(lastSeen.InputsDone < lastSeen.InputsTotal, "the build finished before the kill");
 
         // Act: restart on the same data root.
-        using IndexServiceProcess second = await IndexServiceProcess.StartAsync(_dataRoot);
+        using ServiceProcess second = await ServiceProcess.StartIndexServiceAsync(_dataRoot);
         var restarted = new IndexClient(second.Channel);
 
         // Assert: the published index is intact, the killed one invisible and its leftovers removed.
@@ -63,7 +63,7 @@ public sealed class IndexServiceCrashTests : IDisposable
 
     public void Dispose() => TestData.DeleteDirectory(_dataRoot);
 
-    private static async Task<BuildProgress> KillOnceInferenceRunsAsync(IndexServiceProcess service, AsyncServerStreamingCall<BuildProgress> call)
+    private static async Task<BuildProgress> KillOnceInferenceRunsAsync(ServiceProcess service, AsyncServerStreamingCall<BuildProgress> call)
     {
         await foreach (BuildProgress message in call.ResponseStream.ReadAllAsync())
         {

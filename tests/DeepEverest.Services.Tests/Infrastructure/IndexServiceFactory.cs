@@ -1,3 +1,4 @@
+using DeepEverest.Hosting;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -7,8 +8,9 @@ using Microsoft.Extensions.Logging;
 namespace DeepEverest.Services.Tests.Infrastructure;
 
 /// <summary>
-/// The IndexService hosted in memory (TestServer) or, after <c>UseKestrel(0)</c>, on a real
-/// loopback port, over its own data root. Error logs are captured for assertions.
+/// The IndexService hosted in memory (TestServer) or, after <c>UseKestrel()</c>, on real loopback
+/// ports (both endpoints on port 0; <see cref="Endpoints"/> tells the bound addresses), over its own
+/// data root. Error logs are captured for assertions.
 /// </summary>
 internal sealed class IndexServiceFactory(string dataRoot, IReadOnlyDictionary<string, string>? settings = null) : WebApplicationFactory<DeepEverest.IndexService.IndexServiceHost>
 {
@@ -18,6 +20,9 @@ internal sealed class IndexServiceFactory(string dataRoot, IReadOnlyDictionary<s
     /// <summary>Error logs of the service.</summary>
     public CapturingLoggerProvider Logs { get; } = new();
 
+    /// <summary>The addresses of a Kestrel-hosted factory's endpoints (after <c>UseKestrel()</c> and start).</summary>
+    public ServiceEndpoints Endpoints => Services.GetRequiredService<ServiceEndpoints>();
+
     /// <summary>A channel to the in-memory server.</summary>
     public GrpcChannel CreateChannel() =>
         GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions { HttpHandler = Server.CreateHandler() });
@@ -25,7 +30,8 @@ internal sealed class IndexServiceFactory(string dataRoot, IReadOnlyDictionary<s
     /// <inheritdoc />
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseSetting("urls", "http://127.0.0.1:0");
+        builder.UseSetting("Kestrel:Endpoints:Grpc:Url", "http://127.0.0.1:0");
+        builder.UseSetting("Kestrel:Endpoints:Http:Url", "http://127.0.0.1:0");
         builder.UseSetting("DeepEverest:DataRoot", DataRoot);
 
         // SIMD kernels: deterministic, and no CUDA probing in every test host.

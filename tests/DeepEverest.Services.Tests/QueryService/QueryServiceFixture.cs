@@ -3,6 +3,7 @@ using DeepEverest.Core.Datasets;
 using DeepEverest.Core.Indexing;
 using DeepEverest.Core.Models;
 using DeepEverest.Core.Storage;
+using DeepEverest.Hosting;
 using DeepEverest.Kernels;
 using DeepEverest.Services.Tests.Infrastructure;
 using Grpc.Net.Client;
@@ -67,10 +68,16 @@ public sealed class QueryServiceFixture : IAsyncLifetime
     }
 }
 
-/// <summary>The QueryService in memory over a data root, logging errors to a capturing provider.</summary>
+/// <summary>
+/// The QueryService in memory over a data root (or, after <c>UseKestrel()</c>, on loopback port 0
+/// for both endpoints), logging errors to a capturing provider.
+/// </summary>
 internal sealed class QueryServiceFactory(string dataRoot, IReadOnlyDictionary<string, string>? settings = null) : WebApplicationFactory<DeepEverest.QueryService.QueryServiceHost>
 {
     public CapturingLoggerProvider Logs { get; } = new();
+
+    /// <summary>The addresses of a Kestrel-hosted factory's endpoints (after <c>UseKestrel()</c> and start).</summary>
+    public ServiceEndpoints Endpoints => Services.GetRequiredService<ServiceEndpoints>();
 
     public GrpcChannel CreateChannel() =>
         GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions { HttpHandler = Server.CreateHandler() });
@@ -79,6 +86,8 @@ internal sealed class QueryServiceFactory(string dataRoot, IReadOnlyDictionary<s
     {
         builder.UseSetting("DeepEverest:DataRoot", dataRoot);
         builder.UseSetting("DeepEverest:Kernels", "Cpu");
+        builder.UseSetting("Kestrel:Endpoints:Grpc:Url", "http://127.0.0.1:0");
+        builder.UseSetting("Kestrel:Endpoints:Http:Url", "http://127.0.0.1:0");
         foreach ((string key, string value) in settings ?? new Dictionary<string, string>())
         {
             builder.UseSetting(key, value);

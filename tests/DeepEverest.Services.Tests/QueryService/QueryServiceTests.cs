@@ -286,6 +286,7 @@ public sealed class QueryServiceTests(QueryServiceFixture fixture)
     {
         TopKSimilarRequest request = Similar(QueryServiceFixture.IndexedLayer, 22, group: "top:10", k: 50);
         request.Options.NoCache = true;
+        request.Options.MinUpdateIntervalMs = 0;
         List<TopKUpdate> every = await ReadAsync(fixture.Client.TopKSimilar(request)).DefaultTimeout();
         request.Options.MinUpdateIntervalMs = 600_000;
         List<TopKUpdate> throttled = await ReadAsync(fixture.Client.TopKSimilar(request)).DefaultTimeout();

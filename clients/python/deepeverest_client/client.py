@@ -1,0 +1,320 @@
+"""The DeepEverest client: one object holding channels to both services."""
+
+from __future__ import annotations
+
+import os
+from typing import Iterable, Optional, Sequence, Union
+
+import grpc
+import numpy as np
+
+from ._proto.deepeverest.v1 import common_pb2 as cpb
+from ._proto.deepeverest.v1 import index_service_pb2 as ipb
+from ._proto.deepeverest.v1 import index_service_pb2_grpc as igrpc
+from ._proto.deepeverest.v1 import query_service_pb2 as qpb
+from ._proto.deepeverest.v1 import query_service_pb2_grpc as qgrpc
+from .errors import from_rpc_error
+from .groups import Group, top
+from .streams import Stream
+from .types import (AGGREGATES, DISTANCES, STRATEGIES, Activations, BuildProgress, DatasetInfo, IndexInfo, Input,
+                    LayerInfo, ModelInfo, Update)
+
+#: A query target: a dataset input id, or a raw model input (array of the dataset's input shape).
+Target = Union[int, np.integer, np.ndarray, Sequence[float]]
+
+#: A stream of query updates.
+QueryStream = Stream[Update]
+
+#: A stream of index build progress.
+BuildStream = Stream[BuildProgress]
+
+DEFAULT_QUERY_ADDRESS = "127.0.0.1:50052"
+DEFAULT_INDEX_ADDRESS = "127.0.0.1:50051"
+
+
+class Client:
+    """Talks to a QueryService and an IndexService over gRPC.
+
+    >>> from deepeverest_client import Client, top
+    >>> with Client("127.0.0.1:50052", index="127.0.0.1:50051") as client:
+    ...     for update in client.similar("/block3/block3.2/Relu_output_0", target=42, group=top(3), k=20):
+    ...         print(update.final_count, update.threshold)
+
+    Addresses default to the environment variables ``DEEPEVEREST_QUERY`` and ``DEEPEVEREST_INDEX``,
+    then to the services' defaults. ``model`` and ``dataset`` name what every call uses unless it
+    says otherwise; left empty, the service uses the only registered model (dataset). ``timeout``
+    (seconds) bounds every call unless the call gives its own; None = no deadline.
+    ``credentials`` (e.g. ``grpc.ssl_channel_credentials()``) makes the channels use TLS.
+    """
+
+    def __init__(self, query: Optional[str] = None, index: Optional[str] = None, *, model: str = "",
+                 dataset: str = "", timeout: Optional[float] = None,
+                 credentials: Optional[grpc.ChannelCredentials] = None,
+                 options: Sequence[tuple[str, object]] = ()) -> None:
+        self.query_address = _address(query or os.environ.get("DEEPEVEREST_QUERY") or DEFAULT_QUERY_ADDRESS)
+        self.index_address = _address(index or os.environ.get("DEEPEVEREST_INDEX") or DEFAULT_INDEX_ADDRESS)
+        self.model = model
+        self.dataset = dataset
+        self.timeout = timeout
+        # Activation tensors of big layers exceed gRPC's 4 MiB default.
+        channel_options = [("grpc.max_receive_message_length", 256 << 20), *options]
+
+        def channel(address: str) -> grpc.Channel:
+            if credentials is not None:
+                return grpc.secure_channel(address, credentials, options=channel_options)
+            return grpc.insecure_channel(address, options=channel_options)
+
+        self._query_channel = channel(self.query_address)
+        self._index_channel = channel(self.index_address)
+        self._query = qgrpc.QueryServiceStub(self._query_channel)
+        self._index = igrpc.IndexServiceStub(self._index_channel)
+
+    # -- lifetime ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Closes both channels (cancelling calls in flight)."""
+        self._query_channel.close()
+        self._index_channel.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- queries ----------------------------------------------------------------------------
+
+    def similar(self, layer: str, target: Target, group: Group = top(3), k: int = 20, *,
+                distance: str = "l2", weights: Optional[Sequence[float]] = None, include_target: bool = False,
+                labels: Optional[Iterable[int]] = None, ids: Optional[Iterable[int]] = None,
+                id_range: Optional[Union[range, tuple[int, int]]] = None, strategy: str = "bounds",
+                batch_size: int = 0, update_interval_ms: Optional[int] = None, no_cache: bool = False,
+                model: Optional[str] = None, dataset: Optional[str] = None,
+                timeout: Optional[float] = None) -> QueryStream:
+        """The `k` inputs nearest to `target` in the activation space of `group` at `layer`.
+
+        Returns a stream of :class:`Update`, refined until the last (``done``) is the exact
+        answer; iterate it, or call ``.result()`` for the exact answer alone.
+
+        Args:
+            layer: layer (ONNX tensor) name, as listed by :meth:`list_layers`.
+            target: a dataset input id, or a raw model input (numpy array of the dataset's input
+                shape, preprocessing already applied).
+            group: the neurons: :func:`top`, :func:`neurons`, :func:`at` or :func:`rect`.
+            k: number of results, 1..10000.
+            distance: "l2", "l1" or "linf".
+            weights: one non-negative weight per group neuron, in group order (not all zero):
+                l2 = sqrt(sum w*d^2), l1 = sum w*|d|, linf = max w*|d|.
+            include_target: whether a dataset target may appear in its own answer.
+            labels, ids, id_range: keep only inputs with these labels / ids / ids in [start, stop).
+            strategy: "bounds" (default), "nta", "reprocess_all" or "materialized".
+            batch_size: inputs verified per inference batch (0 = the service's default).
+            update_interval_ms: at most one update per this many ms; None = the service's default
+                (50 ms), 0 = every update. The first and last updates always come.
+            no_cache: bypass the service's activation cache.
+            model, dataset: override the client's defaults.
+            timeout: seconds for the whole stream (None = the client's default).
+        """
+        request = qpb.TopKSimilarRequest(
+            layer=self._layer(layer, model, dataset), target=_target(target), k=k,
+            distance=_choice(DISTANCES, distance, "distance"), weights=list(weights or []),
+            include_target=include_target, filter=_filter(labels, ids, id_range),
+            options=_options(strategy, batch_size, update_interval_ms, no_cache))
+        request.group.CopyFrom(self._group(group, request.layer))
+        call = self._query.TopKSimilar(request, timeout=self._timeout(timeout))
+        return Stream(call, Update.from_proto, "TopKSimilar")
+
+    def highest(self, layer: str, group: Group, k: int = 20, *, target: Optional[Target] = None,
+                aggregate: str = "sum", labels: Optional[Iterable[int]] = None, ids: Optional[Iterable[int]] = None,
+                id_range: Optional[Union[range, tuple[int, int]]] = None, strategy: str = "bounds",
+                batch_size: int = 0, update_interval_ms: Optional[int] = None, no_cache: bool = False,
+                model: Optional[str] = None, dataset: Optional[str] = None,
+                timeout: Optional[float] = None) -> QueryStream:
+        """The `k` inputs with the highest aggregate activation of `group` at `layer`.
+
+        `target` is needed only for a :func:`top` group (whose neurons it picks); `aggregate` is
+        "sum", "mean" or "l2_norm". Other arguments as in :meth:`similar`.
+        """
+        request = qpb.TopKHighestRequest(
+            layer=self._layer(layer, model, dataset), k=k, aggregate=_choice(AGGREGATES, aggregate, "aggregate"),
+            filter=_filter(labels, ids, id_range), options=_options(strategy, batch_size, update_interval_ms, no_cache))
+        if target is not None:
+            request.target.CopyFrom(_target(target))
+        request.group.CopyFrom(self._group(group, request.layer))
+        call = self._query.TopKHighest(request, timeout=self._timeout(timeout))
+        return Stream(call, Update.from_proto, "TopKHighest")
+
+    def activations(self, layer: str, target: Target, *, top_m: int = 0, model: Optional[str] = None,
+                    dataset: Optional[str] = None, timeout: Optional[float] = None) -> Activations:
+        """The activations of one input at `layer`, shaped like the layer, and (with `top_m` > 0)
+        the flat indices of its `top_m` most activated neurons."""
+        request = qpb.GetActivationsRequest(layer=self._layer(layer, model, dataset), target=_target(target), top_m=top_m)
+        response = self._unary(self._query, "GetActivations", request, timeout)
+        values = np.array(response.values, dtype=np.float32).reshape(tuple(response.shape))
+        return Activations(values, np.array(response.top_neurons, dtype=np.int64))
+
+    def input(self, input_id: int, *, dataset: Optional[str] = None, timeout: Optional[float] = None) -> Input:
+        """One dataset input as stored (e.g. pixel values 0..255), shaped, with its label."""
+        request = qpb.GetInputRequest(dataset=self.dataset if dataset is None else dataset, input_id=int(input_id))
+        response = self._unary(self._query, "GetInput", request, timeout)
+        values = np.array(response.tensor.values, dtype=np.float32).reshape(tuple(response.tensor.shape))
+        return Input(int(input_id), values, response.label)
+
+    def inputs(self, input_ids: Iterable[int], *, dataset: Optional[str] = None,
+               timeout: Optional[float] = None) -> list[Input]:
+        """Several dataset inputs, in the order given."""
+        return [self.input(i, dataset=dataset, timeout=timeout) for i in input_ids]
+
+    # -- catalog and indexes ----------------------------------------------------------------
+
+    def list_models(self, *, timeout: Optional[float] = None) -> list[ModelInfo]:
+        """The registered models."""
+        return [ModelInfo.from_proto(m) for m in self._unary(self._index, "ListModels", ipb.ListModelsRequest(), timeout).models]
+
+    def list_datasets(self, *, timeout: Optional[float] = None) -> list[DatasetInfo]:
+        """The imported datasets."""
+        return [DatasetInfo.from_proto(d) for d in self._unary(self._index, "ListDatasets", ipb.ListDatasetsRequest(), timeout).datasets]
+
+    def list_layers(self, model: Optional[str] = None, *, timeout: Optional[float] = None) -> list[LayerInfo]:
+        """A model's layers (every node output whose shape is known), in graph order."""
+        request = ipb.ListLayersRequest(model=self.model if model is None else model)
+        return [LayerInfo.from_proto(layer) for layer in self._unary(self._index, "ListLayers", request, timeout).layers]
+
+    def list_indexes(self, model: Optional[str] = None, dataset: Optional[str] = None, *,
+                     timeout: Optional[float] = None) -> list[IndexInfo]:
+        """The published indexes, optionally of one model and/or dataset."""
+        request = ipb.ListIndexesRequest(model=model or "", dataset=dataset or "")
+        return [IndexInfo.from_proto(i) for i in self._unary(self._index, "ListIndexes", request, timeout).indexes]
+
+    def describe_index(self, layer: str, *, model: Optional[str] = None, dataset: Optional[str] = None,
+                       timeout: Optional[float] = None) -> IndexInfo:
+        """One published index (NotFound when the layer has none)."""
+        request = ipb.DescribeIndexRequest(layer=self._layer(layer, model, dataset))
+        return IndexInfo.from_proto(self._unary(self._index, "DescribeIndex", request, timeout))
+
+    def delete_index(self, layer: str, *, model: Optional[str] = None, dataset: Optional[str] = None,
+                     timeout: Optional[float] = None) -> int:
+        """Deletes a layer's index; returns the bytes freed."""
+        request = ipb.DeleteIndexRequest(layer=self._layer(layer, model, dataset))
+        return self._unary(self._index, "DeleteIndex", request, timeout).bytes_freed
+
+    def build_index(self, layer: str, *, partitions: int = 0, ratio: Optional[float] = None,
+                    storage_budget: float = 0.0, batch_size: int = 0, memory_budget_mb: int = 0,
+                    model: Optional[str] = None, dataset: Optional[str] = None,
+                    timeout: Optional[float] = None) -> BuildStream:
+        """Builds (or rebuilds) a layer's index. Returns a stream of :class:`BuildProgress`;
+        ``.result().index`` is the published :class:`IndexInfo`. Breaking out of the loop cancels
+        the build (nothing is published)."""
+        request = ipb.BuildIndexRequest(layer=self._layer(layer, model, dataset), partitions=partitions,
+                                        storage_budget=storage_budget, batch_size=batch_size,
+                                        memory_budget_mb=memory_budget_mb)
+        if ratio is not None:
+            request.ratio = ratio
+        call = self._index.BuildIndex(request, timeout=self._timeout(timeout))
+        return Stream(call, BuildProgress.from_proto, "BuildIndex")
+
+    def add_model(self, name: str, path: str, *, replace: bool = False, timeout: Optional[float] = None) -> ModelInfo:
+        """Registers an ONNX model from a path under the service's data root."""
+        request = ipb.AddModelRequest(name=name, path=path, replace=replace)
+        return ModelInfo.from_proto(self._unary(self._index, "AddModel", request, timeout))
+
+    def upload_model(self, name: str, file: Union[str, os.PathLike, bytes], *, replace: bool = False,
+                     timeout: Optional[float] = None) -> ModelInfo:
+        """Uploads and registers an ONNX model from a local file (or its bytes)."""
+        if isinstance(file, bytes):
+            data = file
+        else:
+            with open(file, "rb") as f:
+                data = f.read()
+        chunk = 1 << 20
+
+        def chunks() -> Iterable[ipb.UploadModelChunk]:
+            yield ipb.UploadModelChunk(name=name, replace=replace, data=data[:chunk])
+            for start in range(chunk, len(data), chunk):
+                yield ipb.UploadModelChunk(data=data[start:start + chunk])
+
+        return ModelInfo.from_proto(self._unary(self._index, "UploadModel", chunks(), timeout))
+
+    def import_dataset(self, name: str, inputs: Union[str, Sequence[str]], labels: Union[str, Sequence[str], None] = None,
+                       *, scale: float = 0.0, shift: float = 0.0, input_shape: Sequence[int] = (),
+                       replace: bool = False, timeout: Optional[float] = None) -> DatasetInfo:
+        """Imports a dataset from files under the service's data root (idx, idx.gz or .npy).
+        Several `inputs` (and as many `labels`) are concatenated in order; the model sees
+        ``stored * scale + shift`` (scale 0 means 1)."""
+        inputs = [inputs] if isinstance(inputs, str) else list(inputs)
+        label_files = [labels] if isinstance(labels, str) else list(labels or [""] * len(inputs))
+        request = ipb.ImportDatasetRequest(
+            name=name, parts=[ipb.DatasetPart(inputs_path=i, labels_path=l) for i, l in zip(inputs, label_files)],
+            preprocessing=ipb.Preprocessing(scale=scale, shift=shift), input_shape=list(input_shape), replace=replace)
+        return DatasetInfo.from_proto(self._unary(self._index, "ImportDataset", request, timeout))
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _layer(self, layer: str, model: Optional[str], dataset: Optional[str]) -> cpb.LayerRef:
+        return cpb.LayerRef(model=self.model if model is None else model,
+                            dataset=self.dataset if dataset is None else dataset, layer=layer)
+
+    def _group(self, group: Group, layer: cpb.LayerRef) -> qpb.NeuronGroup:
+        if not isinstance(group, Group):
+            raise TypeError("group must be built with top(), neurons(), at() or rect()")
+        if not group.needs_shape:
+            return group.to_proto()
+        shape = next((l.shape for l in self.list_layers(layer.model) if l.name == layer.layer), None)
+        if shape is None:
+            raise ValueError(f"rect: model has no layer {layer.layer!r} to take open ranges from")
+        return group.to_proto(shape)
+
+    def _timeout(self, timeout: Optional[float]) -> Optional[float]:
+        return self.timeout if timeout is None else timeout
+
+    def _unary(self, stub: object, method: str, request: object, timeout: Optional[float]):  # noqa: ANN201
+        """Calls a unary (or client-streaming) method, raising DeepEverestError on failure."""
+        try:
+            return getattr(stub, method)(request, timeout=self._timeout(timeout))
+        except grpc.RpcError as error:
+            raise from_rpc_error(error, method) from None
+
+
+def _address(address: str) -> str:
+    """Accepts host:port or an http:// URL (as the CLI takes)."""
+    for prefix in ("http://", "https://"):
+        if address.startswith(prefix):
+            return address[len(prefix):].rstrip("/")
+    return address
+
+
+def _target(target: Target) -> qpb.Target:
+    if isinstance(target, (int, np.integer)) and not isinstance(target, bool):
+        return qpb.Target(input_id=int(target))
+    array = np.asarray(target, dtype=np.float32)
+    if array.ndim == 0:
+        raise TypeError("target must be an input id or an array of the dataset's input shape")
+    return qpb.Target(tensor=cpb.Tensor(shape=list(array.shape), values=array.ravel().tolist()))
+
+
+def _filter(labels: Optional[Iterable[int]], ids: Optional[Iterable[int]],
+            id_range: Optional[Union[range, tuple[int, int]]]) -> qpb.Filter:
+    result = qpb.Filter(labels=[int(x) for x in labels or []], ids=[int(x) for x in ids or []])
+    if id_range is not None:
+        if isinstance(id_range, range):
+            if id_range.step != 1:
+                raise ValueError("id_range must be contiguous")
+            start, stop = id_range.start, id_range.stop
+        else:
+            start, stop = id_range
+        result.id_range.CopyFrom(qpb.Range(start=int(start), end=int(stop)))
+    return result
+
+
+def _options(strategy: str, batch_size: int, update_interval_ms: Optional[int], no_cache: bool) -> qpb.QueryOptions:
+    options = qpb.QueryOptions(strategy=_choice(STRATEGIES, strategy, "strategy"), batch_size=batch_size, no_cache=no_cache)
+    if update_interval_ms is not None:
+        options.min_update_interval_ms = update_interval_ms
+    return options
+
+
+def _choice(choices: dict[str, int], name: str, what: str) -> int:
+    try:
+        return choices[name.lower()]
+    except KeyError:
+        raise ValueError(f"{what} must be one of {', '.join(choices)} (got {name!r})") from None

@@ -1,0 +1,214 @@
+"""What the client returns: frozen dataclasses, with numpy arrays for tensors."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+
+from ._proto.deepeverest.v1 import common_pb2, index_service_pb2 as ipb, query_service_pb2 as qpb
+
+STRATEGIES = {"bounds": qpb.STRATEGY_BOUNDS, "nta": qpb.STRATEGY_NTA,
+              "reprocess_all": qpb.STRATEGY_REPROCESS_ALL, "materialized": qpb.STRATEGY_MATERIALIZED}
+DISTANCES = {"l2": qpb.DISTANCE_L2, "l1": qpb.DISTANCE_L1, "linf": qpb.DISTANCE_LINF}
+AGGREGATES = {"sum": qpb.AGGREGATE_SUM, "mean": qpb.AGGREGATE_MEAN, "l2_norm": qpb.AGGREGATE_L2_NORM}
+_STRATEGY_NAMES = {v: k for k, v in STRATEGIES.items()}
+_PHASES = {ipb.BUILD_PHASE_QUEUED: "queued", ipb.BUILD_PHASE_INFERENCE: "inference",
+           ipb.BUILD_PHASE_CONSTRUCTION: "construction", ipb.BUILD_PHASE_PUBLISHING: "publishing",
+           ipb.BUILD_PHASE_DONE: "done"}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One result row. `score` is the exact distance (similar) or aggregate (highest), NaN while
+    only the interval [lower_bound, upper_bound] is known; `final` hits never change again."""
+
+    input_id: int
+    score: float
+    lower_bound: float
+    upper_bound: float
+    final: bool
+    label: int
+
+    @property
+    def exact(self) -> bool:
+        """Whether the score is known exactly."""
+        return not math.isnan(self.score)
+
+    @classmethod
+    def from_proto(cls, h: qpb.Hit) -> "Hit":
+        return cls(h.input_id, h.score, h.lower_bound, h.upper_bound, h.final, h.label)
+
+
+@dataclass(frozen=True)
+class QueryStats:
+    """Counters of a query so far."""
+
+    inputs_total: int
+    inputs_inferred: int
+    inputs_pruned: int
+    cache_hits: int
+    elapsed_ms: int
+    inputs_exact_from_index: int
+    strategy: str
+    group_size: int
+
+    @classmethod
+    def from_proto(cls, s: qpb.QueryStats) -> "QueryStats":
+        return cls(s.inputs_total, s.inputs_inferred, s.inputs_pruned, s.cache_hits, s.elapsed_ms,
+                   s.inputs_exact_from_index, _STRATEGY_NAMES.get(s.strategy, "unspecified"), s.group_size)
+
+
+@dataclass(frozen=True)
+class Update:
+    """One progressive update of a top-k query; the last has `done` set and is the exact answer.
+
+    `threshold` is the best score an unverified input could still reach (NaN when none is left);
+    it never gets worse. `group` (first update only) is the resolved neuron group as flat indices.
+    """
+
+    hits: tuple[Hit, ...]
+    threshold: float
+    done: bool
+    stats: QueryStats
+    message: str
+    group: Optional[np.ndarray] = field(default=None, compare=False)
+
+    @property
+    def ids(self) -> np.ndarray:
+        """Input ids of the hits, in rank order."""
+        return np.array([h.input_id for h in self.hits], dtype=np.int64)
+
+    @property
+    def scores(self) -> np.ndarray:
+        """Scores of the hits (NaN where not yet exact)."""
+        return np.array([h.score for h in self.hits], dtype=np.float64)
+
+    @property
+    def final_count(self) -> int:
+        """How many leading hits are final."""
+        return sum(1 for h in self.hits if h.final)
+
+    @classmethod
+    def from_proto(cls, u: qpb.TopKUpdate) -> "Update":
+        return cls(tuple(Hit.from_proto(h) for h in u.hits), u.threshold, u.done, QueryStats.from_proto(u.stats),
+                   u.message, np.array(u.group, dtype=np.int64) if len(u.group) else None)
+
+
+@dataclass(frozen=True)
+class Activations:
+    """A layer's activations for one input, shaped like the layer (no batch axis)."""
+
+    values: np.ndarray
+    top_neurons: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.values.shape)
+
+
+@dataclass(frozen=True)
+class Input:
+    """One dataset input as stored (preprocessing not applied) and its label (-1 when none)."""
+
+    input_id: int
+    values: np.ndarray
+    label: int
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    bytes: int
+    sha256: str
+    input_name: str
+    input_shape: tuple[int, ...]
+    layer_count: int
+
+    @classmethod
+    def from_proto(cls, m: ipb.ModelInfo) -> "ModelInfo":
+        return cls(m.name, m.bytes, m.sha256, m.input_name, tuple(m.input_shape), m.layer_count)
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    name: str
+    count: int
+    input_shape: tuple[int, ...]
+    has_labels: bool
+    labels: tuple[int, ...]
+    stored_bytes: int
+    scale: float
+    shift: float
+
+    @classmethod
+    def from_proto(cls, d: ipb.DatasetInfo) -> "DatasetInfo":
+        return cls(d.name, d.count, tuple(d.input_shape), d.has_labels, tuple(d.labels), d.stored_bytes,
+                   d.preprocessing.scale or 1.0, d.preprocessing.shift)
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    name: str
+    op_type: str
+    shape: tuple[int, ...]
+    neurons: int
+    order: int
+
+    @classmethod
+    def from_proto(cls, l: common_pb2.LayerInfo) -> "LayerInfo":
+        return cls(l.name, l.op_type, tuple(l.shape), l.neurons, l.order)
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    model: str
+    dataset: str
+    layer: str
+    partitions: int
+    ratio: float
+    inputs: int
+    neurons: int
+    layer_shape: tuple[int, ...]
+    index_bytes: int
+    full_materialization_bytes: int
+    storage_fraction: float
+    inference_ms: int
+    construction_ms: int
+    materialized: bool
+
+    @classmethod
+    def from_proto(cls, i: ipb.IndexInfo) -> "IndexInfo":
+        return cls(i.layer.model, i.layer.dataset, i.layer.layer, i.partitions, i.ratio, i.inputs, i.neurons,
+                   tuple(i.layer_shape), i.index_bytes, i.full_materialization_bytes, i.storage_fraction,
+                   i.inference_ms, i.construction_ms, i.materialized)
+
+
+@dataclass(frozen=True)
+class BuildProgress:
+    """One progress message of an index build; `index` is set on the last (phase "done")."""
+
+    phase: str
+    inputs_done: int
+    inputs_total: int
+    neurons_done: int
+    neurons_total: int
+    elapsed_ms: int
+    estimated_remaining_ms: int
+    message: str
+    index: Optional[IndexInfo]
+
+    @property
+    def fraction(self) -> float:
+        """Rough completion in [0, 1]: inference counts for the first half, construction the second."""
+        inference = self.inputs_done / self.inputs_total if self.inputs_total else 0.0
+        construction = self.neurons_done / self.neurons_total if self.neurons_total else 0.0
+        return 1.0 if self.phase == "done" else 0.5 * inference + 0.5 * construction
+
+    @classmethod
+    def from_proto(cls, p: ipb.BuildProgress) -> "BuildProgress":
+        return cls(_PHASES.get(p.phase, "unspecified"), p.inputs_done, p.inputs_total, p.neurons_done,
+                   p.neurons_total, p.elapsed_ms, p.estimated_remaining_ms, p.message,
+                   IndexInfo.from_proto(p.index) if p.HasField("index") else None)

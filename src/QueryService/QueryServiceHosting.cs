@@ -1,0 +1,69 @@
+using DeepEverest.Core.Query;
+using DeepEverest.Hosting;
+using DeepEverest.Kernels;
+using DeepEverest.QueryService.Services;
+using DeepEverest.QueryService.WebConsole;
+using Microsoft.Extensions.Options;
+
+namespace DeepEverest.QueryService;
+
+/// <summary>How <c>Program</c> wires the QueryService into a <see cref="DeepEverestHost"/>.</summary>
+internal static class QueryServiceHosting
+{
+    /// <summary>
+    /// The service's name and its endpoints' default addresses: native gRPC on 127.0.0.1:50052,
+    /// HTTP/1.1 (gRPC-Web, JSON, metrics, web console) on 127.0.0.1:8080. Override with
+    /// <c>Kestrel:Endpoints:Grpc:Url</c> / <c>Kestrel:Endpoints:Http:Url</c> (empty disables one).
+    /// </summary>
+    public static readonly ServiceHostDefaults Defaults = new(
+        Contracts.V1.QueryService.Descriptor.FullName,
+        "query-service",
+        "http://127.0.0.1:50052",
+        "http://127.0.0.1:8080");
+
+    /// <summary>Registers options, the kernels, the engine and the health check.</summary>
+    public static IServiceCollection AddQueryService(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<QueryServiceOptions>()
+            .Bind(configuration.GetSection(QueryServiceOptions.SectionName))
+            .Validate(o =>
+            {
+                o.Validate();
+                return true;
+            })
+            .ValidateOnStart();
+        services.AddOptions<QueryEngineOptions>()
+            .Bind(configuration.GetSection("DeepEverest:Query"))
+            .Validate(o => o.CacheMb >= 0 && o.MaxK is > 0 and <= TopKQuery.MaxK && o.BatchSize is > 0 and <= 4096, "DeepEverest:Query: CacheMb >= 0, MaxK in 1..10000, BatchSize in 1..4096")
+            .ValidateOnStart();
+        services.AddOptions<WebConsoleOptions>()
+            .Bind(configuration.GetSection(WebConsoleOptions.SectionName))
+            .Validate(o =>
+            {
+                o.Validate();
+                return true;
+            })
+            .ValidateOnStart();
+        services.AddSingleton<IKernels>(sp => KernelSelector.Create(
+            new KernelOptions { Backend = sp.GetRequiredService<IOptions<QueryServiceOptions>>().Value.Kernels },
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("DeepEverest.Kernels")));
+        services.AddSingleton<QueryEngineHolder>();
+        services.AddSingleton<QueryActivity>();
+
+        // gRPC, its error mapping, health, reflection and metrics come from DeepEverestHost.
+        services.AddHealthChecks().AddCheck<KernelsHealthCheck>("kernels");
+        return services;
+    }
+
+    /// <summary>Sets up the shared pipeline, the web console and the QueryService.</summary>
+    public static WebApplication MapQueryService(this WebApplication app)
+    {
+        app.UseDeepEverestHost();
+        app.MapWebConsole();
+        app.MapGrpcService<QueryServiceImpl>();
+        IKernels kernels = app.Services.GetRequiredService<IKernels>();
+        string dataRoot = Path.GetFullPath(app.Services.GetRequiredService<IOptions<QueryServiceOptions>>().Value.DataRoot);
+        QueryServiceLog.Started(app.Logger, dataRoot, kernels.Name);
+        return app;
+    }
+}

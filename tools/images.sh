@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Builds both service images from ./Containerfile with podman, offline, and prints their sizes.
+#
+#   tools/images.sh            # make images
+#   TAG=0.2.0 tools/images.sh  # another tag (default: the chart's appVersion)
+#
+# Here no public registry is reachable, so the Containerfile's two base images are replaced by
+# local ones made once and cached in podman's storage (idempotent):
+#   - the runtime base (BASE_IMAGE, public default mcr.microsoft.com/dotnet/runtime-deps:10.0) is
+#     a debootstrap of Debian bookworm from Debian's packages (what runtime-deps holds: libc,
+#     libstdc++, libssl, zlib, CA certificates, tzdata);
+#   - the builder (BUILD_IMAGE, public default mcr.microsoft.com/dotnet/sdk:10.0) is the same
+#     base, with this machine's .NET SDK mounted read-only at /usr/share/dotnet for the build.
+# NuGet restore runs here first (it fills ~/.nuget/packages, from the registry this machine
+# reaches); the build then mounts that cache read-only and runs with no network at all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+export CONTAINERS_CONF="$root/tools/containers/containers.conf"
+TAG=${TAG:-$(sed -n 's/^appVersion: *"\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' helm/deepeverest/Chart.yaml)}
+BASE=${BASE:-localhost/deepeverest-base:bookworm}
+SDK_DIR=${SDK_DIR:-$(dirname "$(readlink -f "$(command -v dotnet)")")}
+NUGET_CACHE=${NUGET_PACKAGES:-$HOME/.nuget/packages}
+DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+
+# 1. Tools (Debian packages), only when missing.
+need=()
+command -v podman >/dev/null || need+=(podman)
+command -v runc >/dev/null || need+=(runc)
+command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v catatonit >/dev/null || need+=(catatonit)   # the pause process of pods (image tests)
+[ -x /usr/lib/podman/netavark ] || [ -x /usr/libexec/podman/netavark ] || need+=(netavark aardvark-dns iptables)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# 2. The local runtime base, once.
+if ! podman image exists "$BASE"; then
+  echo "making $BASE with debootstrap (once)"
+  rootfs=$(mktemp -d /var/tmp/deepeverest-rootfs.XXXXXX)
+  trap 'rm -rf "$rootfs"' EXIT
+  debootstrap --variant=minbase \
+    --include=ca-certificates,libssl3,libstdc++6,libgcc-s1,zlib1g,tzdata \
+    bookworm "$rootfs" "$DEBIAN_MIRROR" >/dev/null
+  # What an image needs at run time only: no package caches, lists or documentation.
+  rm -rf "$rootfs"/var/cache/apt/* "$rootfs"/var/lib/apt/lists/* "$rootfs"/usr/share/doc/* \
+    "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/var/log/*
+  tar -C "$rootfs" -c . | podman import \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'CMD ["/bin/bash"]' - "$BASE" >/dev/null
+  rm -rf "$rootfs"
+  trap - EXIT
+fi
+
+# 3. Restore for linux-x64 here (the build below has no network).
+for service in IndexService QueryService; do
+  dotnet restore "src/$service" -r linux-x64 -v quiet -nologo
+done
+
+# 4. Both images from one Containerfile; the builder stage is shared, so it runs once.
+build() {
+  local target=$1 name=$2
+  podman build --network none --target "$target" -f Containerfile \
+    --build-arg BASE_IMAGE="$BASE" --build-arg BUILD_IMAGE="$BASE" \
+    --build-arg NUGET_PACKAGES=/nuget \
+    --volume "$SDK_DIR:/usr/share/dotnet:ro" --volume "$NUGET_CACHE:/nuget:ro" \
+    --layers -t "localhost/$name:$TAG" . >"$log" 2>&1 || { tail -n 60 "$log" >&2; exit 1; }
+}
+log=$(mktemp)
+build index-service deepeverest-index-service
+build query-service deepeverest-query-service
+# The builder stage's layers served both targets; past builds' are dead weight (hundreds of MB).
+podman image prune -f --filter label=deepeverest.stage=build >/dev/null
+
+echo "images (tag $TAG):"
+podman image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' \
+  | grep -E "^localhost/deepeverest-(index|query)-service:$TAG |^$BASE " | sed 's/^/  /'
