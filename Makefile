@@ -13,7 +13,7 @@ PYTHON         ?= /usr/bin/python3
 export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
 
-.PHONY: all setup build test demo serve bench bench-load clean format console console-test screenshots clients-setup python-client test-clients clients-check client-picture images chart-docs test-images
+.PHONY: all setup build test demo serve bench bench-load bench-resnet bench-resnet-quick clean format console console-test screenshots clients-setup python-client test-clients clients-check client-picture images chart-docs test-images
 
 all: build
 
@@ -100,6 +100,17 @@ bench: build
 # random queries, a cancellation storm, memory before and after (docs/reliability.md).
 bench-load: build
 	DATA=$(DATA) INDEX_URL=$(INDEX_URL) QUERY_URL=$(QUERY_URL) INDEX_HTTP_URL=$(INDEX_HTTP_URL) QUERY_HTTP_URL=$(QUERY_HTTP_URL) CONFIG=$(CONFIG) tools/bench-load.sh
+
+# The second benchmark (issue 14): ImageNet ResNet18 (restored by the build from NuGet) on
+# RESNET_INPUTS Fashion-MNIST images at 3x224x224, three ReLU layers; several hours on 2 cores at
+# the full 10,000. Writes bench/results/<date>-<machine>-resnet18 JSON and docs/benchmarks-resnet18.md.
+RESNET_INPUTS ?= 10000
+bench-resnet: build
+	$(DOTNET) src/Cli/bin/$(CONFIG)/net10.0/deepeverest.dll bench paper --model resnet18 --limit-inputs $(RESNET_INPUTS)
+
+# Its smoke run (400 inputs, 2 targets): exits 1 unless every answer is exact.
+bench-resnet-quick: build
+	$(DOTNET) src/Cli/bin/$(CONFIG)/net10.0/deepeverest.dll bench paper --model resnet18 --quick
 
 format:
 	$(DOTNET) format DeepEverest.sln

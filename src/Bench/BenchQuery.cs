@@ -8,7 +8,7 @@ namespace DeepEverest.Bench;
 /// <param name="LayerName">ONNX tensor name.</param>
 /// <param name="Type">Similar (l2) or highest (sum).</param>
 /// <param name="Target">Target input id.</param>
-/// <param name="GroupKind">top-1, top-3, top-10 or random-10.</param>
+/// <param name="GroupKind">top-1, top-3, top-10, random-10, channel or rect-3x3.</param>
 /// <param name="Group">The group.</param>
 internal sealed record BenchQuery(string Layer, string LayerName, QueryType Type, int Target, string GroupKind, GroupSpec Group)
 {
@@ -18,10 +18,10 @@ internal sealed record BenchQuery(string Layer, string LayerName, QueryType Type
     /// <summary>similar or highest.</summary>
     public string TypeName => Type == QueryType.Similar ? "similar" : "highest";
 
-    /// <summary>The engine's query for <paramref name="strategy"/>.</summary>
-    public TopKQuery ToQuery(QueryStrategy strategy, int k) => new(
-        BenchStores.Model,
-        BenchStores.Dataset,
+    /// <summary>The engine's query for <paramref name="strategy"/> (on the demo model unless named).</summary>
+    public TopKQuery ToQuery(QueryStrategy strategy, int k, string model = BenchStores.Model, string dataset = BenchStores.Dataset, bool useCache = true) => new(
+        model,
+        dataset,
         LayerName,
         Type,
         new QueryTarget(Target, null),
@@ -31,5 +31,6 @@ internal sealed record BenchQuery(string Layer, string LayerName, QueryType Type
         [],
         IncludeTarget: false,
         QueryFilter.None,
-        strategy);
+        strategy,
+        UseCache: useCache);
 }

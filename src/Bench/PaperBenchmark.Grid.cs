@@ -64,14 +64,23 @@ public sealed partial class PaperBenchmark
             WarmUp(engine, layerIndex, QueryStrategy.Bounds, cancellationToken);
             WarmUp(engine, layerIndex, QueryStrategy.Nta, cancellationToken);
             var ntaSet = _targets.Take(ntaTargets).ToHashSet();
-            foreach (BenchQuery q in QueryPlan.Queries(_options, layerIndex, layer.Neurons, _targets.Take(boundsTargets)))
+            foreach (BenchQuery q in QueryPlan.Queries(_options, layerIndex, layer.Neurons, _targets.Take(boundsTargets), target => LargeGroups(engine, layer, target, cancellationToken)))
             {
                 IReadOnlyList<(int Id, double Score)> reference = Reference(q, cancellationToken);
-                TimedQuery bounds = TimedQuery.Run(engine, q.ToQuery(QueryStrategy.Bounds, _options.K), cancellationToken);
-                long oracle = Oracle(store, record, q, bounds.Group, reference);
+                TopKQuery query = q.ToQuery(QueryStrategy.Bounds, _options.K);
+                TimedQuery bounds = TimedQuery.Run(engine, query, cancellationToken);
+                long oracle = Oracle(engine, q, reference);
                 Record(q, partitions, ratio, "bounds", bounds, oracle, reference);
                 times.Add(("bounds", bounds.FinalMs));
-                if (ntaSet.Contains(q.Target))
+                if (isDefault)
+                {
+                    // Adaptive (above) against fixed batches of 64, as before adaptive batches.
+                    TimedQuery fixedRun = TimedQuery.Run(engine, query with { FixedBatches = true }, cancellationToken);
+                    Record(q, partitions, ratio, "bounds-fixed", fixedRun, oracle, reference);
+                }
+
+                // NTA walks every neuron's partitions: on whole channels it infers most of the dataset.
+                if (ntaSet.Contains(q.Target) && q.GroupKind != "channel")
                 {
                     TimedQuery nta = TimedQuery.Run(engine, q.ToQuery(QueryStrategy.Nta, _options.K), cancellationToken);
                     Record(q, partitions, ratio, "nta", nta, oracle, reference);
@@ -105,6 +114,19 @@ public sealed partial class PaperBenchmark
         }
     }
 
+    /// <summary>The large group kinds of a target (whole channel, 3x3 patch), fixed by its activations.</summary>
+    private List<(string Kind, GroupSpec Group)> LargeGroups(QueryEngine engine, LayerInfo layer, int target, CancellationToken cancellationToken)
+    {
+        string key = layer.Role + "/" + target;
+        if (!_largeGroups.TryGetValue(key, out var groups))
+        {
+            (float[] row, _) = engine.Activations(BenchStores.Model, BenchStores.Dataset, layer.Name, new QueryTarget(target, null), cancellationToken);
+            _largeGroups[key] = groups = QueryPlan.LargeGroups(layer.Shape, row);
+        }
+
+        return [.. groups];
+    }
+
     /// <summary>PreprocessAll's answer (computed once per query, and recorded as its measurement).</summary>
     private IReadOnlyList<(int Id, double Score)> Reference(BenchQuery q, CancellationToken cancellationToken)
     {
@@ -120,17 +142,13 @@ public sealed partial class PaperBenchmark
         return answer;
     }
 
-    private long Oracle(DeepEverestStore store, IndexRecord index, BenchQuery q, int[] group, IReadOnlyList<(int Id, double Score)> reference)
+    /// <summary>The oracle minimum of a query at this index (the engine's bounds; see <see cref="QueryEngine.OracleMinimum"/>).</summary>
+    private long Oracle(QueryEngine engine, BenchQuery q, IReadOnlyList<(int Id, double Score)> reference, CancellationToken cancellationToken = default)
     {
-        float[] targetGroup = [];
-        if (q.Type == QueryType.Similar)
-        {
-            // The target's group activations from the materialized columns: no inference.
-            float[] columns = MatStore.ReadActivationColumns(_materialized[q.Layer], group);
-            targetGroup = group.Select((_, j) => columns[((long)j * _inputs) + q.Target]).ToArray();
-        }
-
-        return OracleMinimum.Count(store, index, _kernels, q.Type, q.Target, group, targetGroup, reference[^1]);
+        (int id, double score) = reference[^1];
+        // Scores are costs for distances and negated costs for aggregates (negation is exact).
+        double kthCost = q.Type == QueryType.Similar ? score : -score;
+        return engine.OracleMinimum(q.ToQuery(QueryStrategy.Bounds, _options.K), kthCost, id, cancellationToken);
     }
 
     private void Record(BenchQuery q, int partitions, double ratio, string strategy, TimedQuery run, long? oracle, IReadOnlyList<(int Id, double Score)> reference)
@@ -144,7 +162,7 @@ public sealed partial class PaperBenchmark
 
         QueryStatsInfo stats = run.Last.Stats;
         _queries.Add(new QueryMeasurement(q.Layer, partitions, ratio, strategy, q.TypeName, q.GroupKind, q.Target,
-            Math.Round(run.FirstMs, 3), Math.Round(run.FinalMs, 3), stats.InputsInferred, stats.InputsPruned, stats.ExactFromIndex, oracle, exact));
+            Math.Round(run.FirstMs, 3), Math.Round(run.FinalMs, 3), stats.InputsInferred, stats.InputsPruned, stats.ExactFromIndex, oracle, exact, stats.GroupSize));
     }
 
     /// <summary>One untimed query so JIT and ONNX Runtime session creation stay out of the timings.</summary>

@@ -33,6 +33,7 @@ public sealed partial class PaperBenchmark : IDisposable
     private readonly List<string> _mismatches = [];
     private readonly Dictionary<string, IReadOnlyList<(int Id, double Score)>> _references = [];
     private readonly Dictionary<string, MaterializationRecord> _materialized = [];
+    private readonly Dictionary<string, List<(string Kind, GroupSpec Group)>> _largeGroups = [];
     private readonly string _baseRoot;
     private DeepEverestStore? _matStore;
     private QueryEngine? _matEngine;
@@ -185,12 +186,12 @@ public sealed partial class PaperBenchmark : IDisposable
         ["dataset"] = $"Fashion-MNIST, first {_inputs} of train then test, pixel / 255",
         ["targets"] = $"{_options.Targets} seeded random inputs at P={_options.DefaultPartitions}, ratio={_options.DefaultRatio} (NTA on the first {_options.NtaTargets}); the first {_options.GridTargets} (bounds, PreprocessAll) and {_options.GridNtaTargets} (NTA) at the other grid points",
         ["reprocess"] = $"ReprocessAll on the first {_options.ReprocessTargets} target(s) per layer and query type, one group each (rotating through the kinds)",
-        ["groups"] = $"top-{string.Join(", top-", _options.TopGroupSizes)} of the target, and {_options.RandomGroupSize} random neurons (seeded per layer and target)",
+        ["groups"] = $"top-{string.Join(", top-", _options.TopGroupSizes)} of the target, {_options.RandomGroupSize} random neurons (seeded per layer and target), the 3x3 positions around the target's most activated neuron in its channel (rect-3x3) and that whole channel (channel; NTA not run on it)",
         ["types"] = "similar (l2, the target excluded from its answer), highest (sum)",
         ["k"] = _options.K.ToString(CultureInfo.InvariantCulture),
         ["grid"] = $"P in {{{string.Join(", ", _options.Partitions)}}} x ratio in {{{string.Join(", ", _options.Ratios.Select(r => r.ToString(CultureInfo.InvariantCulture)))}}}",
         ["default index"] = $"P={_options.DefaultPartitions}, ratio={_options.DefaultRatio.ToString(CultureInfo.InvariantCulture)}",
-        ["per-query engines"] = "activation cache off (CacheMb = 0), warmed up by one untimed query per strategy, verification batch 64",
+        ["per-query engines"] = "activation cache off (CacheMb = 0), warmed up by one untimed query per strategy; bounds verifies in adaptive batches of at most 64 (bounds) and, at the default index, also in fixed batches of 64 (bounds-fixed)",
         ["workload"] = $"{_options.WorkloadQueries} queries, seed {_options.Seed + 17}, our cache {_options.WorkloadCacheMb} MiB",
         ["build memory budget"] = $"{_options.BuildMemoryBudgetMb} MiB",
         ["seed"] = _options.Seed.ToString(CultureInfo.InvariantCulture),

@@ -15,7 +15,7 @@ internal sealed class ReportData
         DefaultPartitions = int.Parse(results.Settings["default index"].Split(',')[0].Split('=')[1], System.Globalization.CultureInfo.InvariantCulture);
         DefaultRatio = double.Parse(results.Settings["default index"].Split(',')[1].Split('=')[1], System.Globalization.CultureInfo.InvariantCulture);
         DefaultQueries = results.Queries.Where(IsAtDefault).ToList();
-        GroupKinds = results.Queries.Select(q => q.Group).Distinct().OrderBy(g => g.StartsWith("random", StringComparison.Ordinal) ? 1 : 0)
+        GroupKinds = results.Queries.Select(q => q.Group).Distinct().OrderBy(KindOrder)
             .ThenBy(g => int.TryParse(g.Split('-')[^1], out int m) ? m : 0).ToList();
     }
 
@@ -28,7 +28,11 @@ internal sealed class ReportData
     /// <summary>Ratio of the default index.</summary>
     public double DefaultRatio { get; }
 
-    /// <summary>Group kinds in report order (top-m ascending, then random).</summary>
+    /// <summary>Report order of group kinds: top-m, random, rect, channel.</summary>
+    public static int KindOrder(string kind) =>
+        kind.StartsWith("top", StringComparison.Ordinal) ? 0 : kind.StartsWith("random", StringComparison.Ordinal) ? 1 : kind.StartsWith("rect", StringComparison.Ordinal) ? 2 : 3;
+
+    /// <summary>Group kinds in report order (top-m ascending, random, rect-3x3, channel).</summary>
     public IReadOnlyList<string> GroupKinds { get; }
 
     /// <summary>Measurements at the default index, plus the baselines (recorded without an index).</summary>
@@ -41,6 +45,7 @@ internal sealed class ReportData
         "nta" => "NTA",
         "materialized" => "PreprocessAll",
         "reprocess" => "ReprocessAll",
+        "bounds-fixed" => "bounds, fixed batches of 64",
         _ => strategy,
     };
 

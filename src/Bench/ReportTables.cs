@@ -103,6 +103,83 @@ internal static class ReportTables
         md.AppendLine();
     }
 
+    /// <summary>Adaptive against fixed verification batches at the default index.</summary>
+    public static void Batches(StringBuilder md, ReportData data)
+    {
+        if (!data.DefaultQueries.Any(q => q.Strategy == "bounds-fixed"))
+        {
+            return;
+        }
+
+        md.AppendLine("## Adaptive verification batches");
+        md.AppendLine();
+        md.AppendLine("The same queries with adaptive batches (the default: every candidate the answer certainly needs, plus a speculative part that starts at one input and doubles up to 64 or the layer's measured efficient batch) and with fixed batches of 64. Medians per cell; ratio = inferred / oracle over queries with a positive oracle.");
+        md.AppendLine();
+        md.AppendLine("| layer | type | queries | oracle | inferred adaptive | ratio | inferred fixed 64 | ratio | time adaptive | time fixed 64 | fixed / adaptive time |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (LayerInfo layer in data.Results.Layers)
+        {
+            foreach (string type in ReportData.Types)
+            {
+                QueryMeasurement[] a = data.Cell(layer.Role, "bounds", type, null).ToArray();
+                QueryMeasurement[] f = data.Cell(layer.Role, "bounds-fixed", type, null).ToArray();
+                double at = Summary.Of(a.Select(q => q.FinalMs)).Median;
+                double ft = Summary.Of(f.Select(q => q.FinalMs)).Median;
+                md.AppendLine(_c, $"| {layer.Role} | {type} | {a.Length} | {Med(a.Select(q => (double)(q.Oracle ?? 0)))} | {Med(a.Select(q => (double)q.Inferred))} | {R(Summary.Of(ReportData.OracleRatios(a)).Median)} | {Med(f.Select(q => (double)q.Inferred))} | {R(Summary.Of(ReportData.OracleRatios(f)).Median)} | {Ms(at)} | {Ms(ft)} | {R(ft / at)} |");
+            }
+        }
+
+        md.AppendLine();
+        md.AppendLine("| layer | total oracle | total inferred adaptive | / oracle | total inferred fixed 64 | / oracle | total time adaptive | total time fixed 64 |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (LayerInfo layer in data.Results.Layers)
+        {
+            QueryMeasurement[] a = data.DefaultQueries.Where(q => q.Layer == layer.Role && q.Strategy == "bounds").ToArray();
+            QueryMeasurement[] f = data.DefaultQueries.Where(q => q.Layer == layer.Role && q.Strategy == "bounds-fixed").ToArray();
+            long oracle = a.Sum(q => q.Oracle ?? 0);
+            md.AppendLine(_c, $"| {layer.Role} | {oracle:N0} | {a.Sum(q => q.Inferred):N0} | {R((double)a.Sum(q => q.Inferred) / oracle)} | {f.Sum(q => q.Inferred):N0} | {R((double)f.Sum(q => q.Inferred) / oracle)} | {Ms(a.Sum(q => q.FinalMs))} | {Ms(f.Sum(q => q.FinalMs))} |");
+        }
+
+        md.AppendLine();
+    }
+
+    /// <summary>Whole channels and 3x3 patches at the default index (docs/large-groups.md).</summary>
+    public static void LargeGroups(StringBuilder md, ReportData data)
+    {
+        string[] kinds = data.GroupKinds.Where(k => k is "channel" or "rect-3x3").ToArray();
+        if (kinds.Length == 0)
+        {
+            return;
+        }
+
+        md.AppendLine("## Large groups: whole channels and 3x3 patches");
+        md.AppendLine();
+        md.AppendLine("The whole channel of the target's most activated neuron (`rect:c,*,*`) and the 3x3 positions around that neuron. Channel summaries (docs/large-groups.md) bound whole channels; the last layer (4x4 channels) has none, so its channels use per-neuron bounds alone. Inferred: % of the inputs, median and max over the cell's queries.");
+        md.AppendLine();
+        md.AppendLine("| layer | type | group | neurons | bounds median | speedup | inferred (median, max) | oracle (median) | inferred / oracle |");
+        md.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|");
+        foreach (LayerInfo layer in data.Results.Layers)
+        {
+            foreach (string type in ReportData.Types)
+            {
+                foreach (string kind in kinds)
+                {
+                    QueryMeasurement[] b = data.Cell(layer.Role, "bounds", type, kind).ToArray();
+                    if (b.Length == 0)
+                    {
+                        continue;
+                    }
+
+                    Summary share = Summary.Of(b.Select(q => 100.0 * q.Inferred / data.Results.Inputs));
+                    double median = Summary.Of(b.Select(q => q.FinalMs)).Median;
+                    md.AppendLine(_c, $"| {layer.Role} | {type} | {kind} | {Med(b.Select(q => (double)q.GroupSize))} | {Ms(median)} | {X(data.ReprocessMedian(layer.Role, type) / median)} | {share.Median:F2}%, {share.Max:F2}% | {Med(b.Select(q => (double)(q.Oracle ?? 0)))} | {R(Summary.Of(ReportData.OracleRatios(b)).Median)} |");
+                }
+            }
+        }
+
+        md.AppendLine();
+    }
+
     /// <summary>The P x ratio grid: build, storage and speed.</summary>
     public static void Grid(StringBuilder md, ReportData data)
     {

@@ -4,7 +4,7 @@ using DeepEverest.Bench.Results;
 
 namespace DeepEverest.Bench;
 
-/// <summary>Reads and writes <see cref="PaperBenchmarkResults"/> as indented camelCase JSON.</summary>
+/// <summary>Reads and writes benchmark results (<see cref="PaperBenchmarkResults"/>, <see cref="ResNetBenchmarkResults"/>) as indented camelCase JSON.</summary>
 public static class ResultsFile
 {
     private static readonly JsonSerializerOptions _json = new()
@@ -30,7 +30,31 @@ public static class ResultsFile
         File.WriteAllText(path, JsonSerializer.Serialize(results, _json) + "\n");
     }
 
-    /// <summary>Reads a results file written by <see cref="Write"/>.</summary>
+    /// <summary>The file name of a ResNet18 run: <c>&lt;date&gt;-&lt;machine&gt;-resnet18.json</c>.</summary>
+    public static string FileName(ResNetBenchmarkResults results) =>
+        $"{results.Date[..10]}-{results.MachineName}-resnet18{(results.Quick ? "-quick" : "")}.json";
+
+    /// <summary>Writes ResNet18 results like <see cref="Write(PaperBenchmarkResults, string)"/>.</summary>
+    public static void Write(ResNetBenchmarkResults results, string path)
+    {
+        string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory is not null)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        File.WriteAllText(path, JsonSerializer.Serialize(results, _json) + "\n");
+    }
+
+    /// <summary>Whether a results file holds a ResNet18 run (it names a reference pass per layer).</summary>
+    public static bool IsResNet(string path) => File.ReadAllText(path).Contains("\"referencePasses\"", StringComparison.Ordinal);
+
+    /// <summary>Reads a ResNet18 results file.</summary>
+    public static ResNetBenchmarkResults ReadResNet(string path) =>
+        JsonSerializer.Deserialize<ResNetBenchmarkResults>(File.ReadAllText(path), _json)
+        ?? throw new InvalidDataException($"{path} holds no results.");
+
+    /// <summary>Reads a results file written by <see cref="Write(PaperBenchmarkResults, string)"/>.</summary>
     public static PaperBenchmarkResults Read(string path) =>
         JsonSerializer.Deserialize<PaperBenchmarkResults>(File.ReadAllText(path), _json)
         ?? throw new InvalidDataException($"{path} holds no results.");

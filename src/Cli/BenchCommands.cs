@@ -55,10 +55,12 @@ internal static class BenchCommands
         var report = new Option<string>("--report") { Description = "Markdown report to generate (plots go to a benchmarks/ folder beside it). Default: docs/benchmarks.md (bench/tmp/quick/benchmarks.md with --quick)." };
         var limit = new Option<int>("--limit-inputs") { Description = "Use only the first N Fashion-MNIST images (default: all 70,000; 5,000 with --quick)." };
         var keep = new Option<bool>("--keep-data") { Description = "Keep the data root after the run." };
-        var modelPath = new Option<string>("--model-path") { Description = "The demo model.", DefaultValueFactory = _ => "models/demo/fashion_vgg.onnx" };
+        var model = new Option<string>("--model") { Description = "demo (the committed VGG-style CNN, default) or resnet18 (ImageNet ResNet18 from the NuGet package the build restores, on Fashion-MNIST at 224x224; hours).", DefaultValueFactory = _ => "demo" };
+        model.AcceptOnlyFromAmong("demo", "resnet18");
+        var modelPath = new Option<string>("--model-path") { Description = "The model file: the demo model (default models/demo/fashion_vgg.onnx), or ResNet18.onnx inside the restored package for --model resnet18." };
         var datasetDirectory = new Option<string>("--dataset-dir") { Description = "Directory of the Fashion-MNIST idx .gz files.", DefaultValueFactory = _ => "/usr/share/datasets/fashion-mnist" };
-        var command = new Command("paper", "Reproduce the paper's experiments on the demo model: latency, inferences vs the oracle, the P x ratio grid, a session workload. Exits 1 if any answer is inexact.");
-        foreach (Option option in new Option[] { quick, dataRoot, output, report, limit, keep, modelPath, datasetDirectory })
+        var command = new Command("paper", "Reproduce the paper's experiments on the demo model (latency, inferences vs the oracle, the P x ratio grid, a session workload) or on ResNet18 (--model resnet18). Exits 1 if any answer is inexact.");
+        foreach (Option option in new Option[] { quick, dataRoot, output, report, limit, keep, model, modelPath, datasetDirectory })
         {
             command.Options.Add(option);
         }
@@ -66,12 +68,18 @@ internal static class BenchCommands
         globals.SetAction(command, (session, parse, cancellationToken) =>
         {
             bool isQuick = parse.GetValue(quick);
+            if (parse.GetValue(model) == "resnet18")
+            {
+                RunResNet(session, parse, isQuick, parse.GetValue(dataRoot), parse.GetValue(output), parse.GetValue(report), parse.GetValue(limit), parse.GetValue(keep), parse.GetValue(modelPath), parse.GetValue(datasetDirectory)!, cancellationToken);
+                return Task.CompletedTask;
+            }
+
             PaperBenchmarkOptions options = isQuick ? PaperBenchmarkOptions.Quick : PaperBenchmarkOptions.Full;
             options = options with
             {
                 DataRoot = parse.GetValue(dataRoot) ?? Path.Combine("bench", "tmp", $"paper-{Environment.ProcessId}"),
                 KeepData = parse.GetValue(keep),
-                ModelPath = parse.GetValue(modelPath)!,
+                ModelPath = parse.GetValue(modelPath) ?? "models/demo/fashion_vgg.onnx",
                 DatasetDirectory = parse.GetValue(datasetDirectory)!,
             };
             if (parse.GetValue(limit) is > 0 and int n)
@@ -94,18 +102,70 @@ internal static class BenchCommands
         return command;
     }
 
+    private static void RunResNet(CliSession session, ParseResult parse, bool isQuick, string? dataRoot, string? output, string? report, int limit, bool keep, string? modelPath, string datasetDirectory, CancellationToken cancellationToken)
+    {
+        ResNetBenchmarkOptions options = (isQuick ? ResNetBenchmarkOptions.Quick : ResNetBenchmarkOptions.Full) with
+        {
+            DataRoot = dataRoot ?? Path.Combine("bench", "tmp", $"resnet18-{Environment.ProcessId}"),
+            KeepData = keep,
+            DatasetDirectory = datasetDirectory,
+        };
+        if (modelPath is not null)
+        {
+            // <package>/tools/DnnImageModels/ResNet18Onnx/ResNet18.onnx: the models directory is two up.
+            options = options with { PackageDirectory = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(modelPath)))! };
+        }
+
+        if (limit > 0)
+        {
+            options = options with { Inputs = limit };
+        }
+
+        string outputDirectory = output ?? (isQuick ? Path.Combine("bench", "tmp", "quick") : Path.Combine("bench", "results"));
+        string reportPath = report ?? (isQuick ? Path.Combine("bench", "tmp", "quick", "benchmarks-resnet18.md") : Path.Combine("docs", "benchmarks-resnet18.md"));
+        var clock = Stopwatch.StartNew();
+        ResNetBenchmarkResults results = ResNetBenchmark.Run(options, new SyncProgress(line => session.Console.Out.WriteLine(line)), cancellationToken);
+        string resultsPath = Path.Combine(outputDirectory, ResultsFile.FileName(results));
+        ResultsFile.Write(results, resultsPath);
+        ResNetReport.Write(results, reportPath, resultsPath);
+        session.Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"results: {resultsPath}; report: {reportPath}; {results.Queries.Count} queries in {clock.Elapsed.TotalMinutes:F1} min"));
+        if (results.Mismatches.Count == 0)
+        {
+            session.Console.Out.WriteLine($"exactness: every strategy returned the same answers ({results.Queries.Count} queries).");
+            return;
+        }
+
+        foreach (string mismatch in results.Mismatches.Take(20))
+        {
+            session.Console.Error.WriteLine($"inexact: {mismatch}");
+        }
+
+        throw new CliException($"{results.Mismatches.Count} answer(s) differ from the reference; see the results file.");
+    }
+
     private static Command CreateReport(GlobalOptions globals)
     {
         var results = new Option<string>("--results") { Description = "A results JSON written by `bench paper`.", Required = true };
-        var report = new Option<string>("--report") { Description = "Markdown report to generate.", DefaultValueFactory = _ => Path.Combine("docs", "benchmarks.md") };
+        var report = new Option<string>("--report") { Description = "Markdown report to generate (default: docs/benchmarks.md, or docs/benchmarks-resnet18.md for ResNet18 results)." };
         var command = new Command("report", "Regenerate the markdown report and plots from a results file, without rerunning.");
         command.Options.Add(results);
         command.Options.Add(report);
         globals.SetAction(command, (session, parse, cancellationToken) =>
         {
             string path = parse.GetValue(results)!;
-            PaperReport.Write(ResultsFile.Read(path), parse.GetValue(report)!, path);
-            session.Console.Out.WriteLine($"report: {parse.GetValue(report)}");
+            string reportPath;
+            if (ResultsFile.IsResNet(path))
+            {
+                reportPath = parse.GetValue(report) ?? Path.Combine("docs", "benchmarks-resnet18.md");
+                ResNetReport.Write(ResultsFile.ReadResNet(path), reportPath, path);
+            }
+            else
+            {
+                reportPath = parse.GetValue(report) ?? Path.Combine("docs", "benchmarks.md");
+                PaperReport.Write(ResultsFile.Read(path), reportPath, path);
+            }
+
+            session.Console.Out.WriteLine($"report: {reportPath}");
             return Task.CompletedTask;
         });
         return command;

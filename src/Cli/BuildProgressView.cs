@@ -5,9 +5,10 @@ using Spectre.Console;
 namespace DeepEverest.Cli;
 
 /// <summary>
-/// Shows a streamed build (BuildIndex, MaterializeLayer): JSON lines with <c>--json</c>, else two
-/// Spectre progress bars (inference over inputs, then construction over neurons) with the
-/// service's ETA.
+/// Shows a streamed build (BuildIndex, MaterializeLayer): JSON lines with <c>--json</c>; on a
+/// terminal two Spectre progress bars (inference over inputs, then construction over neurons) with
+/// the service's ETA; when output is not a terminal (piped to a file or a log), plain lines: one
+/// when a phase starts, then one per tenth of the phase, each naming only its own phase.
 /// </summary>
 internal static class BuildProgressView
 {
@@ -25,6 +26,15 @@ internal static class BuildProgressView
             await foreach (BuildProgress message in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 session.WriteJson(message);
+                last = message;
+            }
+        }
+        else if (!session.Console.Ansi.Profile.Capabilities.Interactive)
+        {
+            var lines = new PlainLines(session.Console.Out, secondPhase);
+            await foreach (BuildProgress message in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                lines.Update(message);
                 last = message;
             }
         }
@@ -104,4 +114,33 @@ internal static class BuildProgressView
     }
 
     private static string Describe(string phase, string detail) => Markup.Escape(Format.Invariant($"{phase,-12} {detail}").TrimEnd());
+
+    /// <summary>Progress as plain lines for logs: phase starts, every tenth of a phase, and the end.</summary>
+    private sealed class PlainLines(TextWriter output, string secondPhase)
+    {
+        private BuildPhase _phase = BuildPhase.Unspecified;
+        private int _tenth = -1;
+
+        public void Update(BuildProgress message)
+        {
+            (string name, long done, long total, string unit) = message.Phase switch
+            {
+                BuildPhase.Inference => ("inference", message.InputsDone, message.InputsTotal, "inputs"),
+                BuildPhase.Construction => (secondPhase, message.NeuronsDone, message.NeuronsTotal, "neurons"),
+                _ => (message.Phase.ToString().ToLowerInvariant(), 0L, 0L, ""),
+            };
+            bool started = message.Phase != _phase;
+            int tenth = total > 0 ? (int)(done * 10 / total) : 0;
+            if (!started && tenth == _tenth)
+            {
+                return;
+            }
+
+            _phase = message.Phase;
+            _tenth = tenth;
+            string eta = message.EstimatedRemainingMs >= 0 && done < total ? " ETA " + Format.Duration(message.EstimatedRemainingMs) : "";
+            string detail = total > 0 ? Format.Invariant($"{Format.Count(done)}/{Format.Count(total)} {unit}{eta}") : message.Message;
+            output.WriteLine(Format.Invariant($"{name,-12} {detail}").TrimEnd());
+        }
+    }
 }

@@ -51,10 +51,12 @@ internal static class QueryCommands
         var ids = new Option<string>("--ids") { Description = "Keep only these input ids, e.g. 1,5,9." };
         var idRange = new Option<string>("--id-range") { Description = "Keep only ids in [A, B), written A:B." };
         var strategy = new Option<string>("--strategy") { Description = "bounds (default), nta, reprocess or materialized.", DefaultValueFactory = _ => "bounds" };
-        var batch = new Option<int>("--batch-size") { Description = "Inputs verified per inference batch (0 = service default)." };
+        var batch = new Option<int>("--batch-size") { Description = "Most inputs verified per inference batch (0 = service default); batches start at one input and grow to it." };
+        var fixedBatches = new Option<bool>("--fixed-batches") { Description = "Verify in batches of exactly --batch-size (no adaptive sizing), for comparisons." };
         var noCache = new Option<bool>("--no-cache") { Description = "Bypass the service's activation cache (cold-cache comparisons of strategies)." };
         var interval = new Option<int?>("--update-interval-ms") { Description = "At most one progress update per this many milliseconds (0 = every update; default: the service's, 50 ms)." };
-        foreach (Option option in new Option[] { target, targetNpy, group, k, metric, weights, labels, ids, idRange, strategy, batch, noCache, interval })
+        var timeout = new Option<int>("--timeout") { Description = "Deadline of the call in seconds (0 = none: the service's cap applies, 300 s by default; a deadline may extend a query up to the service's DeepEverest:MaxClientDeadlineSeconds, 3600 s by default)." };
+        foreach (Option option in new Option[] { target, targetNpy, group, k, metric, weights, labels, ids, idRange, strategy, batch, fixedBatches, noCache, interval, timeout })
         {
             command.Options.Add(option);
         }
@@ -74,6 +76,7 @@ internal static class QueryCommands
             {
                 Strategy = QueryArguments.Strategy(parse.GetValue(strategy)!),
                 BatchSize = parse.GetValue(batch),
+                FixedBatches = parse.GetValue(fixedBatches),
                 NoCache = parse.GetValue(noCache),
             };
             if (parse.GetValue(interval) is { } ms)
@@ -82,6 +85,7 @@ internal static class QueryCommands
             }
 
             var client = new QueryService.QueryServiceClient(session.QueryChannel);
+            DateTime? deadline = parse.GetValue(timeout) is > 0 and int seconds ? DateTime.UtcNow.AddSeconds(seconds) : null;
             AsyncServerStreamingCall<TopKUpdate> call;
             if (similar)
             {
@@ -97,7 +101,7 @@ internal static class QueryCommands
                     Options = options,
                 };
                 request.Weights.AddRange(QueryArguments.Floats(parse.GetValue(weights)));
-                call = client.TopKSimilar(request, cancellationToken: cancellationToken);
+                call = client.TopKSimilar(request, deadline: deadline, cancellationToken: cancellationToken);
             }
             else
             {
@@ -111,7 +115,7 @@ internal static class QueryCommands
                     Filter = filter,
                     Options = options,
                 };
-                call = client.TopKHighest(request, cancellationToken: cancellationToken);
+                call = client.TopKHighest(request, deadline: deadline, cancellationToken: cancellationToken);
             }
 
             using (call)
@@ -185,7 +189,8 @@ internal static class QueryCommands
             }
 
             session.Console.Out.WriteLine(Format.Invariant($"input {parse.GetValue(id)} of {name}: label {response.Label}, shape {Format.Shape(response.Tensor.Shape)}"));
-            InputPicture.Write(session.Console.Out, response.Tensor);
+            // Within the terminal (a log gets at most 160 columns).
+            InputPicture.Write(session.Console.Out, response.Tensor, Math.Min(session.Console.Ansi.Profile.Width, 160));
         });
         return command;
     }

@@ -28,7 +28,8 @@ internal static class QueryMapper
         Filter(r.Filter),
         Strategy(r.Options),
         r.Options?.BatchSize ?? 0,
-        !(r.Options?.NoCache ?? false));
+        !(r.Options?.NoCache ?? false),
+        r.Options?.FixedBatches ?? false);
 
     public static TopKQuery FromHighest(TopKHighestRequest r) => new(
         RequireLayer(r.Layer).Model,
@@ -50,7 +51,8 @@ internal static class QueryMapper
         Filter(r.Filter),
         Strategy(r.Options),
         r.Options?.BatchSize ?? 0,
-        !(r.Options?.NoCache ?? false));
+        !(r.Options?.NoCache ?? false),
+        r.Options?.FixedBatches ?? false);
 
     /// <summary>
     /// The layer reference of a request: the layer is required; an empty model or dataset is

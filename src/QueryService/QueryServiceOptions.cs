@@ -11,8 +11,25 @@ public sealed class QueryServiceOptions
     /// <summary>Data root shared with the IndexService; the store is opened as a secondary. Default "./data".</summary>
     public string DataRoot { get; set; } = "./data";
 
-    /// <summary>Server-side cap on one query's time in seconds; 0 = none. Default 300.</summary>
+    /// <summary>
+    /// Server-side cap on one query's time in seconds when the client sets no deadline; 0 = none.
+    /// Default 300.
+    /// </summary>
     public int MaxQuerySeconds { get; set; } = 300;
+
+    /// <summary>
+    /// The longest a client's deadline may extend one query, in seconds: a query whose call carries
+    /// a deadline runs until that deadline, but at most this long (ReprocessAll over a large dataset
+    /// on an expensive model can take longer than <see cref="MaxQuerySeconds"/>); 0 = no limit.
+    /// Default 3600.
+    /// </summary>
+    public int MaxClientDeadlineSeconds { get; set; } = 3600;
+
+    /// <summary>
+    /// The server cap of one query: <see cref="MaxClientDeadlineSeconds"/> when the call carries a
+    /// deadline (which cancels the call itself), else <see cref="MaxQuerySeconds"/>; 0 = none.
+    /// </summary>
+    public int CapSeconds(bool clientDeadline) => clientDeadline ? MaxClientDeadlineSeconds : MaxQuerySeconds;
 
     /// <summary>
     /// Coalescing of a query's progress updates when the request leaves
@@ -54,6 +71,11 @@ public sealed class QueryServiceOptions
         if (FollowIntervalMs is < 10 or > 60_000)
         {
             throw new InvalidOperationException("DeepEverest:FollowIntervalMs must be 10-60000.");
+        }
+
+        if (MaxClientDeadlineSeconds < 0)
+        {
+            throw new InvalidOperationException("DeepEverest:MaxClientDeadlineSeconds must be >= 0.");
         }
     }
 }

@@ -11,6 +11,7 @@ namespace DeepEverest.Bench.Results;
 /// <param name="DiskBytes">On-disk bytes the index added to its RocksDB store (SST files, after reopening).</param>
 /// <param name="MaterializedBytes">Bytes of the layer's float32 activations for every input.</param>
 /// <param name="Spilled">Whether the build spilled activations to disk.</param>
+/// <param name="SummaryBytes">Bytes of the channel summaries, included in <paramref name="IndexBytes"/> (0 when none, or in older results).</param>
 public sealed record IndexMeasurement(
     string Layer,
     int Partitions,
@@ -21,7 +22,8 @@ public sealed record IndexMeasurement(
     long IndexBytes,
     long DiskBytes,
     long MaterializedBytes,
-    bool Spilled)
+    bool Spilled,
+    long SummaryBytes = 0)
 {
     /// <summary>On-disk bytes over <see cref="MaterializedBytes"/>.</summary>
     public double DiskFraction => (double)DiskBytes / MaterializedBytes;

@@ -15,6 +15,8 @@ namespace DeepEverest.Bench.Results;
 /// <param name="ExactFromIndex">Inputs whose exact score the index alone gave.</param>
 /// <param name="Oracle">Fewest inferences any exact algorithm using this index needs; null for the baselines.</param>
 /// <param name="Exact">Whether the answer (ids and scores, bit for bit) equals the PreprocessAll answer.</param>
+/// <param name="GroupSize">Neurons in the resolved group (0 in results written before it was recorded).</param>
+/// <param name="Profile">Where the query's time went, in ms by phase (bounds queries of the ResNet18 benchmark), or null.</param>
 public sealed record QueryMeasurement(
     string Layer,
     int Partitions,
@@ -29,4 +31,6 @@ public sealed record QueryMeasurement(
     long Pruned,
     long ExactFromIndex,
     long? Oracle,
-    bool Exact);
+    bool Exact,
+    int GroupSize = 0,
+    IReadOnlyDictionary<string, double>? Profile = null);

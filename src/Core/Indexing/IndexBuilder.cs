@@ -61,18 +61,21 @@ public sealed class IndexBuilder
         int maiCount = parameters.MaiCount(n);
         int stride = CodeLayout.StrideBytes(n, parameters.Bits);
         RequireDiskSpace($"the index of layer '{request.Layer}' was not built", n, neurons, (long)neurons * (stride + partitions * 8L + maiCount * 8L), request.MemoryBudgetMb);
+        SummaryLayout? layout = SummaryLayout.Choose(probe.Layer.Shape);
+        var summaries = layout is null ? null : new SummaryAccumulator(layout, n);
         var clock = Stopwatch.StartNew();
 
         ulong generation = _store.BeginGeneration($"index {request.Model}/{request.Dataset}/{request.Layer}");
         bool published = false;
         try
         {
-            using ActivationMatrix matrix = RunInference(snapshot, probe, request.BatchSize, request.MemoryBudgetMb, clock, progress, cancellationToken);
+            using ActivationMatrix matrix = RunInference(snapshot, probe, request.BatchSize, request.MemoryBudgetMb, clock, progress, summaries, cancellationToken);
             long inferenceMs = clock.ElapsedMilliseconds;
             AfterInference?.Invoke(request);
             long indexBytes = 0;
             long neuronsDone = 0;
             var construction = Stopwatch.StartNew();
+            var constructionRate = new ProgressRate();
             foreach ((int first, int count, float[] columns) in matrix.Blocks())
             {
                 // Blocks are built in slices so progress and cancellation stay responsive.
@@ -90,10 +93,22 @@ public sealed class IndexBuilder
                     _kernels.BuildNeuronBlock(block, m, n, partitions, maiCount, maiIds, maiValues, codes, partMin, partMax);
                     indexBytes += _store.WriteIndexRows(generation, first + s, m, stride, partitions, maiCount, codes, partMin, partMax, maiIds, maiValues);
                     neuronsDone += m;
-                    double perNeuron = construction.Elapsed.TotalMilliseconds / neuronsDone;
                     progress?.Report(new BuildProgressInfo(BuildPhase.Construction, n, n, neuronsDone, neurons, clock.Elapsed,
-                        TimeSpan.FromMilliseconds(perNeuron * (neurons - neuronsDone)), $"neuron block {first + s}..{first + s + m - 1}"));
+                        constructionRate.Remaining(neuronsDone, neurons), $"neuron block {first + s}..{first + s + m - 1}"));
                 }
+            }
+
+            long summaryBytes = 0;
+            if (summaries is not null)
+            {
+                for (int segment = 0; segment < summaries.Layout.Segments; segment++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    (double sumRadius, double squareRadius, float[] sums, float[] squares) = summaries.Segment(segment);
+                    summaryBytes += _store.WriteSummaryRow(generation, segment, sumRadius, squareRadius, sums, squares);
+                }
+
+                indexBytes += summaryBytes;
             }
 
             long constructionMs = construction.ElapsedMilliseconds;
@@ -122,6 +137,11 @@ public sealed class IndexBuilder
                 DatasetVersion = probe.Dataset.Version,
             };
             record.LayerShape.AddRange(probe.Layer.Shape);
+            if (summaries is not null)
+            {
+                record.Summaries = summaries.Layout.ToRecord(summaryBytes);
+            }
+
             _store.PublishIndex(record);
             published = true;
             CoreLog.IndexPublished(_logger, request.Model, request.Dataset, request.Layer, partitions, parameters.Ratio, indexBytes / (n * 4.0 * neurons), inferenceMs, constructionMs);
@@ -151,7 +171,7 @@ public sealed class IndexBuilder
         bool published = false;
         try
         {
-            using ActivationMatrix matrix = RunInference(snapshot, probe, batchSize, 0, clock, progress, cancellationToken);
+            using ActivationMatrix matrix = RunInference(snapshot, probe, batchSize, 0, clock, progress, null, cancellationToken);
             long inferenceMs = clock.ElapsedMilliseconds;
             int n = probe.Inputs;
             const int Slice = 64;
@@ -227,12 +247,13 @@ public sealed class IndexBuilder
         DiskFull.RequireFree(notDone, (DeepEverestStore.StorePath(_store.DataRoot), rowBytes + DeepEverestStore.DiskReserveBytes), (SpillRoot, activationBytes > budget ? activationBytes : 0));
     }
 
-    private ActivationMatrix RunInference(DeepEverestStore snapshot, LayerProbe probe, int batchSize, long memoryBudgetMb, Stopwatch clock, IProgress<BuildProgressInfo>? progress, CancellationToken cancellationToken)
+    private ActivationMatrix RunInference(DeepEverestStore snapshot, LayerProbe probe, int batchSize, long memoryBudgetMb, Stopwatch clock, IProgress<BuildProgressInfo>? progress, SummaryAccumulator? summaries, CancellationToken cancellationToken)
     {
         int n = probe.Inputs;
         int neurons = probe.Neurons;
         int batch = CapBatch(batchSize > 0 ? batchSize : _options.BatchSize, DeepEverestStore.InputElements(probe.Dataset), neurons);
-        long budget = (memoryBudgetMb > 0 ? memoryBudgetMb : _options.MemoryBudgetMb) << 20;
+        // The summaries live in memory beside the matrix, within the same budget.
+        long budget = ((memoryBudgetMb > 0 ? memoryBudgetMb : _options.MemoryBudgetMb) << 20) - (summaries is null ? 0 : SummaryAccumulator.Bytes(summaries.Layout, n));
         var matrix = new ActivationMatrix(n, neurons, budget, SpillRoot);
         try
         {
@@ -247,6 +268,7 @@ public sealed class IndexBuilder
             var inputs = new float[batch * elements];
             var rows = new float[(long)batch * neurons];
             string note = matrix.Spilled ? $"spilling to {matrix.BlockCount} neuron blocks" : "in memory";
+            var rate = new ProgressRate();
             for (int start = 0; start < n; start += batch)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -261,10 +283,9 @@ public sealed class IndexBuilder
                 }
 
                 matrix.AppendRows(rows.AsSpan(0, count * neurons), count);
+                summaries?.Add(rows.AsSpan(0, count * neurons), start, count, neurons);
                 long done = start + count;
-                double perInput = clock.Elapsed.TotalMilliseconds / done;
-                progress?.Report(new BuildProgressInfo(BuildPhase.Inference, done, n, 0, neurons, clock.Elapsed,
-                    TimeSpan.FromMilliseconds(perInput * (n - done)), note));
+                progress?.Report(new BuildProgressInfo(BuildPhase.Inference, done, n, 0, neurons, clock.Elapsed, rate.Remaining(done, n), note));
             }
 
             return matrix;

@@ -16,6 +16,12 @@ public sealed class ActivationSource
     private readonly string _cacheKey;
     private readonly int _elements;
 
+    // Buffers reused by every batch of the query: rows of 200,704 floats (ResNet18's 56x56x64
+    // stage) are 800 KB each, and allocating them per batch cost more than copying them.
+    private float[] _rows = [];
+    private float[] _inputs = [];
+    private float[] _missed = [];
+
     /// <summary>Creates a source; <paramref name="cache"/> null disables caching (the ReprocessAll baseline).</summary>
     public ActivationSource(DeepEverestStore store, LayerProbe probe, RunnerPool runners, ActivationCache? cache)
     {
@@ -26,6 +32,9 @@ public sealed class ActivationSource
         _cacheKey = probe.Model.Sha256 + "\u001f" + probe.Dataset.Id + "\u001f" + probe.Layer.Name;
         _elements = DeepEverestStore.InputElements(probe.Dataset);
     }
+
+    /// <summary>Where the time of this query goes (reads, inference, the rest).</summary>
+    public QueryProfile Profile { get; } = new();
 
     /// <summary>Inputs run through the model.</summary>
     public long Inferred { get; private set; }
@@ -45,6 +54,7 @@ public sealed class ActivationSource
     /// Full-layer activations of one dataset input: the query's target, which is not counted in
     /// the statistics (they count the work of answering, which starts once the target is known).
     /// </summary>
+    /// <remarks>Returns a fresh array (the caller keeps it).</remarks>
     public float[] TargetRow(int id, CancellationToken cancellationToken)
     {
         var row = new float[_probe.Neurons];
@@ -60,11 +70,11 @@ public sealed class ActivationSource
     public void GroupRows(ReadOnlySpan<int> ids, int[] group, Span<float> destination, CancellationToken cancellationToken)
     {
         int neurons = _probe.Neurons;
-        var rows = new float[(long)ids.Length * neurons];
+        Span<float> rows = Scratch(ref _rows, (long)ids.Length * neurons);
         Rows(ids, rows, cancellationToken);
         for (int i = 0; i < ids.Length; i++)
         {
-            ReadOnlySpan<float> row = rows.AsSpan(i * neurons, neurons);
+            ReadOnlySpan<float> row = rows.Slice(i * neurons, neurons);
             Span<float> dest = destination.Slice(i * group.Length, group.Length);
             for (int j = 0; j < group.Length; j++)
             {
@@ -100,16 +110,40 @@ public sealed class ActivationSource
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var inputs = new float[missing.Count * _elements];
+        long started = QueryProfile.Start();
+        Span<float> inputs = Scratch(ref _inputs, (long)missing.Count * _elements);
         _store.ReadInputs(_probe.Dataset, missing.ToArray(), inputs);
-        var rows = new float[(long)missing.Count * neurons];
+        Profile.InputReadMs += QueryProfile.Elapsed(started);
+
+        // Without cache hits the model writes straight into the destination (no copy); otherwise
+        // into a scratch buffer whose rows go to their places.
+        bool direct = missing.Count == ids.Length;
+        Span<float> rows = direct ? destination[..(missing.Count * neurons)] : Scratch(ref _missed, (long)missing.Count * neurons);
+        started = QueryProfile.Start();
         _runners.Run(_store, _probe, inputs, missing.Count, rows, cancellationToken);
+        Profile.InferenceMs += QueryProfile.Elapsed(started);
         Inferred += missing.Count;
         for (int m = 0; m < missing.Count; m++)
         {
-            float[] row = rows.AsSpan(m * neurons, neurons).ToArray();
-            row.CopyTo(destination.Slice(missingAt[m] * neurons, neurons));
-            _cache?.Add(_cacheKey, missing[m], row);
+            ReadOnlySpan<float> row = rows.Slice(m * neurons, neurons);
+            if (!direct)
+            {
+                row.CopyTo(destination.Slice(missingAt[m] * neurons, neurons));
+            }
+
+            // The cache keeps its own copy (it must not change afterwards).
+            _cache?.Add(_cacheKey, missing[m], row.ToArray());
         }
+    }
+
+    /// <summary>A reusable buffer of at least <paramref name="length"/> floats (grown, never shrunk, per query).</summary>
+    private static Span<float> Scratch(ref float[] buffer, long length)
+    {
+        if (buffer.Length < length)
+        {
+            buffer = new float[length];
+        }
+
+        return buffer.AsSpan(0, (int)length);
     }
 }

@@ -1,4 +1,3 @@
-using DeepEverest.Core.Storage;
 using DeepEverest.Kernels;
 
 namespace DeepEverest.Core.Query;
@@ -15,7 +14,9 @@ namespace DeepEverest.Core.Query;
 /// in the answer: it is pruned without inference. An input whose bounds coincide is known exactly
 /// from the index alone (ReLU zeros in single-valued partitions, MAI members).</item>
 /// <item>Verify the other candidates in ascending (lower bound, id) order, a batch at a time, by
-/// running the model truncated at the layer (or reading the shared activation cache).</item>
+/// running the model truncated at the layer (or reading the shared activation cache). Batches
+/// start small and grow, and take at once every candidate the answer certainly needs
+/// (<see cref="VerificationBatches"/>), so a query infers close to the oracle minimum.</item>
 /// <item>Stop as soon as the k-th best exact (cost, id) is below the next unverified (lower bound,
 /// id): nothing unverified can beat it. Every exact hit below that frontier is final.</item>
 /// </list>
@@ -39,12 +40,13 @@ public static class BoundsExecutor
 
         // 1. Coarse bounds of every input from the index alone (exact sums of integer terms
         //    rounded outward: the fast filter).
-        int n = (int)ctx.Index!.Inputs;
-        GroupIndexData data = ctx.Store.ReadGroup(ctx.Index, ctx.Group);
-        BoundsProblem problem = BoundsProblem.Create(ctx.Cost, n, (int)ctx.Index.Partitions, data.Codes, data.PartMin, data.PartMax, data.MaiIds, data.MaiValues);
+        IndexBounds bounds = IndexBounds.Read(ctx);
+        long boundsStarted = QueryProfile.Start();
+        double boundsBefore = ctx.Profile.BoundsMs;
+        int n = bounds.Inputs;
         var lower = new double[n];
         var upper = new double[n];
-        ctx.Kernels.GroupBounds(problem, lower, upper);
+        bounds.Coarse(lower, upper);
         double[] allowedLower = Gather(lower, allowed);
         double[] allowedUpper = Gather(upper, allowed);
 
@@ -66,7 +68,9 @@ public static class BoundsExecutor
 
         var tightLower = new double[coarseCount];
         var tightUpper = new double[coarseCount];
-        ctx.Kernels.RefineBounds(problem, coarseIds, tightLower, tightUpper);
+        // The costliest refinement (l2 over summary segments) waits until a candidate is about to be
+        // verified (step 4): most candidates are never reached.
+        bounds.Tight(coarseIds, tightLower, tightUpper, double.NegativeInfinity);
         ctx.Kernels.SelectTopK(tightUpper, coarseIds, k, best);
         double limit = tightUpper[best[k - 1]];
         var candidatePositions = new int[coarseCount];
@@ -96,27 +100,46 @@ public static class BoundsExecutor
 
         // 3. Verification order: (lower bound, id) ascending.
         int[] order = SortByLowerThenId(pendingLower, pendingIds);
+        var sortedIds = new int[order.Length];
+        var sortedLower = new double[order.Length];
+        var sortedUpper = new double[order.Length];
+        for (int i = 0; i < order.Length; i++)
+        {
+            sortedIds[i] = pendingIds[order[i]];
+            sortedLower[i] = pendingLower[order[i]];
+            sortedUpper[i] = pendingUpper[order[i]];
+        }
+
+        var pending = new Pending(sortedIds, sortedLower, sortedUpper, new bool[sortedIds.Length]);
+        // Coarse and Tight time themselves; the rest of this phase (selection, ordering) is added here.
+        ctx.Profile.BoundsMs = boundsBefore + QueryProfile.Elapsed(boundsStarted);
         int next = 0;
-        (double Cost, int Id) Frontier() => next < order.Length ? (pendingLower[order[next]], pendingIds[order[next]]) : (double.PositiveInfinity, int.MaxValue);
-        bool Finished() => next >= order.Length || (collector.IsFull && TopKCollector.Compare(collector.Worst, Frontier()) < 0);
+        bool Finished() => next >= pending.Count || (collector.IsFull && TopKCollector.Compare(collector.Worst, pending.At(next)) < 0);
 
-        TopKUpdateInfo last = Update(ctx, collector, order, next, pendingIds, pendingLower, pendingUpper, exactFromIndex, pruned, Finished(), ctx.Message, ctx.Group);
-        yield return last;
+        TopKUpdateInfo last = Update(ctx, collector, pending, next, exactFromIndex, pruned, Finished(), ctx.Message, ctx.Group);
+        yield return last.Done ? last with { Profile = ctx.Profile } : last;
 
-        // 4. Verify in batches until nothing unverified can enter the top k.
+        // 4. Verify in batches until nothing unverified can enter the top k (sizes: VerificationBatches).
+        var batches = new VerificationBatches(ctx.BatchSize, ctx.Query.FixedBatches, ctx.BatchCosts);
         var activations = new float[ctx.BatchSize * g];
         var costs = new double[ctx.BatchSize];
+        var ids = new int[ctx.BatchSize];
         while (!Finished())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            int count = Math.Min(ctx.BatchSize, order.Length - next);
-            var ids = new int[count];
-            for (int i = 0; i < count; i++)
+            int count = batches.Next(collector, new ArraySegment<double>(sortedLower, next, pending.Count - next), new ArraySegment<int>(sortedIds, next, pending.Count - next), k);
+            if (bounds.CanRefine && pending.Refine(bounds, next, count))
             {
-                ids[i] = pendingIds[order[next + i]];
+                // Some lower bounds rose: the order, and maybe the end, changed. Look again.
+                continue;
             }
 
-            ctx.Source.GroupRows(ids, ctx.Group, activations.AsSpan(0, count * g), cancellationToken);
+            batches.Completed();
+            Array.Copy(sortedIds, next, ids, 0, count);
+            long inferredBefore = ctx.Source.Inferred;
+            double readAndInference = ctx.Profile.InputReadMs + ctx.Profile.InferenceMs;
+            long started = QueryProfile.Start();
+            ctx.Source.GroupRows(ids.AsSpan(0, count), ctx.Group, activations.AsSpan(0, count * g), cancellationToken);
             ctx.Kernels.ExactCosts(ctx.Cost, activations.AsSpan(0, count * g), count, costs.AsSpan(0, count));
             bool changed = false;
             for (int i = 0; i < count; i++)
@@ -124,32 +147,41 @@ public static class BoundsExecutor
                 changed |= collector.Add(costs[i], ids[i]);
             }
 
+            double batchMs = QueryProfile.Elapsed(started);
+            ctx.BatchCosts?.Record((int)(ctx.Source.Inferred - inferredBefore), batchMs);
+            ctx.Profile.VerifyOtherMs += batchMs - (ctx.Profile.InputReadMs + ctx.Profile.InferenceMs - readAndInference);
+            ctx.Profile.Batches++;
+
             next += count;
             bool done = Finished();
-            double threshold = next < order.Length ? ctx.ThresholdOf(pendingLower[order[next]]) : double.NaN;
+            double threshold = next < pending.Count ? ctx.ThresholdOf(sortedLower[next]) : double.NaN;
             if (changed || done || !threshold.Equals(last.Threshold))
             {
-                last = Update(ctx, collector, order, next, pendingIds, pendingLower, pendingUpper, exactFromIndex, pruned, done, "", null);
-                yield return last;
+                last = Update(ctx, collector, pending, next, exactFromIndex, pruned, done, "", null);
+                yield return done ? last with { Profile = ctx.Profile } : last;
             }
+        }
+
+        if (!last.Done)
+        {
+            // A refinement, not a batch, finished the query.
+            last = Update(ctx, collector, pending, next, exactFromIndex, pruned, done: true, "", null);
+            yield return last with { Profile = ctx.Profile };
         }
     }
 
     private static TopKUpdateInfo Update(
         QueryContext ctx,
         TopKCollector collector,
-        int[] order,
+        Pending pending,
         int next,
-        List<int> pendingIds,
-        List<double> pendingLower,
-        List<double> pendingUpper,
         long exactFromIndex,
         long prunedBeforeVerification,
         bool done,
         string message,
         int[]? group)
     {
-        (double Cost, int Id) frontier = next < order.Length ? (pendingLower[order[next]], pendingIds[order[next]]) : (double.PositiveInfinity, int.MaxValue);
+        (double Cost, int Id) frontier = pending.At(next);
         var hits = new List<HitInfo>(ctx.K);
         foreach ((double cost, int id) in collector.Sorted())
         {
@@ -158,13 +190,12 @@ public static class BoundsExecutor
             hits.Add(ctx.ExactHit(cost, id, final && (hits.Count == 0 || hits[^1].Final)));
         }
 
-        for (int i = next; hits.Count < ctx.K && i < order.Length; i++)
+        for (int i = next; hits.Count < ctx.K && i < pending.Count; i++)
         {
-            int o = order[i];
-            hits.Add(ctx.BoundedHit(pendingLower[o], pendingUpper[o], pendingIds[o]));
+            hits.Add(ctx.BoundedHit(pending.Lower[i], pending.Upper[i], pending.Ids[i]));
         }
 
-        double threshold = done || next >= order.Length ? double.NaN : ctx.ThresholdOf(frontier.Cost);
+        double threshold = done || next >= pending.Count ? double.NaN : ctx.ThresholdOf(frontier.Cost);
         long pruned = done ? ctx.Allowed.Length - ctx.Source.Inferred - ctx.Source.CacheHits - exactFromIndex : prunedBeforeVerification;
         return new TopKUpdateInfo(hits, threshold, done, ctx.Stats(exactFromIndex, pruned), message, group);
     }
@@ -190,5 +221,77 @@ public static class BoundsExecutor
 
         Array.Sort(order, (a, b) => TopKCollector.Compare((lower[a], ids[a]), (lower[b], ids[b])));
         return order;
+    }
+
+    /// <summary>
+    /// The unverified candidates in verification order, and which lower bounds were refined
+    /// (<see cref="IndexBounds.RefineLower"/>).
+    /// </summary>
+    private sealed record Pending(int[] Ids, double[] Lower, double[] Upper, bool[] Refined)
+    {
+        public int Count => Ids.Length;
+
+        /// <summary>(lower bound, id) of candidate i, or (+inf, max) past the end.</summary>
+        public (double Cost, int Id) At(int i) => i < Ids.Length ? (Lower[i], Ids[i]) : (double.PositiveInfinity, int.MaxValue);
+
+        /// <summary>
+        /// Refines the unrefined candidates among [from, from + count); when a lower bound rose,
+        /// re-sorts the candidates from <paramref name="from"/> on and returns true.
+        /// </summary>
+        public bool Refine(IndexBounds bounds, int from, int count)
+        {
+            var positions = new List<int>();
+            for (int i = from; i < from + count; i++)
+            {
+                if (!Refined[i])
+                {
+                    positions.Add(i);
+                }
+            }
+
+            if (positions.Count == 0)
+            {
+                return false;
+            }
+
+            int[] ids = positions.Select(i => Ids[i]).ToArray();
+            double[] lower = positions.Select(i => Lower[i]).ToArray();
+            bounds.RefineLower(ids, lower);
+            bool rose = false;
+            for (int q = 0; q < positions.Count; q++)
+            {
+                int i = positions[q];
+                Refined[i] = true;
+                if (lower[q] > Lower[i])
+                {
+                    Lower[i] = lower[q];
+                    rose = true;
+                }
+            }
+
+            if (rose)
+            {
+                int length = Count - from;
+                var keys = new (double, int)[length];
+                var order = new int[length];
+                for (int i = 0; i < length; i++)
+                {
+                    keys[i] = (Lower[from + i], Ids[from + i]);
+                    order[i] = from + i;
+                }
+
+                Array.Sort(keys, order, Comparer<(double Cost, int Id)>.Create(TopKCollector.Compare));
+                int[] ids2 = order.Select(i => Ids[i]).ToArray();
+                double[] lower2 = order.Select(i => Lower[i]).ToArray();
+                double[] upper2 = order.Select(i => Upper[i]).ToArray();
+                bool[] refined2 = order.Select(i => Refined[i]).ToArray();
+                ids2.CopyTo(Ids, from);
+                lower2.CopyTo(Lower, from);
+                upper2.CopyTo(Upper, from);
+                refined2.CopyTo(Refined, from);
+            }
+
+            return rose;
+        }
     }
 }

@@ -137,18 +137,39 @@ public static class NeuronGroups
             throw DeepEverestException.Invalid("group.top_of_target needs a target: set target.input_id or target.tensor.");
         }
 
-        var order = new int[activations.Length];
-        for (int i = 0; i < order.Length; i++)
+        // The m best by (activation descending, index ascending); float.CompareTo orders NaN lowest.
+        // A heap of the m best so far, worst on top: O(n log m) instead of sorting every neuron
+        // (200,704 at ResNet18's 56x56 stage).
+        int m = spec.Count;
+        float[] values = activations.ToArray();
+        var heap = new PriorityQueue<int, int>(m + 1, Comparer<int>.Create((a, b) =>
         {
-            order[i] = i;
+            int c = values[a].CompareTo(values[b]);
+            return c != 0 ? c : b.CompareTo(a);
+        }));
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (heap.Count < m)
+            {
+                heap.Enqueue(i, i);
+            }
+            else
+            {
+                int worst = heap.Peek();
+                int c = values[i].CompareTo(values[worst]);
+                if (c > 0 || (c == 0 && i < worst))
+                {
+                    heap.EnqueueDequeue(i, i);
+                }
+            }
         }
 
-        float[] values = activations.ToArray();
-        Array.Sort(order, (a, b) =>
+        int[] top = new int[heap.Count];
+        for (int r = top.Length - 1; r >= 0; r--)
         {
-            int c = values[b].CompareTo(values[a]);
-            return c != 0 ? c : a.CompareTo(b);
-        });
-        return order[..spec.Count];
+            top[r] = heap.Dequeue();
+        }
+
+        return top;
     }
 }

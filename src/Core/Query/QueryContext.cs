@@ -25,8 +25,10 @@ public sealed class QueryContext
         ActivationSource source,
         QueryStrategy strategy,
         string message,
-        Stopwatch clock)
+        Stopwatch clock,
+        BatchCostModel? batchCosts = null)
     {
+        BatchCosts = batchCosts;
         Query = query;
         Store = store;
         Kernels = kernels;
@@ -86,8 +88,14 @@ public sealed class QueryContext
     /// <summary>Results returned: min(k, considered inputs).</summary>
     public int K { get; }
 
-    /// <summary>Inputs verified per batch.</summary>
+    /// <summary>Most inputs verified per batch.</summary>
     public int BatchSize { get; }
+
+    /// <summary>Where this query's time goes.</summary>
+    public QueryProfile Profile => Source.Profile;
+
+    /// <summary>Measured verification costs of the layer (shared across queries), or null.</summary>
+    public BatchCostModel? BatchCosts { get; }
 
     /// <summary>Label of an input, -1 when the dataset has none.</summary>
     public int LabelOf(int id) => Labels is null ? -1 : Labels[id];

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using DeepEverest.Core.Indexing;
 using DeepEverest.Core.Storage;
@@ -17,6 +18,7 @@ public sealed class QueryEngine : IDisposable
     private readonly IKernels _kernels;
     private readonly QueryEngineOptions _options;
     private readonly RunnerPool _runners;
+    private readonly ConcurrentDictionary<string, BatchCostModel> _batchCosts = new();
 
     /// <summary>Creates an engine over a store (primary or secondary).</summary>
     public QueryEngine(DeepEverestStore store, IKernels kernels, QueryEngineOptions options)
@@ -97,6 +99,63 @@ public sealed class QueryEngine : IDisposable
         }
     }
 
+    /// <summary>
+    /// The oracle minimum of a bounds query: the fewest inferences any exact algorithm that learns
+    /// activations only by running the network must make, given this index and the bounds the engine
+    /// derives from it (docs/benchmarks.md, "Oracle minimum"). From the index, input i has a cost in
+    /// [lower_i, upper_i]; with (c, id) the k-th of the exact answer ranked by (cost, id), every
+    /// considered input with (lower_i, i) &lt;= (c, id) and lower_i &lt; upper_i could still be in
+    /// the answer and must be inferred. Used by benchmarks and tests; the target is inferred (not counted).
+    /// </summary>
+    /// <param name="query">A query on an indexed layer.</param>
+    /// <param name="kthCost">The cost (not score) of the k-th hit of its exact answer.</param>
+    /// <param name="kthId">The id of that hit.</param>
+    /// <param name="cancellationToken">Cancels the target's inference.</param>
+    public long OracleMinimum(TopKQuery query, double kthCost, int kthId, CancellationToken cancellationToken)
+    {
+        using DeepEverestStore snapshot = _store.Snapshot();
+        (QueryContext ctx, _, _) = Prepare(query with { Strategy = QueryStrategy.Bounds }, snapshot, cancellationToken);
+        if (ctx.Strategy != QueryStrategy.Bounds)
+        {
+            throw DeepEverestException.Precondition($"Layer '{query.Layer}' has no index: the oracle minimum is defined for indexed layers.");
+        }
+
+        IndexBounds bounds = IndexBounds.Read(ctx);
+        var lower = new double[ctx.Allowed.Length];
+        var upper = new double[ctx.Allowed.Length];
+        // Refinement only raises lower bounds: inputs already past the k-th cost need none.
+        bounds.Tight(ctx.Allowed, lower, upper, kthCost);
+        long count = 0;
+        for (int r = 0; r < ctx.Allowed.Length; r++)
+        {
+            bool before = TopKCollector.Compare((lower[r], ctx.Allowed[r]), (kthCost, kthId)) <= 0;
+            if (before && lower[r] != upper[r])
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>
+    /// The bounds a bounds query starts from (for tests): coarse bounds of every input, tight
+    /// bounds of the considered ones, and whether channel summaries took part.
+    /// </summary>
+    internal IndexBoundsSample SampleBounds(TopKQuery query, CancellationToken cancellationToken)
+    {
+        using DeepEverestStore snapshot = _store.Snapshot();
+        (QueryContext ctx, _, _) = Prepare(query with { Strategy = QueryStrategy.Bounds }, snapshot, cancellationToken);
+        IndexBounds bounds = IndexBounds.Read(ctx);
+        var coarseLower = new double[bounds.Inputs];
+        var coarseUpper = new double[bounds.Inputs];
+        bounds.Coarse(coarseLower, coarseUpper);
+        var tightLower = new double[ctx.Allowed.Length];
+        var tightUpper = new double[ctx.Allowed.Length];
+        bounds.Tight(ctx.Allowed, tightLower, tightUpper);
+        return new IndexBoundsSample(ctx.Group, ctx.Allowed, coarseLower, coarseUpper, tightLower, tightUpper, bounds.UsesSummaries);
+    }
+
     /// <summary>Full-layer activations of a target, with the layer's shape.</summary>
     public (float[] Values, long[] Shape) Activations(string model, string dataset, string layer, QueryTarget target, CancellationToken cancellationToken)
     {
@@ -163,7 +222,9 @@ public sealed class QueryEngine : IDisposable
         }
 
         var source = new ActivationSource(store, probe, _runners, query.Strategy == QueryStrategy.ReprocessAll || !query.UseCache ? null : Cache);
+        long targetStarted = QueryProfile.Start();
         float[] target = query.Target is null ? [] : TargetActivations(probe, source, query.Target, cancellationToken);
+        double targetMs = QueryProfile.Elapsed(targetStarted);
         int[] group = NeuronGroups.Resolve(query.Group, probe.Layer.Shape, target);
         if (query.Weights.Length > 0 && query.Weights.Length != group.Length)
         {
@@ -198,8 +259,15 @@ public sealed class QueryEngine : IDisposable
             source = new ActivationSource(store, probe, _runners, null);
         }
 
+        // The target's read and inference count as TargetMs only.
+        source.Profile.TargetMs = targetMs;
+        source.Profile.InputReadMs = 0;
+        source.Profile.InferenceMs = 0;
+        source.Profile.SetupMs = clock.Elapsed.TotalMilliseconds - targetMs;
+
         CheckMemory(strategy, index, probe, group.Length);
-        var ctx = new QueryContext(query with { BatchSize = query.BatchSize > 0 ? query.BatchSize : _options.BatchSize }, store, _kernels, probe, index, group, cost, allowed, labels, source, strategy, message, clock);
+        BatchCostModel batchCosts = _batchCosts.GetOrAdd(probe.Model.Sha256 + "\u001f" + probe.Dataset.Id + "\u001f" + probe.Layer.Name, _ => new BatchCostModel());
+        var ctx = new QueryContext(query with { BatchSize = query.BatchSize > 0 ? query.BatchSize : _options.BatchSize }, store, _kernels, probe, index, group, cost, allowed, labels, source, strategy, message, clock, batchCosts);
         return (ctx, targetGroup, targetId);
     }
 

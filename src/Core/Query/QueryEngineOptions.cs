@@ -24,6 +24,9 @@ public sealed class QueryEngineOptions
     /// </summary>
     public long MaxQueryMemoryMb { get; set; } = 1024;
 
-    /// <summary>Default inputs verified per batch. Default 64.</summary>
+    /// <summary>
+    /// Most inputs verified per batch when a query does not say (its <c>batch_size</c>). Batches
+    /// start at one input and grow up to it (adaptive verification). Default 64.
+    /// </summary>
     public int BatchSize { get; set; } = 64;
 }

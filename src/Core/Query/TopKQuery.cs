@@ -63,8 +63,10 @@ public sealed record QueryFilter(int[] Labels, long[] Ids, long? RangeStart, lon
 /// <param name="IncludeTarget">Whether a dataset target may appear in its own answer.</param>
 /// <param name="Filter">Input restriction.</param>
 /// <param name="Strategy">Execution strategy.</param>
-/// <param name="BatchSize">Inputs verified per inference batch; 0 = default (64).</param>
+/// <param name="BatchSize">Most inputs verified per batch; 0 = the engine's default (64).</param>
 /// <param name="UseCache">Whether the shared activation cache serves and keeps activations.</param>
+/// <param name="FixedBatches">Verify in batches of exactly <paramref name="BatchSize"/> instead of
+/// adaptive batches that start at one input and grow (see <c>VerificationBatches</c>); for comparisons.</param>
 public sealed record TopKQuery(
     string Model,
     string Dataset,
@@ -79,7 +81,8 @@ public sealed record TopKQuery(
     QueryFilter Filter,
     QueryStrategy Strategy = QueryStrategy.Bounds,
     int BatchSize = 0,
-    bool UseCache = true)
+    bool UseCache = true,
+    bool FixedBatches = false)
 {
     /// <summary>Largest k served.</summary>
     public const int MaxK = 10_000;

@@ -33,4 +33,8 @@ public sealed record TopKUpdateInfo(
     bool Done,
     QueryStatsInfo Stats,
     string Message,
-    int[]? Group);
+    int[]? Group)
+{
+    /// <summary>Where the query's time went (bounds strategy, final update only), else null.</summary>
+    public QueryProfile? Profile { get; init; }
+}

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using DeepEverest.Core.Storage.Records;
 using Google.Protobuf;
@@ -73,6 +74,56 @@ public sealed partial class DeepEverestStore
 
         WriteBulk(batch, bytes);
         return bytes;
+    }
+
+    /// <summary>
+    /// Writes the channel summary row of one segment (layout: <see cref="StoreLayout.SummaryKey"/>);
+    /// returns its bytes.
+    /// </summary>
+    public long WriteSummaryRow(ulong generation, int segment, double sumRadius, double squareRadius, ReadOnlySpan<float> sums, ReadOnlySpan<float> squares)
+    {
+        EnsureWritable();
+        var value = new byte[16 + ((sums.Length + squares.Length) * 4)];
+        BinaryPrimitives.WriteDoubleLittleEndian(value, sumRadius);
+        BinaryPrimitives.WriteDoubleLittleEndian(value.AsSpan(8), squareRadius);
+        MemoryMarshal.AsBytes(sums).CopyTo(value.AsSpan(16));
+        MemoryMarshal.AsBytes(squares).CopyTo(value.AsSpan(16 + (sums.Length * 4)));
+        using var batch = new WriteBatch();
+        batch.Put(StoreLayout.SummaryKey(generation, segment), value, Cf(StoreLayout.Codes));
+        Write(batch, sync: false);
+        return value.Length;
+    }
+
+    /// <summary>
+    /// Reads the channel summary rows of the given segments of an index (one MultiGet; read through
+    /// a <see cref="Snapshot"/> for a consistent view).
+    /// </summary>
+    public SummaryRows ReadSummaries(IndexRecord index, int[] segments)
+    {
+        int n = (int)index.Inputs;
+        var keys = new byte[segments.Length][];
+        for (int s = 0; s < segments.Length; s++)
+        {
+            keys[s] = StoreLayout.SummaryKey(index.Generation, segments[s]);
+        }
+
+        byte[][] rows = MultiGet(keys, StoreLayout.Codes);
+        var result = new SummaryRows(new double[segments.Length], new double[segments.Length], new float[segments.Length][], new float[segments.Length][]);
+        for (int s = 0; s < segments.Length; s++)
+        {
+            byte[] row = rows[s];
+            if (row.Length != 16 + (n * 8))
+            {
+                throw DeepEverestException.Precondition($"A channel summary row of the index has {row.Length} bytes, not {16 + (n * 8)}; rebuild the index.");
+            }
+
+            result.SumRadius[s] = BinaryPrimitives.ReadDoubleLittleEndian(row);
+            result.SquareRadius[s] = BinaryPrimitives.ReadDoubleLittleEndian(row.AsSpan(8));
+            result.Sums[s] = MemoryMarshal.Cast<byte, float>(row.AsSpan(16, n * 4)).ToArray();
+            result.Squares[s] = MemoryMarshal.Cast<byte, float>(row.AsSpan(16 + (n * 4), n * 4)).ToArray();
+        }
+
+        return result;
     }
 
     /// <summary>Writes materialized activation columns (neuron-major, count x n floats).</summary>

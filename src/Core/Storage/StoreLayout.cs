@@ -11,7 +11,8 @@ namespace DeepEverest.Core.Storage;
 /// <item><term>inputs</term><description>dataset id (u32 BE) + input id (u32 BE) -> the input's raw
 /// elements as stored (uint8 or float32 LE); labels live in meta under <see cref="LabelsKey"/>.</description></item>
 /// <item><term>codes</term><description>generation (u64 BE) + neuron (u32 BE) -> the neuron's packed
-/// partition codes (n x b bits, see <c>IKernels</c>).</description></item>
+/// partition codes (n x b bits, see <c>IKernels</c>); and generation + (2^31 + segment) -> a channel
+/// summary row (<see cref="SummaryKey"/>, docs/large-groups.md).</description></item>
 /// <item><term>bounds</term><description>generation + neuron -> P float32 minimums then P float32
 /// maximums (LE).</description></item>
 /// <item><term>mai</term><description>generation + neuron -> c int32 ids then c float32 values (LE),
@@ -115,6 +116,27 @@ public static class StoreLayout
         var key = new byte[12];
         BinaryPrimitives.WriteUInt64BigEndian(key, generation);
         BinaryPrimitives.WriteUInt32BigEndian(key.AsSpan(8), (uint)neuron);
+        return key;
+    }
+
+    /// <summary>
+    /// Neuron field of the first summary row: summary keys sort after every neuron of their
+    /// generation (neurons are below 2^31), inside the generation's key range, so publication and
+    /// deletion treat them like the neuron rows.
+    /// </summary>
+    public const uint SummaryKeyBase = 0x8000_0000;
+
+    /// <summary>
+    /// Key of one channel summary segment's row in the codes family: generation + (2^31 + segment).
+    /// Value: radius of the sums (f64 LE), radius of the sums of squares (f64 LE), n sums (f32 LE),
+    /// n sums of squares (f32 LE); see <c>ChannelSummaries</c>.
+    /// </summary>
+    public static byte[] SummaryKey(ulong generation, int segment)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(segment);
+        var key = new byte[12];
+        BinaryPrimitives.WriteUInt64BigEndian(key, generation);
+        BinaryPrimitives.WriteUInt32BigEndian(key.AsSpan(8), SummaryKeyBase + (uint)segment);
         return key;
     }
 

@@ -115,7 +115,11 @@ internal sealed class QueryServiceImpl(
 
         QueryEngine engine = holder.Engine;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
-        int cap = options.Value.MaxQuerySeconds;
+        // A call with a deadline is cancelled by it (context.CancellationToken); the server caps it at
+        // MaxClientDeadlineSeconds. Without one, MaxQuerySeconds applies.
+        bool clientDeadline = context.Deadline < DateTime.MaxValue;
+        int cap = options.Value.CapSeconds(clientDeadline);
+        string setting = clientDeadline ? "DeepEverest:MaxClientDeadlineSeconds, the longest a client deadline may extend a query" : "DeepEverest:MaxQuerySeconds; a call with a longer deadline may run up to DeepEverest:MaxClientDeadlineSeconds";
         if (cap > 0)
         {
             cts.CancelAfter(TimeSpan.FromSeconds(cap));
@@ -174,7 +178,7 @@ internal sealed class QueryServiceImpl(
         catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested && cap > 0)
         {
             QueryServiceLog.QueryStopped(logger, observed.Type, query.Layer, $"over the {cap} s cap");
-            throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"The query ran past the server's {cap} s cap (DeepEverest:MaxQuerySeconds)."));
+            throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"The query ran past the server's {cap} s cap ({setting})."));
         }
         finally
         {

@@ -73,8 +73,11 @@ public sealed class IndexBuilderTests(DemoStore demo)
             Assert.Equal(c, sizes[0]);
         }
 
-        // Storage accounting: codes, bounds and MAI of every neuron, nothing else.
-        Assert.Equal((long)neurons * (stride + partitions * 8 + c * 8), index.IndexBytes);
+        // Storage accounting: codes, bounds and MAI of every neuron, plus the channel summaries
+        // (two radii and two float32 per input and segment) where the layer has them.
+        long summaries = Core.Indexing.SummaryLayout.FromRecord(index) is { } layout ? layout.Segments * (16 + (8L * n)) : 0;
+        Assert.Equal(summaries, index.Summaries?.Bytes ?? 0);
+        Assert.Equal(((long)neurons * (stride + partitions * 8 + c * 8)) + summaries, index.IndexBytes);
     }
 
     [Fact]

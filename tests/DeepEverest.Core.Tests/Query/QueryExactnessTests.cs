@@ -47,7 +47,7 @@ public sealed class QueryExactnessTests(DemoStore demo, ITestOutputHelper output
         {
             var (layer, _, _) = _layers[q % _layers.Length];
             TopKQuery query = RandomQuery(random, layer, groupSizes[random.Next(groupSizes.Length)], ks[random.Next(ks.Length)]);
-            var expected = BruteForce(engine, query);
+            var expected = BruteForce.Answer(demo, query);
             QueryStrategy[] strategies = q % 16 == 0
                 ? [QueryStrategy.Bounds, QueryStrategy.Nta, QueryStrategy.Materialized, QueryStrategy.ReprocessAll]
                 : [QueryStrategy.Bounds, QueryStrategy.Nta, QueryStrategy.Materialized];
@@ -112,48 +112,5 @@ public sealed class QueryExactnessTests(DemoStore demo, ITestOutputHelper output
         };
         return new TopKQuery(DemoStore.Model, DemoStore.Dataset, layer, similar ? QueryType.Similar : QueryType.Highest,
             target, group, k, score, weights, IncludeTarget: random.Next(2) == 0 && !outside, filter);
-    }
-
-    /// <summary>
-    /// The reference answer from the full model's activations: every considered input's cost by the
-    /// scalar definition, sorted by (cost, id).
-    /// </summary>
-    private (int Id, double Score)[] BruteForce(QueryEngine engine, TopKQuery query)
-    {
-        float[] rows = demo.FullActivations(query.Layer);
-        int neurons = rows.Length / (DemoStore.Inputs + DemoStore.OutsideImages);
-        int targetRow = query.Target!.InputId is { } id
-            ? (int)id
-            : DemoStore.Inputs + Enumerable.Range(0, DemoStore.OutsideImages).First(o => demo.Image(DemoStore.Inputs + o).SequenceEqual(query.Target.Tensor!));
-        float[] target = rows.AsSpan(targetRow * neurons, neurons).ToArray();
-        var layerShape = demo.Store.GetModel(DemoStore.Model)!.Layers.First(l => l.Name == query.Layer).Shape;
-        int[] group = NeuronGroups.Resolve(query.Group, layerShape, target);
-        float[] targetGroup = group.Select(j => target[j]).ToArray();
-        bool distance = query.Type == QueryType.Similar;
-        var cost = new CostFunction(query.Score, group.Length, distance ? targetGroup : [], query.Weights);
-        var candidates = new List<(double Cost, int Id)>();
-        var labels = query.Filter.Labels.ToHashSet();
-        var ids = query.Filter.Ids.ToHashSet();
-        var activations = new float[group.Length];
-        for (int i = 0; i < DemoStore.Inputs; i++)
-        {
-            if ((labels.Count > 0 && !labels.Contains(demo.Labels[i]))
-                || (ids.Count > 0 && !ids.Contains(i))
-                || (query.Filter.RangeStart is { } s && i < s) || (query.Filter.RangeEnd is { } e && i >= e)
-                || (distance && !query.IncludeTarget && query.Target.InputId == i))
-            {
-                continue;
-            }
-
-            for (int j = 0; j < group.Length; j++)
-            {
-                activations[j] = rows[i * neurons + group[j]];
-            }
-
-            candidates.Add((cost.Cost(activations), i));
-        }
-
-        candidates.Sort(TopKCollector.Compare);
-        return candidates.Take(query.K).Select(c => (c.Id, cost.ToScore(c.Cost))).ToArray();
     }
 }

@@ -46,6 +46,15 @@ public sealed partial class CliTests : IAsyncLifetime
         (code, output, string error) = await RunAsync("index", "build", "--layer", TestData.SmallLayer);
 
         Assert.True(code == 0, error);
+        // Piped output: plain lines, each naming its own phase; construction only after inference,
+        // and no estimate on the first inference line (it would come from the session's first run).
+        string[] lines = output.Split('\n');
+        int firstInference = Array.FindIndex(lines, l => l.StartsWith("inference", StringComparison.Ordinal));
+        int lastInference = Array.FindLastIndex(lines, l => l.StartsWith("inference", StringComparison.Ordinal));
+        int firstConstruction = Array.FindIndex(lines, l => l.StartsWith("construction", StringComparison.Ordinal));
+        Assert.True(firstInference >= 0 && firstConstruction > lastInference, output);
+        Assert.DoesNotContain("ETA", lines[firstInference], StringComparison.Ordinal);
+        Assert.DoesNotContain("waiting", output, StringComparison.Ordinal);
         Match storage = StorageLine().Match(output);
         Assert.True(storage.Success, output);
         (code, output, _) = await RunAsync("--json", "index", "describe", "--layer", TestData.SmallLayer);
