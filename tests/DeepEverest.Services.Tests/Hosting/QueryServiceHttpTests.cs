@@ -183,7 +183,7 @@ public sealed class QueryServiceHttpTests(QueryServiceFixture fixture) : IAsyncL
         Target = new Target { InputId = 7 },
         Group = new NeuronGroup { TopOfTarget = 3 },
         K = 20,
-        Options = new QueryOptions { Strategy = strategy, BatchSize = batchSize, NoCache = true },
+        Options = new QueryOptions { Strategy = strategy, BatchSize = batchSize, NoCache = true, MinUpdateIntervalMs = 0 },
     };
 
     private static IEnumerable<(long Id, double Score)> Hits(TopKUpdate update) => update.Hits.Select(h => (h.InputId, h.Score)).ToList();
