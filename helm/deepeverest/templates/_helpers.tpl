@@ -312,6 +312,10 @@ affinity:
     {{- include "deepeverest.commonEnv" (dict "root" $root "spec" $spec "gpus" $gpus) | nindent 4 }}
     - name: DeepEverest__MaxQuerySeconds
       value: {{ $spec.maxQuerySeconds | quote }}
+    - name: DeepEverest__MaxClientDeadlineSeconds
+      value: {{ $spec.maxClientDeadlineSeconds | quote }}
+    - name: DeepEverest__FollowIntervalMs
+      value: {{ $spec.followIntervalMs | quote }}
     - name: DeepEverest__Query__CacheMb
       value: {{ $spec.query.cacheMb | quote }}
     - name: DeepEverest__Query__MaxQueryMemoryMb
