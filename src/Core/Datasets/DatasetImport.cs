@@ -270,7 +270,7 @@ public sealed class DatasetImport : IDisposable
             if (name.Length == 0 || name.Length > MaxLabelNameLength || name.Any(char.IsControl))
             {
                 throw DeepEverestException.Invalid(
-                    $"label_names[{label}] must be 1-{MaxLabelNameLength} characters without control characters (got {Math.Min(name.Length, 100_000)} characters).");
+                    $"label_names[{label}] must be 1-{MaxLabelNameLength} characters without control characters (got {name.Length} characters).");
             }
         }
     }
