@@ -87,6 +87,30 @@ internal sealed class CliSession : IDisposable
         return OnlyOne(datasets.Datasets.Select(d => d.Name).ToList(), "dataset", "--dataset", "deepeverest datasets import --name NAME --inputs FILE");
     }
 
+    /// <summary>
+    /// The dataset's label names (<c>DatasetInfo.label_names</c>), for tables read by people; empty
+    /// when it names none or the IndexService cannot say (names are a courtesy: a query still prints
+    /// its numbers).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<int, string>> LabelNamesAsync(string dataset, CancellationToken cancellationToken)
+    {
+        try
+        {
+            ListDatasetsResponse datasets = await Index.ListDatasetsAsync(new ListDatasetsRequest(), deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: cancellationToken).ConfigureAwait(false);
+            return datasets.Datasets.FirstOrDefault(d => d.Name == dataset)?.LabelNames.ToDictionary() ?? [];
+        }
+        catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
+        {
+            return new Dictionary<int, string>();
+        }
+    }
+
+    /// <summary>A label as a table shows it: its number, then its name if the dataset has one; "-" for none.</summary>
+    public static string LabelText(int label, IReadOnlyDictionary<int, string> names) =>
+        label < 0 ? "-"
+        : names.TryGetValue(label, out string? name) ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{label} {name}")
+        : label.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Prints <paramref name="error"/> as <c>error: ...</c> on stderr; returns the exit code (1).</summary>
     public int ReportError(Exception error)
     {

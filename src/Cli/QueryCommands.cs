@@ -118,9 +118,11 @@ internal static class QueryCommands
                 call = client.TopKHighest(request, deadline: deadline, cancellationToken: cancellationToken);
             }
 
+            // Label names only for people: JSON lines carry the numbers, as the API does.
+            IReadOnlyDictionary<int, string> labelNames = session.Json ? new Dictionary<int, string>() : await session.LabelNamesAsync(layerRef.Dataset, cancellationToken).ConfigureAwait(false);
             using (call)
             {
-                await TopKView.ShowAsync(session, call.ResponseStream, similar, cancellationToken).ConfigureAwait(false);
+                await TopKView.ShowAsync(session, call.ResponseStream, similar, labelNames, cancellationToken).ConfigureAwait(false);
             }
         });
         return command;
@@ -188,7 +190,8 @@ internal static class QueryCommands
                 return;
             }
 
-            session.Console.Out.WriteLine(Format.Invariant($"input {parse.GetValue(id)} of {name}: label {response.Label}, shape {Format.Shape(response.Tensor.Shape)}"));
+            IReadOnlyDictionary<int, string> labelNames = await session.LabelNamesAsync(name, cancellationToken).ConfigureAwait(false);
+            session.Console.Out.WriteLine(Format.Invariant($"input {parse.GetValue(id)} of {name}: label {CliSession.LabelText(response.Label, labelNames)}, shape {Format.Shape(response.Tensor.Shape)}"));
             // Within the terminal (a log gets at most 160 columns).
             InputPicture.Write(session.Console.Out, response.Tensor, Math.Min(session.Console.Ansi.Profile.Width, 160));
         });

@@ -11,7 +11,7 @@ namespace DeepEverest.Cli;
 /// </summary>
 internal static class TopKView
 {
-    public static async Task ShowAsync(CliSession session, IAsyncStreamReader<TopKUpdate> stream, bool similar, CancellationToken cancellationToken)
+    public static async Task ShowAsync(CliSession session, IAsyncStreamReader<TopKUpdate> stream, bool similar, IReadOnlyDictionary<int, string> labelNames, CancellationToken cancellationToken)
     {
         if (session.Json)
         {
@@ -34,7 +34,7 @@ internal static class TopKView
                 {
                     count++;
                     last = update;
-                    live.UpdateTarget(Render(update, similar, count));
+                    live.UpdateTarget(Render(update, similar, count, labelNames));
                 }
             }).ConfigureAwait(false);
         }
@@ -56,7 +56,7 @@ internal static class TopKView
 
             if (last is not null)
             {
-                session.Console.Ansi.Write(HitTable(last, similar));
+                session.Console.Ansi.Write(HitTable(last, similar, labelNames));
             }
         }
 
@@ -66,8 +66,8 @@ internal static class TopKView
         }
     }
 
-    private static Rows Render(TopKUpdate update, bool similar, int count) =>
-        new(new Markup(Markup.Escape(StatusLine(update, similar, count))), HitTable(update, similar));
+    private static Rows Render(TopKUpdate update, bool similar, int count, IReadOnlyDictionary<int, string> labelNames) =>
+        new(new Markup(Markup.Escape(StatusLine(update, similar, count))), HitTable(update, similar, labelNames));
 
     private static string StatusLine(TopKUpdate u, bool similar, int count)
     {
@@ -78,7 +78,7 @@ internal static class TopKView
             $"update {count}{(u.Done ? " (done)" : "")}: {finals}/{u.Hits.Count} final, {(similar ? "lower bound left" : "upper bound left")} {threshold}, inferred {s.InputsInferred}, cache hits {s.CacheHits}, exact from index {s.InputsExactFromIndex}, pruned {s.InputsPruned} of {s.InputsTotal}, {s.ElapsedMs} ms [{s.Strategy}]");
     }
 
-    private static Table HitTable(TopKUpdate u, bool similar)
+    private static Table HitTable(TopKUpdate u, bool similar, IReadOnlyDictionary<int, string> labelNames)
     {
         Table table = Tables.Create("rank", "input", "label", similar ? "distance" : "score", "interval", "final");
         for (int i = 0; i < u.Hits.Count; i++)
@@ -87,7 +87,7 @@ internal static class TopKView
             string score = double.IsNaN(h.Score) ? "?" : h.Score.ToString("G7", CultureInfo.InvariantCulture);
             string interval = h.LowerBound == h.UpperBound ? "" : Format.Invariant($"[{h.LowerBound:G5}, {h.UpperBound:G5}]");
             table.AddPlainRow((i + 1).ToString(CultureInfo.InvariantCulture), h.InputId.ToString(CultureInfo.InvariantCulture),
-                h.Label.ToString(CultureInfo.InvariantCulture), score, interval, h.Final ? "yes" : "");
+                CliSession.LabelText(h.Label, labelNames), score, interval, h.Final ? "yes" : "");
         }
 
         return table;

@@ -60,6 +60,12 @@ public sealed partial class OwnModelReadmeTests : IAsyncLifetime
 
         // Normalization by the dataset and by a composed model rank the same five inputs.
         Assert.Equal(Ids(answers[0]), Ids(answers[1]));
+        // The first dataset was imported with --label-names: its table names each label; the
+        // second was not: numbers only.
+        string[] rows = [.. answers[0].Split('\n').Where(line => ResultRow().IsMatch(line))];
+        Assert.Equal(5, rows.Length);
+        Assert.All(rows, row => Assert.Matches(NamedLabelCell(), row));
+        Assert.DoesNotMatch(NamedLabelCell(), answers[1]);
         Assert.Empty(_index.Logs.Errors);
         Assert.Empty(_query.Logs.Errors);
     }
@@ -127,4 +133,8 @@ public sealed partial class OwnModelReadmeTests : IAsyncLifetime
 
     [GeneratedRegex(@"^│ \d+\s+│ (\d+)\s+│", RegexOptions.Multiline)]
     private static partial Regex ResultRow();
+
+    // A label cell with a name from models/demo/fashion-mnist-labels.txt after its number.
+    [GeneratedRegex(@"│ \d (T-shirt/top|Trouser|Pullover|Dress|Coat|Sandal|Shirt|Sneaker|Bag|Ankle boot)\s+│")]
+    private static partial Regex NamedLabelCell();
 }
