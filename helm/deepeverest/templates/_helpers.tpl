@@ -183,6 +183,10 @@ affinity:
   value: "true"
 - name: DeepEverest__Auth__ApiKeysFile
   value: /etc/deepeverest/auth/{{ $root.Values.auth.secretKey }}
+{{- if $root.Values.auth.metricsRequireKey }}
+- name: DeepEverest__Auth__MetricsRequireKey
+  value: "true"
+{{- end }}
 {{- end }}
 - name: TMPDIR
   value: /tmp

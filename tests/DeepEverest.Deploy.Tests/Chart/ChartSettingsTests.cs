@@ -26,7 +26,8 @@ public sealed class ChartSettingsTests
     [MemberData(nameof(CiValueFiles))]
     public async Task Render_ServiceSettings_NameKeysTheServicesRead(string values)
     {
-        RenderedChart chart = await RenderedChart.RenderAsync(values, "auth.enabled=true", "auth.existingSecret=keys");
+        RenderedChart chart = await RenderedChart.RenderAsync(values, "auth.enabled=true", "auth.existingSecret=keys", "auth.metricsRequireKey=true",
+            "metrics.serviceMonitor.enabled=true", "metrics.serviceMonitor.keySecret.name=scrape-key");
 
         foreach ((string container, string project) in new[] { ("index-service", "IndexService"), ("query-service", "QueryService") })
         {
@@ -70,6 +71,36 @@ public sealed class ChartSettingsTests
             Assert.Equal("16", RenderedChart.Env(c, "DeepEverest__Limits__MaxReceiveMessageMb"));
             Assert.Equal("Warning", RenderedChart.Env(c, "Logging__LogLevel__DeepEverest.Requests"));
         }
+    }
+
+    [Fact]
+    public async Task Render_MetricsRequireKey_SetsBothServicesAndTheMonitorSendsTheKey()
+    {
+        RenderedChart chart = await RenderedChart.RenderAsync("default-values.yaml", "auth.enabled=true", "auth.existingSecret=keys", "auth.metricsRequireKey=true",
+            "metrics.serviceMonitor.enabled=true", "metrics.serviceMonitor.keySecret.name=scrape-key");
+
+        foreach (string container in new[] { "index-service", "query-service" })
+        {
+            Assert.Equal("true", RenderedChart.Env(chart.WorkloadOf(container).Container(container)!, "DeepEverest__Auth__MetricsRequireKey"));
+        }
+
+        ServiceMonitorEndpoint endpoint = Assert.Single(Assert.Single(chart.All<ServiceMonitor>()).Spec.Endpoints);
+        Assert.Equal("Bearer", endpoint.Authorization?.Type);
+        Assert.Equal("scrape-key", endpoint.Authorization?.Credentials.Name);
+        Assert.Equal("metrics-key", endpoint.Authorization?.Credentials.Key);
+
+        // Without auth the setting means nothing: no variable, and the monitor sends no key.
+        chart = await RenderedChart.RenderAsync("default-values.yaml", "auth.metricsRequireKey=true", "metrics.serviceMonitor.enabled=true");
+        Assert.Null(RenderedChart.Env(chart.WorkloadOf("query-service").Container("query-service")!, "DeepEverest__Auth__MetricsRequireKey"));
+        Assert.Null(Assert.Single(Assert.Single(chart.All<ServiceMonitor>()).Spec.Endpoints).Authorization);
+    }
+
+    [Fact]
+    public async Task Render_MetricsRequireKeyWithoutKeySecret_FailsNamingTheValue()
+    {
+        Exception error = await Assert.ThrowsAnyAsync<Exception>(() => Helm.TemplateAsync("default-values.yaml",
+            ["auth.enabled=true", "auth.existingSecret=keys", "auth.metricsRequireKey=true", "metrics.serviceMonitor.enabled=true"]));
+        Assert.Contains("metrics.serviceMonitor.keySecret.name", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -45,6 +45,16 @@ internal sealed class ServiceMonitorEndpoint
     public string? ScrapeTimeout { get; set; }
 
     public ServiceMonitorTlsConfig? TlsConfig { get; set; }
+
+    public ServiceMonitorAuthorization? Authorization { get; set; }
+}
+
+/// <summary>The credentials Prometheus sends to a <see cref="ServiceMonitorEndpoint"/>.</summary>
+internal sealed class ServiceMonitorAuthorization
+{
+    public string Type { get; set; } = "";
+
+    public V1SecretKeySelector Credentials { get; set; } = new();
 }
 
 /// <summary>The TLS settings of a <see cref="ServiceMonitorEndpoint"/>.</summary>
