@@ -71,7 +71,7 @@ public sealed class ResNetBenchmark : IDisposable
         _loadAtStart = MachineInfo.LoadAverage();
         BenchStores.PrepareDataRoot(_options.DataRoot);
         Report($"importing {_options.Inputs} Fashion-MNIST images resized to 3x224x224 and registering ResNet18 into {Path.GetFullPath(_options.DataRoot)}");
-        ModelRecord model = ResNetData.CreateBase(StoreRoot, _options.PackageDirectory, _options.DatasetDirectory, _options.Inputs, _progress);
+        ModelRecord model = ResNetData.CreateBase(StoreRoot, _options.PackageDirectory, _options.DatasetDirectory, _options.Inputs, _options.UInt8Inputs, _progress);
         foreach ((string role, string name) in _options.Layers)
         {
             LayerEntry entry = model.Layers.FirstOrDefault(l => l.Name == name) ?? throw new ArgumentException($"ResNet18 has no layer '{name}'.");
@@ -223,7 +223,7 @@ public sealed class ResNetBenchmark : IDisposable
     private Dictionary<string, string> Settings() => new()
     {
         ["model"] = $"ResNet18 (ImageNet) of the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1, {ResNetData.ModelFile(_options.PackageDirectory)}",
-        ["dataset"] = $"Fashion-MNIST, first {_options.Inputs} of train then test, resized to 224x224 (bilinear), grey in B, G and R, minus the package's mean image (ResNetPreprocess.onnx), stored as float32",
+        ["dataset"] = $"Fashion-MNIST, first {_options.Inputs} of train then test, resized to 224x224 (bilinear), grey in B, G and R, minus the package's mean image (ResNetPreprocess.onnx), {(_options.UInt8Inputs ? "stored as uint8 pixels (150 KB each) with ResNetPreprocess.onnx composed in front of the model" : "stored as float32 model inputs (600 KB each)")}",
         ["targets"] = $"{_options.Targets} seeded random inputs per layer",
         ["groups"] = $"top-{string.Join(", top-", _options.TopGroupSizes)} of the target, {_options.RandomGroupSize} random neurons, the whole channel of the target's most activated neuron (channel) and the 3x3 positions around it (rect-3x3)",
         ["types"] = "similar (l2, the target excluded from its answer), highest (sum)",

@@ -20,7 +20,9 @@ namespace DeepEverest.Bench;
 /// input is the pixel minus the mean image's value at (channel, row, column). The mean image is
 /// read by running <c>ResNetPreprocess.onnx</c> on a black image (0 - mean), and the dataset is
 /// stored as those float32 model inputs (600 KB per image): exactly what the composed
-/// preprocessing would compute, since both are one float subtraction.
+/// preprocessing would compute, since both are one float subtraction. With uint8 inputs the
+/// images are stored as they come (150 KB each) and <c>ResNetPreprocess.onnx</c> is composed in
+/// front of the model at registration, as a user would do it.
 /// </remarks>
 internal static class ResNetData
 {
@@ -46,7 +48,7 @@ internal static class ResNetData
     /// Creates the base root: registers ResNet18 and imports the first <paramref name="inputs"/>
     /// Fashion-MNIST images (train then test), resized and preprocessed, with their labels.
     /// </summary>
-    public static ModelRecord CreateBase(string root, string packageDirectory, string datasetDirectory, int inputs, IProgress<string>? progress)
+    public static ModelRecord CreateBase(string root, string packageDirectory, string datasetDirectory, int inputs, bool uint8Inputs, IProgress<string>? progress)
     {
         string modelPath = ModelFile(packageDirectory);
         if (!File.Exists(modelPath))
@@ -55,13 +57,15 @@ internal static class ResNetData
                 $"No ResNet18 model at {modelPath}: restore the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1 (`dotnet build src/Cli` does) or pass --model-path.");
         }
 
-        float[] mean = MeanImage(PreprocessFile(packageDirectory));
+        // uint8: the mean image is subtracted by the composed preprocessing model; float32: here.
+        float[] mean = uint8Inputs ? new float[Elements] : MeanImage(PreprocessFile(packageDirectory));
         using DeepEverestStore store = DeepEverestStore.OpenPrimary(root);
-        ModelRecord model = ModelCatalog.Register(store, Model, File.ReadAllBytes(modelPath), replace: true);
-        using DatasetWriter writer = store.BeginDataset(Dataset, [3, Side, Side], DeepEverestStore.ElementFloat32, 1, 0);
+        ModelRecord model = ModelCatalog.Register(store, Model, File.ReadAllBytes(modelPath), replace: true,
+            preprocessing: uint8Inputs ? File.ReadAllBytes(PreprocessFile(packageDirectory)) : null);
+        using DatasetWriter writer = store.BeginDataset(Dataset, [3, Side, Side], uint8Inputs ? DeepEverestStore.ElementUInt8 : DeepEverestStore.ElementFloat32, 1, 0);
         int left = inputs;
         var input = new float[Elements];
-        var bytes = new byte[Elements * 4];
+        var bytes = new byte[Elements * (uint8Inputs ? 1 : 4)];
         foreach ((string images, string labels) in new[] { ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"), ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz") })
         {
             if (left == 0)
@@ -75,7 +79,19 @@ internal static class ResNetData
             for (int i = 0; i < take; i++)
             {
                 Preprocess(raw.Data.AsSpan(i * 784, 784), mean, input);
-                Buffer.BlockCopy(input, 0, bytes, 0, bytes.Length);
+                if (uint8Inputs)
+                {
+                    // Resized pixels are whole numbers in 0..255 (the mean was zero here).
+                    for (int e = 0; e < Elements; e++)
+                    {
+                        bytes[e] = (byte)input[e];
+                    }
+                }
+                else
+                {
+                    Buffer.BlockCopy(input, 0, bytes, 0, bytes.Length);
+                }
+
                 writer.Append(bytes, labelValues.AsSpan(i, 1));
                 if ((writer.Count % 1000) == 0)
                 {
