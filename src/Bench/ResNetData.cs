@@ -57,15 +57,16 @@ internal static class ResNetData
                 $"No ResNet18 model at {modelPath}: restore the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1 (`dotnet build src/Cli` does) or pass --model-path.");
         }
 
-        // uint8: the mean image is subtracted by the composed preprocessing model; float32: here.
-        float[] mean = uint8Inputs ? new float[Elements] : MeanImage(PreprocessFile(packageDirectory));
+        // uint8: the composed preprocessing model subtracts the mean image; float32: done here.
+        float[]? mean = uint8Inputs ? null : MeanImage(PreprocessFile(packageDirectory));
         using DeepEverestStore store = DeepEverestStore.OpenPrimary(root);
         ModelRecord model = ModelCatalog.Register(store, Model, File.ReadAllBytes(modelPath), replace: true,
             preprocessing: uint8Inputs ? File.ReadAllBytes(PreprocessFile(packageDirectory)) : null);
         using DatasetWriter writer = store.BeginDataset(Dataset, [3, Side, Side], uint8Inputs ? DeepEverestStore.ElementUInt8 : DeepEverestStore.ElementFloat32, 1, 0);
         int left = inputs;
+        var pixels = new byte[Elements];
         var input = new float[Elements];
-        var bytes = new byte[Elements * (uint8Inputs ? 1 : 4)];
+        var bytes = new byte[Elements * 4];
         foreach ((string images, string labels) in new[] { ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"), ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz") })
         {
             if (left == 0)
@@ -78,21 +79,22 @@ internal static class ResNetData
             int take = Math.Min(left, labelValues.Length);
             for (int i = 0; i < take; i++)
             {
-                Preprocess(raw.Data.AsSpan(i * 784, 784), mean, input);
-                if (uint8Inputs)
+                Resize(raw.Data.AsSpan(i * 784, 784), pixels);
+                if (mean is null)
                 {
-                    // Resized pixels are whole numbers in 0..255 (the mean was zero here).
-                    for (int e = 0; e < Elements; e++)
-                    {
-                        bytes[e] = (byte)input[e];
-                    }
+                    writer.Append(pixels, labelValues.AsSpan(i, 1));
                 }
                 else
                 {
+                    for (int e = 0; e < Elements; e++)
+                    {
+                        input[e] = pixels[e] - mean[e];
+                    }
+
                     Buffer.BlockCopy(input, 0, bytes, 0, bytes.Length);
+                    writer.Append(bytes, labelValues.AsSpan(i, 1));
                 }
 
-                writer.Append(bytes, labelValues.AsSpan(i, 1));
                 if ((writer.Count % 1000) == 0)
                 {
                     progress?.Report($"imported {writer.Count} of {inputs} images");
@@ -107,11 +109,10 @@ internal static class ResNetData
     }
 
     /// <summary>
-    /// The model input of a 28x28 grey image: resized to 224x224 (bilinear, pixel centres aligned,
-    /// rounded back to 0..255 like a stored uint8 image), repeated in the three channels, minus the
-    /// mean image.
+    /// A 28x28 grey image as the model's 3x224x224 pixels: resized (bilinear, pixel centres
+    /// aligned, rounded to 0..255 like a stored uint8 image) and repeated in the three channels.
     /// </summary>
-    public static void Preprocess(ReadOnlySpan<byte> image, float[] mean, Span<float> input)
+    public static void Resize(ReadOnlySpan<byte> image, Span<byte> pixels)
     {
         const int Source = 28;
         const double Scale = (double)Source / Side;
@@ -129,11 +130,10 @@ internal static class ResNetData
                 double fx = sx - x0;
                 double top = (image[(y0 * Source) + x0] * (1 - fx)) + (image[(y0 * Source) + x1] * fx);
                 double bottom = (image[(y1 * Source) + x0] * (1 - fx)) + (image[(y1 * Source) + x1] * fx);
-                float pixel = (float)Math.Round((top * (1 - fy)) + (bottom * fy));
+                byte pixel = (byte)Math.Round((top * (1 - fy)) + (bottom * fy));
                 for (int c = 0; c < 3; c++)
                 {
-                    int at = (((c * Side) + y) * Side) + x;
-                    input[at] = pixel - mean[at];
+                    pixels[(((c * Side) + y) * Side) + x] = pixel;
                 }
             }
         }
