@@ -30,6 +30,7 @@ internal sealed class CliSession : IDisposable
     private GrpcChannel? _indexChannel;
     private GrpcChannel? _queryChannel;
     private IndexService.IndexServiceClient? _index;
+    private ListDatasetsResponse? _datasets;
 
     /// <summary>Creates a session; no connection is made until a client is used.</summary>
     public CliSession(string indexAddress, string queryAddress, bool json, CliConsole console, ChannelSecurity? security = null)
@@ -83,9 +84,16 @@ internal sealed class CliSession : IDisposable
             return given;
         }
 
-        ListDatasetsResponse datasets = await Index.ListDatasetsAsync(new ListDatasetsRequest(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        ListDatasetsResponse datasets = await DatasetsAsync(null, cancellationToken).ConfigureAwait(false);
         return OnlyOne(datasets.Datasets.Select(d => d.Name).ToList(), "dataset", "--dataset", "deepeverest datasets import --name NAME --inputs FILE");
     }
+
+    /// <summary>
+    /// The IndexService's datasets, asked once per invocation (defaulting the dataset, label names
+    /// and raw targets all read them).
+    /// </summary>
+    public async Task<ListDatasetsResponse> DatasetsAsync(DateTime? deadline, CancellationToken cancellationToken) =>
+        _datasets ??= await Index.ListDatasetsAsync(new ListDatasetsRequest(), deadline: deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// The dataset's label names (<c>DatasetInfo.label_names</c>), for tables read by people; empty
@@ -96,7 +104,7 @@ internal sealed class CliSession : IDisposable
     {
         try
         {
-            ListDatasetsResponse datasets = await Index.ListDatasetsAsync(new ListDatasetsRequest(), deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: cancellationToken).ConfigureAwait(false);
+            ListDatasetsResponse datasets = await DatasetsAsync(DateTime.UtcNow.AddSeconds(5), cancellationToken).ConfigureAwait(false);
             return datasets.Datasets.FirstOrDefault(d => d.Name == dataset)?.LabelNames.ToDictionary() ?? [];
         }
         catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)

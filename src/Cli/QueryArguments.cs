@@ -38,7 +38,7 @@ internal static class QueryArguments
         long[] shape = array.Shape;
         if (shape.Length > 1 && shape[0] == 1)
         {
-            ListDatasetsResponse datasets = await session.Index.ListDatasetsAsync(new ListDatasetsRequest(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            ListDatasetsResponse datasets = await session.DatasetsAsync(null, cancellationToken).ConfigureAwait(false);
             DatasetInfo? info = datasets.Datasets.FirstOrDefault(d => d.Name == dataset);
             if (info is not null && shape.AsSpan(1).SequenceEqual(info.InputShape.ToArray()))
             {
