@@ -46,6 +46,7 @@ internal sealed class ReportData
         "materialized" => "PreprocessAll",
         "reprocess" => "ReprocessAll",
         "bounds-fixed" => "bounds, fixed batches of 64",
+        "bounds-rerun" => "bounds, run again",
         _ => strategy,
     };
 

@@ -203,19 +203,7 @@ public sealed class ResNetBenchmark : IDisposable
         }
 
         QueryStatsInfo stats = run.Last.Stats;
-        Dictionary<string, double>? profile = run.Last.Profile is { } p
-            ? new()
-            {
-                ["setup"] = Math.Round(p.SetupMs, 2),
-                ["target"] = Math.Round(p.TargetMs, 2),
-                ["indexRead"] = Math.Round(p.IndexReadMs, 2),
-                ["bounds"] = Math.Round(p.BoundsMs, 2),
-                ["inputReads"] = Math.Round(p.InputReadMs, 2),
-                ["inference"] = Math.Round(p.InferenceMs, 2),
-                ["verifyOther"] = Math.Round(p.VerifyOtherMs, 2),
-                ["batches"] = p.Batches,
-            }
-            : null;
+        Dictionary<string, double>? profile = QueryMeasurement.ProfileOf(run.Last.Profile);
         _queries.Add(new QueryMeasurement(q.Layer, _options.Partitions, _options.Ratio, strategy, q.TypeName, q.GroupKind, q.Target,
             Math.Round(run.FirstMs, 3), Math.Round(run.FinalMs, 3), stats.InputsInferred, stats.InputsPruned, stats.ExactFromIndex, oracle, exact, stats.GroupSize, profile));
     }
