@@ -84,8 +84,8 @@ public sealed partial class PaperBenchmark
                 }
 
                 // NTA, the paper's algorithm, runs the paper's group kinds (top-m and random). It walks
-                // every neuron's partitions: on whole channels it infers most of the dataset, and on
-                // the last layer each of its queries costs about a ReprocessAll.
+                // every neuron's partitions: on whole channels it infers most of the dataset, and its
+                // costliest queries elsewhere take nearly as long as a ReprocessAll.
                 if (ntaSet.Contains(q.Target) && q.GroupKind is not ("channel" or "rect-3x3"))
                 {
                     TimedQuery nta = TimedQuery.Run(engine, q.ToQuery(QueryStrategy.Nta, _options.K), cancellationToken);
