@@ -272,7 +272,7 @@ internal sealed class SummaryBounds
         RefineLower(chosen, refined);
         for (int q = 0; q < refine.Count; q++)
         {
-            lower[refine[q]] = Math.Max(lower[refine[q]], refined[q]);
+            lower[refine[q]] = TightenLower(lower[refine[q]], refined[q]);
         }
     }
 
@@ -319,9 +319,15 @@ internal sealed class SummaryBounds
         }, _ => { });
         for (int r = 0; r < ids.Length; r++)
         {
-            lower[r] = Math.Max(lower[r], refined[r]);
+            lower[r] = TightenLower(lower[r], refined[r]);
         }
     }
+
+    /// <summary>The larger of a lower bound and a candidate, ignoring a NaN candidate.</summary>
+    internal static double TightenLower(double lower, double candidate) => candidate > lower ? candidate : lower;
+
+    /// <summary>The smaller of an upper bound and a candidate, ignoring a NaN candidate.</summary>
+    internal static double TightenUpper(double upper, double candidate) => candidate < upper ? candidate : upper;
 
     /// <summary>The dual lower bound of segment s's part of an l2 cost (real, weighted) for input i.</summary>
     private double DualLower(int s, int i)
@@ -366,9 +372,10 @@ internal sealed class SummaryBounds
                 break;
         }
 
-        // Both intervals contain the exact cost, so their intersection does.
-        lower = Math.Max(lower, costLower);
-        upper = Math.Min(upper, costUpper);
+        // Both intervals contain the exact cost, so their intersection does. A NaN end says nothing
+        // (and Math.Max would propagate it into a bound no comparison passes): it is never taken.
+        lower = TightenLower(lower, costLower);
+        upper = TightenUpper(upper, costUpper);
     }
 
     /// <summary>
@@ -443,7 +450,7 @@ internal sealed class SummaryBounds
                 return (-squareUpper, -squareLower);
         }
 
-        double normLower = Math.Max(0, Down(Math.Sqrt(squareLower)));
+        double normLower = SqrtDown(squareLower);
         double normUpper = Up(Math.Sqrt(squareUpper));
         double normGap = Gap(normLower, normUpper, seg.TargetNorm.Lower, seg.TargetNorm.Upper);
         double sumGap = Gap(sumLower, sumUpper, seg.TargetSum.Lower, seg.TargetSum.Upper);
@@ -453,7 +460,10 @@ internal sealed class SummaryBounds
         // Split a - t into its mean part and the rest (orthogonal): ||a - t||^2 =
         // (sum a - sum t)^2 / m + ||(a - mean a) - (t - mean t)||^2 >= (sum a - sum t)^2 / m + (r(a) - r(t))^2,
         // r(x) = ||x - mean x|| = sqrt(Q - S^2 / m). It implies (||a|| - ||t||)^2, kept for rounding's sake.
-        double squaredLower = Math.Max(Down(normGap * normGap), Down(Down(Down(sumGap * sumGap) / m) + Down(spreadGap * spreadGap)));
+        // Moving a zero one ulp down makes it negative (-2^-1074): a target's own row, or any input
+        // whose summaries meet the target's (an all-zero channel of both), has every gap 0, and
+        // the square root of that is NaN, which pruned the input (issue 23). Clamp at 0.
+        double squaredLower = Math.Max(0, Math.Max(Down(normGap * normGap), Down(Down(Down(sumGap * sumGap) / m) + Down(spreadGap * spreadGap))));
         double lower;
         double upper;
         switch (_cost.Kind)
@@ -470,14 +480,14 @@ internal sealed class SummaryBounds
                 break;
             case ScoreKind.L1:
                 // sum |a - t| >= |sum a - sum t| and >= ||a - t||_2.
-                lower = Math.Max(sumGap, Math.Max(0, Down(Math.Sqrt(squaredLower))));
+                lower = Math.Max(sumGap, SqrtDown(squaredLower));
                 upper = seg.NonNegative
                     ? Up(sumUpper + seg.TargetSum.Upper)
                     : Up(Up(Math.Sqrt(Up(m * squareUpper))) + seg.TargetMagnitude);
                 break;
             default:
                 // linf: max |a - t| >= |sum a - sum t| / m and >= ||a - t||_2 / sqrt(m).
-                lower = Math.Max(Down(sumGap / m), Math.Max(0, Down(Math.Sqrt(Down(squaredLower / m)))));
+                lower = Math.Max(Down(sumGap / m), SqrtDown(Down(squaredLower / m)));
                 upper = Up(normUpper + seg.TargetMaxAbs);
                 break;
         }
@@ -495,7 +505,7 @@ internal sealed class SummaryBounds
         double sumSquaredUpper = Up(Math.Max(sumLower * sumLower, sumUpper * sumUpper));
         double lower = Math.Max(0, Down(squareLower - Up(sumSquaredUpper / m)));
         double upper = Math.Max(0, Up(squareUpper - Down(sumSquaredLower / m)));
-        return (Math.Max(0, Down(Math.Sqrt(lower))), Up(Math.Sqrt(upper)));
+        return (SqrtDown(lower), Up(Math.Sqrt(upper)));
     }
 
     private double SquareUpper(int s, int i) => Up(_rows.Squares[s][i] + _rows.SquareRadius[s]);
@@ -541,6 +551,12 @@ internal sealed class SummaryBounds
     }
 
     private static double Down(double x) => Math.BitDecrement(x);
+
+    /// <summary>
+    /// A lower bound of the square root of a real number that is at least <paramref name="x"/> and
+    /// at least 0: never NaN, also when x, moved one ulp down from 0, is slightly negative.
+    /// </summary>
+    private static double SqrtDown(double x) => x > 0 ? Math.Max(0, Down(Math.Sqrt(x))) : 0;
 
     private static double Up(double x) => Math.BitIncrement(x);
 
@@ -593,7 +609,7 @@ internal sealed class SummaryBounds
                 weight,
                 nonNegative && targetNonNegative,
                 (sumLower, sumUpper),
-                (Math.Max(0, Down(Math.Sqrt(squareLower))), Up(Math.Sqrt(squareUpper))),
+                (SqrtDown(squareLower), Up(Math.Sqrt(squareUpper))),
                 squareUpper,
                 Up(magnitude * (1 + slack)),
                 maxAbs,

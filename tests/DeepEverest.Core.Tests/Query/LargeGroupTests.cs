@@ -106,6 +106,40 @@ public sealed class LargeGroupTests(DemoStore demo, ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// Issue 23: with include_target, a whole channel and l1 or linf, the target (at distance 0) was
+    /// missing from its own answer. Every gap between its summaries and themselves is 0, a 0 moved
+    /// one ulp down is negative, and its square root (NaN) became the target's bounds.
+    /// </summary>
+    [Theory]
+    [InlineData(ScoreKind.L1)]
+    [InlineData(ScoreKind.LInf)]
+    [InlineData(ScoreKind.L2)]
+    public void IncludeTarget_WholeChannel_TargetRanksFirst(ScoreKind kind)
+    {
+        Index(Single);
+        using var engine = new QueryEngine(demo.Store, demo.Kernels, new QueryEngineOptions { CacheMb = 0 });
+        foreach (int target in new[] { 7, 500, 1234 })
+        {
+            foreach (int channel in new[] { 55, 3, 20 })
+            {
+                var group = new GroupSpec.Rectangle([(channel, channel + 1), (0, 8), (0, 8)]);
+                var query = new TopKQuery(DemoStore.Model, DemoStore.Dataset, Single, QueryType.Similar, new QueryTarget(target, null), group, 5,
+                    kind, [], IncludeTarget: true, QueryFilter.None, UseCache: false);
+                IndexBoundsSample sample = engine.SampleBounds(query, CancellationToken.None);
+                int position = Array.IndexOf(sample.Allowed, target);
+                Assert.True(sample.Summaries);
+                Assert.True(sample.TightLower[position] <= 0 && sample.TightUpper[position] >= 0,
+                    $"{kind} target {target} channel {channel}: its own bounds [{sample.TightLower[position]:R}, {sample.TightUpper[position]:R}] miss 0");
+
+                (int Id, double Score)[] expected = BruteForce.Answer(demo, query);
+                IReadOnlyList<HitInfo> hits = engine.Execute(query, CancellationToken.None).Last().Hits;
+                Assert.Equal((target, 0.0), expected[0]);
+                Assert.Equal(expected.Select(h => (h.Id, h.Score)), hits.Select(h => (h.InputId, h.Score)));
+            }
+        }
+    }
+
     [Fact]
     public void WholeChannel_WithSummaries_InfersFewInputs()
     {
@@ -179,8 +213,10 @@ public sealed class LargeGroupTests(DemoStore demo, ITestOutputHelper output)
             _ => [],
         };
         QueryFilter filter = random.Next(4) == 0 ? new QueryFilter([], [], 300, 1800) : QueryFilter.None;
+        // include_target matters for distances: the target's own row has every summary gap 0.
+        bool includeTarget = target.InputId is not null && random.Next(2) == 0;
         return new TopKQuery(DemoStore.Model, DemoStore.Dataset, layer, distance ? QueryType.Similar : QueryType.Highest,
-            target, group, k, kind, weights, IncludeTarget: false, filter, UseCache: false);
+            target, group, k, kind, weights, includeTarget, filter, UseCache: false);
     }
 
     private float[] TargetRow(TopKQuery query, float[] rows, int neurons)
