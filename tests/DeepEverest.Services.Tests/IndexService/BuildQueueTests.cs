@@ -1,7 +1,6 @@
 using DeepEverest.Contracts.V1;
 using DeepEverest.Core.Indexing;
 using DeepEverest.IndexService;
-using DeepEverest.IndexService.Internal;
 using DeepEverest.Services.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

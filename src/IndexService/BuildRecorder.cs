@@ -1,7 +1,7 @@
 using DeepEverest.Core.Indexing;
 using DeepEverest.Hosting;
 
-namespace DeepEverest.IndexService.Internal;
+namespace DeepEverest.IndexService;
 
 /// <summary>
 /// Sits between a build and its throttled progress stream and records what the build reports in

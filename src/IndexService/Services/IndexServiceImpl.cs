@@ -5,7 +5,7 @@ using DeepEverest.Core.Storage;
 using Microsoft.Extensions.Options;
 using V1 = DeepEverest.Contracts.V1;
 
-namespace DeepEverest.IndexService.Internal;
+namespace DeepEverest.IndexService.Services;
 
 /// <summary>
 /// The IndexService gRPC API (index_service.proto): datasets in <c>IndexServiceImpl.Datasets.cs</c>,

@@ -1,7 +1,7 @@
 using DeepEverest.Core.Storage;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace DeepEverest.IndexService.Internal;
+namespace DeepEverest.IndexService;
 
 /// <summary>Reports the service healthy while its store answers a read.</summary>
 internal sealed class StoreHealthCheck(DeepEverestStore store) : IHealthCheck

@@ -1,6 +1,6 @@
 using DeepEverest.Core;
 
-namespace DeepEverest.IndexService.Internal;
+namespace DeepEverest.IndexService;
 
 /// <summary>
 /// A count of calls of one kind in progress, refusing one beyond the configured maximum at once

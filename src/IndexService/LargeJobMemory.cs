@@ -1,4 +1,4 @@
-namespace DeepEverest.IndexService.Internal;
+namespace DeepEverest.IndexService;
 
 /// <summary>
 /// Hands the memory of a finished build or import back to the operating system. Such a job

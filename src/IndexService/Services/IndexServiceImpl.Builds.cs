@@ -5,7 +5,7 @@ using DeepEverest.Core.Storage.Records;
 using Grpc.Core;
 using CorePhase = DeepEverest.Core.Indexing.BuildPhase;
 
-namespace DeepEverest.IndexService.Internal;
+namespace DeepEverest.IndexService.Services;
 
 internal sealed partial class IndexServiceImpl
 {

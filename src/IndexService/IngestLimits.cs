@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace DeepEverest.IndexService.Internal;
+namespace DeepEverest.IndexService;
 
 /// <summary>The concurrency limits of uploads and imports (one instance per service).</summary>
 internal sealed class IngestLimits(IOptions<IndexServiceOptions> options) : IDisposable

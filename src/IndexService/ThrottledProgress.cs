@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using DeepEverest.Core.Indexing;
 
-namespace DeepEverest.IndexService.Internal;
+namespace DeepEverest.IndexService;
 
 /// <summary>
 /// The <see cref="IProgress{T}"/> a build reports to, on the build's own thread: it forwards at

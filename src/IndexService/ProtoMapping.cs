@@ -1,7 +1,7 @@
 using DeepEverest.Contracts.V1;
 using DeepEverest.Core.Storage.Records;
 
-namespace DeepEverest.IndexService.Internal;
+namespace DeepEverest.IndexService;
 
 /// <summary>Conversions between store records and the public API messages.</summary>
 internal static class ProtoMapping

@@ -6,7 +6,7 @@ using DeepEverest.Hosting;
 using Microsoft.Extensions.Options;
 using CorePhase = DeepEverest.Core.Indexing.BuildPhase;
 
-namespace DeepEverest.IndexService.Internal;
+namespace DeepEverest.IndexService;
 
 /// <summary>
 /// Runs index builds and materializations one at a time, streaming their progress. Builds are

@@ -1,4 +1,4 @@
-namespace DeepEverest.IndexService.Internal;
+namespace DeepEverest.IndexService;
 
 /// <summary>Log messages of the IndexService, with stable event ids (2000-2999).</summary>
 internal static partial class IndexServiceLog

@@ -1,6 +1,6 @@
 using DeepEverest.Core;
 
-namespace DeepEverest.IndexService.Internal;
+namespace DeepEverest.IndexService;
 
 /// <summary>
 /// The files an <c>UploadModel</c> call streams into, under <c>&lt;data root&gt;/uploads/</c>

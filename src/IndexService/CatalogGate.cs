@@ -1,4 +1,4 @@
-namespace DeepEverest.IndexService.Internal;
+namespace DeepEverest.IndexService;
 
 /// <summary>
 /// Serializes changes to the catalog (model registrations, the commit of a dataset import): each

@@ -5,7 +5,7 @@ using DeepEverest.Core.Files;
 using DeepEverest.Core.Storage.Records;
 using Grpc.Core;
 
-namespace DeepEverest.IndexService.Internal;
+namespace DeepEverest.IndexService.Services;
 
 internal sealed partial class IndexServiceImpl
 {

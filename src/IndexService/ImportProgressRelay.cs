@@ -3,7 +3,7 @@ using System.Threading.Channels;
 using DeepEverest.Contracts.V1;
 using DeepEverest.Core.Datasets;
 
-namespace DeepEverest.IndexService.Internal;
+namespace DeepEverest.IndexService;
 
 /// <summary>
 /// Carries an import's progress (reported on the import's thread) to the RPC that streams it: at

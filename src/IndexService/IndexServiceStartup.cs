@@ -2,7 +2,7 @@ using DeepEverest.Core.Indexing;
 using DeepEverest.Core.Storage;
 using DeepEverest.Kernels;
 
-namespace DeepEverest.IndexService.Internal;
+namespace DeepEverest.IndexService;
 
 /// <summary>
 /// Opens the store and creates the kernels when the host starts (its constructor takes them), so

@@ -4,7 +4,7 @@ using DeepEverest.Core.Storage;
 using DeepEverest.Core.Storage.Records;
 using Grpc.Core;
 
-namespace DeepEverest.IndexService.Internal;
+namespace DeepEverest.IndexService.Services;
 
 internal sealed partial class IndexServiceImpl
 {

@@ -1,11 +1,12 @@
 using DeepEverest.Core.Indexing;
 using DeepEverest.Core.Storage;
 using DeepEverest.Hosting;
+using DeepEverest.IndexService.Services;
 using DeepEverest.Kernels;
 using Microsoft.Extensions.Options;
 using V1 = DeepEverest.Contracts.V1;
 
-namespace DeepEverest.IndexService.Internal;
+namespace DeepEverest.IndexService;
 
 /// <summary>How <c>Program</c> wires the IndexService into an ASP.NET Core host.</summary>
 internal static class IndexServiceHosting

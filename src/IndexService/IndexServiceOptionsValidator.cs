@@ -1,7 +1,7 @@
 using DeepEverest.Core.Indexing;
 using Microsoft.Extensions.Options;
 
-namespace DeepEverest.IndexService.Internal;
+namespace DeepEverest.IndexService;
 
 /// <summary>
 /// Checks <see cref="IndexServiceOptions"/> and <see cref="IndexBuildOptions"/> at start-up
