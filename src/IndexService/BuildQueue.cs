@@ -13,7 +13,7 @@ namespace DeepEverest.IndexService;
 /// serialized because each one already uses every core (ONNX Runtime and the kernels) and holds a
 /// large activation matrix; running two would only double the peak memory.
 /// </summary>
-internal sealed class BuildQueue(IOptions<IndexServiceOptions> options, DeepEverestMetrics metrics, ILogger<BuildQueue> logger) : IDisposable
+internal sealed class BuildQueue(IOptions<IndexServiceOptions> options, IndexServiceMetrics metrics, ILogger<BuildQueue> logger) : IDisposable
 {
     /// <summary>Metrics tag of an index build.</summary>
     public const string IndexKind = "index";
@@ -67,7 +67,7 @@ internal sealed class BuildQueue(IOptions<IndexServiceOptions> options, DeepEver
                 finally
                 {
                     metrics.AddQueuedBuilds(kind, -1);
-                    metrics.RecordBuildPhase(kind, DeepEverestMetrics.PhaseName(CorePhase.Queued), Stopwatch.GetElapsedTime(queued));
+                    metrics.RecordBuildPhase(kind, IndexServiceMetrics.PhaseName(CorePhase.Queued), Stopwatch.GetElapsedTime(queued));
                 }
             }
         }

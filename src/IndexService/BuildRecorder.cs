@@ -1,5 +1,4 @@
 using DeepEverest.Core.Indexing;
-using DeepEverest.Hosting;
 
 namespace DeepEverest.IndexService;
 
@@ -9,7 +8,7 @@ namespace DeepEverest.IndexService;
 /// inputs inferred so far (<c>deepeverest.build.inputs.done</c>). Sees every report, before the
 /// throttle drops any, on the build's own thread.
 /// </summary>
-internal sealed class BuildRecorder(DeepEverestMetrics metrics, string kind, IProgress<BuildProgressInfo> inner) : IProgress<BuildProgressInfo>
+internal sealed class BuildRecorder(IndexServiceMetrics metrics, string kind, IProgress<BuildProgressInfo> inner) : IProgress<BuildProgressInfo>
 {
     private readonly Lock _lock = new();
     private BuildPhase? _phase;
@@ -52,7 +51,7 @@ internal sealed class BuildRecorder(DeepEverestMetrics metrics, string kind, IPr
     {
         if (_phase is { } phase && phase != BuildPhase.Done)
         {
-            metrics.RecordBuildPhase(kind, DeepEverestMetrics.PhaseName(phase), now - _phaseStart);
+            metrics.RecordBuildPhase(kind, IndexServiceMetrics.PhaseName(phase), now - _phaseStart);
         }
     }
 }

@@ -39,6 +39,7 @@ internal static class IndexServiceHosting
             sp.GetRequiredService<IKernels>(),
             sp.GetRequiredService<IOptions<IndexBuildOptions>>().Value,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<IndexBuilder>()));
+        services.AddSingleton<IndexServiceMetrics>();
         services.AddSingleton<BuildQueue>();
         services.AddSingleton<CatalogGate>();
         services.AddSingleton<IngestLimits>();
@@ -60,7 +61,7 @@ internal static class IndexServiceHosting
         app.UseDeepEverestHost();
         app.MapGrpcService<IndexServiceImpl>();
         DeepEverestStore store = app.Services.GetRequiredService<DeepEverestStore>();
-        app.Services.GetRequiredService<DeepEverestMetrics>().ObserveIndexSizes(
+        app.Services.GetRequiredService<IndexServiceMetrics>().ObserveIndexSizes(
             () => store.ListIndexes().Select(index => new IndexSize(index.Model, index.Dataset, index.Layer, index.IndexBytes)));
         return app;
     }
