@@ -1,7 +1,7 @@
-namespace DeepEverest.Kernels.Benchmarks;
+namespace DeepEverest.Bench.Kernels;
 
 /// <summary>One measured case of <see cref="KernelBenchmark"/>.</summary>
-/// <param name="Kernel">The <see cref="IKernels"/> method, e.g. "GroupBounds".</param>
+/// <param name="Kernel">The <see cref="DeepEverest.Kernels.IKernels"/> method, e.g. "GroupBounds".</param>
 /// <param name="Case">The case, e.g. "n=70000 g=64 P=16".</param>
 /// <param name="MedianSeconds">Median wall time of one call, in seconds.</param>
 /// <param name="MinSeconds">Fastest call, in seconds.</param>

@@ -1,4 +1,6 @@
-namespace DeepEverest.Kernels.Benchmarks;
+using DeepEverest.Kernels;
+
+namespace DeepEverest.Bench.Kernels;
 
 /// <summary>Generated inputs of <see cref="KernelBenchmark"/>.</summary>
 internal static class BenchmarkData

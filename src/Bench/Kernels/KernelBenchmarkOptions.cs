@@ -1,4 +1,4 @@
-namespace DeepEverest.Kernels.Benchmarks;
+namespace DeepEverest.Bench.Kernels;
 
 /// <summary>
 /// Sizes and repetitions of <see cref="KernelBenchmark.Run"/>. The defaults reproduce the numbers

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text;
 
-namespace DeepEverest.Kernels.Benchmarks;
+namespace DeepEverest.Bench.Kernels;
 
 /// <summary>The outcome of <see cref="KernelBenchmark.Run"/>: machine, bandwidth and one row per case.</summary>
-/// <param name="Backend">The kernels' <see cref="IKernels.Name"/>.</param>
+/// <param name="Backend">The kernels' <see cref="DeepEverest.Kernels.IKernels.Name"/>.</param>
 /// <param name="Machine">Processor, core count, OS, runtime and vector support, in words.</param>
 /// <param name="CopyBandwidthBytesPerSecond">Best measured array copy rate, bytes read + written per second, on all cores.</param>
 /// <param name="Options">The options of the run.</param>

@@ -1,8 +1,9 @@
-using DeepEverest.Kernels.Benchmarks;
-using DeepEverest.Kernels.Simd;
+using DeepEverest.Bench.Kernels;
+using DeepEverest.Kernels;
 
-namespace DeepEverest.Kernels.Tests;
+namespace DeepEverest.Services.Tests.Bench;
 
+/// <summary>The kernel micro-benchmark behind <c>deepeverest bench kernels</c>, on tiny sizes.</summary>
 public sealed class KernelBenchmarkTests
 {
     [Fact]
@@ -18,7 +19,7 @@ public sealed class KernelBenchmarkTests
             BandwidthRepetitions = 1,
         };
         var lines = new List<string>();
-        using var kernels = SimdKernels.CreateBest();
+        using IKernels kernels = KernelSelector.Create(new KernelOptions { Backend = KernelBackend.Cpu });
 
         KernelBenchmarkReport report = KernelBenchmark.Run(kernels, options, new SynchronousProgress(lines));
 

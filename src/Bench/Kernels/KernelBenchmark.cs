@@ -4,8 +4,9 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using DeepEverest.Kernels;
 
-namespace DeepEverest.Kernels.Benchmarks;
+namespace DeepEverest.Bench.Kernels;
 
 /// <summary>
 /// A Stopwatch harness for any <see cref="IKernels"/>: measures this machine's copy bandwidth, then
