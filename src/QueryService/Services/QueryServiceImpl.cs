@@ -23,7 +23,7 @@ internal sealed class QueryServiceImpl(
     QueryEngineHolder holder,
     QueryActivity activity,
     QueryAdmission admission,
-    DeepEverestMetrics metrics,
+    QueryServiceMetrics metrics,
     IOptions<QueryServiceOptions> options,
     ILogger<QueryServiceImpl> logger)
     : Contracts.V1.QueryService.QueryServiceBase
@@ -74,7 +74,7 @@ internal sealed class QueryServiceImpl(
     private async Task ObservedStreamAsync(QueryType type, QueryOptions? requested, Func<TopKQuery> map, IServerStreamWriter<TopKUpdate> responseStream, ServerCallContext context)
     {
         var observed = new QueryObservation(
-            DeepEverestMetrics.TypeName(type),
+            QueryServiceMetrics.TypeName(type),
             RequestedStrategy(requested),
             Stopwatch.GetTimestamp());
         Exception? failure = null;
@@ -92,7 +92,7 @@ internal sealed class QueryServiceImpl(
         finally
         {
             QueryStatsInfo? stats = observed.Last?.Stats;
-            string strategy = stats is null ? observed.Strategy : DeepEverestMetrics.StrategyName(stats.Strategy);
+            string strategy = stats is null ? observed.Strategy : QueryServiceMetrics.StrategyName(stats.Strategy);
             string outcome = DeepEverestMetrics.OutcomeOf(failure, context.Deadline <= DateTime.UtcNow);
             var work = stats is null ? default : new QueryWork(stats.InputsInferred, stats.InputsPruned, stats.ExactFromIndex, stats.CacheHits);
             metrics.RecordQuery(observed.Type, strategy, outcome, Stopwatch.GetElapsedTime(observed.Started), work);
@@ -165,7 +165,7 @@ internal sealed class QueryServiceImpl(
                 {
                     lastSentMs = update.Stats.ElapsedMs;
                     await responseStream.WriteAsync(QueryMapper.ToProto(update), cts.Token);
-                    string strategy = DeepEverestMetrics.StrategyName(update.Stats.Strategy);
+                    string strategy = QueryServiceMetrics.StrategyName(update.Stats.Strategy);
                     if (first)
                     {
                         metrics.RecordFirstUpdate(observed.Type, strategy, Stopwatch.GetElapsedTime(observed.Started));
@@ -202,8 +202,8 @@ internal sealed class QueryServiceImpl(
     /// <summary>The strategy tag of what a request asked for (unspecified means bounds).</summary>
     private static string RequestedStrategy(QueryOptions? options) => options?.Strategy switch
     {
-        null or Strategy.Unspecified => DeepEverestMetrics.StrategyName(QueryStrategy.Bounds),
-        Strategy s => DeepEverestMetrics.StrategyName((QueryStrategy)(int)s),
+        null or Strategy.Unspecified => QueryServiceMetrics.StrategyName(QueryStrategy.Bounds),
+        Strategy s => QueryServiceMetrics.StrategyName((QueryStrategy)(int)s),
     };
 
     /// <summary>What the metrics need to know about one query while it runs.</summary>
