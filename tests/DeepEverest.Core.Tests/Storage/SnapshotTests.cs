@@ -1,3 +1,4 @@
+using System.Reflection;
 using DeepEverest.Core.Indexing;
 using DeepEverest.Core.Query;
 using DeepEverest.Core.Storage;
@@ -100,6 +101,22 @@ public sealed class SnapshotTests : IDisposable
         Assert.Null(snapshot.GetIndex(ScratchStore.Model, ScratchStore.Dataset, ScratchStore.Layer));
         Assert.Equal(index, _s.Store.GetIndex(ScratchStore.Model, ScratchStore.Dataset, ScratchStore.Layer));
         Assert.IsNotType<StoreWriter>(snapshot, exactMatch: false);
+    }
+
+    [Fact]
+    public void Snapshot_ReaderType_OffersNoWriteMethod()
+    {
+        // A write through a snapshot must not compile: the type it returns has none of the writer's methods.
+        const BindingFlags Instance = BindingFlags.Public | BindingFlags.Instance;
+        string[] writes = typeof(StoreWriter).GetMethods(Instance | BindingFlags.DeclaredOnly).Select(m => m.Name).ToArray();
+        string[] reads = typeof(StoreReader).GetMethods(Instance).Select(m => m.Name).ToArray();
+
+        Assert.Equal(typeof(StoreReader), typeof(StoreReader).GetMethod(nameof(StoreReader.Snapshot))!.ReturnType);
+        Assert.Equal(typeof(StoreReader), typeof(StoreReader).GetMethod(nameof(StoreReader.OpenSecondary))!.ReturnType);
+        Assert.Superset(
+            new HashSet<string> { nameof(StoreWriter.PutModel), nameof(StoreWriter.BeginDataset), nameof(StoreWriter.PublishIndex), nameof(StoreWriter.DeleteIndex) },
+            writes.ToHashSet());
+        Assert.Empty(reads.Intersect(writes));
     }
 
     [Fact]
