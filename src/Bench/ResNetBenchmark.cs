@@ -3,6 +3,7 @@ using System.Globalization;
 using DeepEverest.Bench.Results;
 using DeepEverest.Core.Indexing;
 using DeepEverest.Core.Query;
+using DeepEverest.Core.Query.Planning;
 using DeepEverest.Core.Storage;
 using DeepEverest.Core.Storage.Records;
 using DeepEverest.Kernels;

@@ -1,6 +1,11 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using DeepEverest.Core.Indexing;
+using DeepEverest.Core.Query.Activations;
+using DeepEverest.Core.Query.Bounds;
+using DeepEverest.Core.Query.Planning;
+using DeepEverest.Core.Query.Results;
+using DeepEverest.Core.Query.Strategies;
 using DeepEverest.Core.Storage;
 using DeepEverest.Core.Storage.Records;
 using DeepEverest.Kernels;

@@ -4,6 +4,7 @@ using DeepEverest.Contracts.V1;
 using DeepEverest.Core;
 using DeepEverest.Core.Datasets;
 using DeepEverest.Core.Query;
+using DeepEverest.Core.Query.Planning;
 using DeepEverest.Core.Storage;
 using DeepEverest.Hosting;
 using DeepEverest.Hosting.Security;

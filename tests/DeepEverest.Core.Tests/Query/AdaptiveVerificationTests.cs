@@ -1,4 +1,5 @@
 using DeepEverest.Core.Query;
+using DeepEverest.Core.Query.Strategies;
 using DeepEverest.Core.Tests.Support;
 using DeepEverest.Kernels;
 using Xunit.Abstractions;

@@ -1,4 +1,6 @@
 using DeepEverest.Core.Query;
+using DeepEverest.Core.Query.Planning;
+using DeepEverest.Core.Query.Results;
 using DeepEverest.Core.Tests.Support;
 using DeepEverest.Kernels;
 

@@ -1,7 +1,9 @@
+using DeepEverest.Core.Query.Planning;
+using DeepEverest.Core.Query.Results;
 using DeepEverest.Core.Storage;
 using DeepEverest.Kernels;
 
-namespace DeepEverest.Core.Query;
+namespace DeepEverest.Core.Query.Strategies;
 
 /// <summary>
 /// The paper's Neural Threshold Algorithm (NTA) on our index, for comparison with

@@ -1,7 +1,8 @@
+using DeepEverest.Core.Query.Planning;
 using DeepEverest.Core.Storage;
 using DeepEverest.Kernels;
 
-namespace DeepEverest.Core.Query;
+namespace DeepEverest.Core.Query.Bounds;
 
 /// <summary>
 /// Per-input bounds of a query's cost from its layer's index, in two precisions: <see cref="Coarse"/>

@@ -1,4 +1,4 @@
-namespace DeepEverest.Core.Query;
+namespace DeepEverest.Core.Query.Planning;
 
 /// <summary>Resolves a <see cref="GroupSpec"/> against a layer's shape into flat neuron indices.</summary>
 public static class NeuronGroups

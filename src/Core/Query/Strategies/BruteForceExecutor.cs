@@ -1,4 +1,7 @@
-namespace DeepEverest.Core.Query;
+using DeepEverest.Core.Query.Planning;
+using DeepEverest.Core.Query.Results;
+
+namespace DeepEverest.Core.Query.Strategies;
 
 /// <summary>
 /// The baselines: ReprocessAll (run the model over every considered input) and PreprocessAll

@@ -1,10 +1,12 @@
 using System.Diagnostics;
 using DeepEverest.Core.Indexing;
+using DeepEverest.Core.Query.Activations;
+using DeepEverest.Core.Query.Strategies;
 using DeepEverest.Core.Storage;
 using DeepEverest.Core.Storage.Records;
 using DeepEverest.Kernels;
 
-namespace DeepEverest.Core.Query;
+namespace DeepEverest.Core.Query.Planning;
 
 /// <summary>
 /// A validated query with everything resolved: the layer, the group, the cost, the inputs it

@@ -1,6 +1,9 @@
+using DeepEverest.Core.Query.Bounds;
+using DeepEverest.Core.Query.Planning;
+using DeepEverest.Core.Query.Results;
 using DeepEverest.Kernels;
 
-namespace DeepEverest.Core.Query;
+namespace DeepEverest.Core.Query.Strategies;
 
 /// <summary>
 /// The default query algorithm: exact top-k from per-input bounds ("bin-based bounds").

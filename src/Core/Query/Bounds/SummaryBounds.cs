@@ -1,8 +1,9 @@
 using DeepEverest.Core.Indexing;
+using DeepEverest.Core.Query.Planning;
 using DeepEverest.Core.Storage;
 using DeepEverest.Kernels;
 
-namespace DeepEverest.Core.Query;
+namespace DeepEverest.Core.Query.Bounds;
 
 /// <summary>
 /// Cost bounds of large groups from the index's channel summaries (docs/large-groups.md has the
