@@ -83,7 +83,7 @@ internal sealed class IndexBounds
     }
 }
 
-/// <summary>Bounds of one query as <see cref="QueryEngine.SampleBounds"/> returns them (for tests).</summary>
+/// <summary>Bounds of one query as the tests sample them (their <c>BoundsSampling</c>).</summary>
 /// <param name="Group">The resolved group.</param>
 /// <param name="Allowed">The considered inputs.</param>
 /// <param name="CoarseLower">Coarse lower bound of every input of the index.</param>

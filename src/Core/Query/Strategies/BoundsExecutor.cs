@@ -27,7 +27,7 @@ namespace DeepEverest.Core.Query.Strategies;
 /// lower &lt;= exact &lt;= upper holds bit for bit, coarse bounds contain tight ones (see
 /// <see cref="BoundsProblem"/>), and the answer equals brute force, ties by id.
 /// </summary>
-public static class BoundsExecutor
+internal static class BoundsExecutor
 {
     /// <summary>Runs the query, yielding the progressive updates; the last has Done set.</summary>
     public static IEnumerable<TopKUpdateInfo> Run(QueryContext ctx, CancellationToken cancellationToken)

@@ -8,7 +8,7 @@ namespace DeepEverest.Core.Query.Strategies;
 /// (scan the layer's materialized activations). Both compute every exact cost with the same
 /// kernel as the other strategies, then select the top k by (cost, id).
 /// </summary>
-public static class BruteForceExecutor
+internal static class BruteForceExecutor
 {
     /// <summary>Inputs per inference batch of ReprocessAll.</summary>
     private const int InferenceBatch = 256;

@@ -14,11 +14,13 @@ namespace DeepEverest.Core.Query.Strategies;
 /// Unlike the paper's rule (k-th &lt;= threshold) it requires a strict inequality, because an
 /// unread input tied with the k-th cost could have a smaller id.
 /// </summary>
-public static class NtaExecutor
+internal static class NtaExecutor
 {
     /// <summary>Runs the query, yielding progressive updates; the last has Done set.</summary>
-    public static IEnumerable<TopKUpdateInfo> Run(QueryContext ctx, float[] targetGroupActivations, long? targetId, CancellationToken cancellationToken)
+    public static IEnumerable<TopKUpdateInfo> Run(QueryContext ctx, CancellationToken cancellationToken)
     {
+        float[] targetGroupActivations = ctx.TargetGroup;
+        long? targetId = ctx.TargetId;
         int k = ctx.K;
         int g = ctx.Group.Length;
         int n = (int)ctx.Index!.Inputs;
