@@ -13,7 +13,7 @@ PYTHON         ?= /usr/bin/python3
 export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
 
-.PHONY: all setup build test demo serve bench bench-load bench-resnet bench-resnet-quick clean format console console-test screenshots clients-setup python-client test-clients clients-check client-picture images chart-docs test-images
+.PHONY: all setup build test test-exactness test-fresh demo serve bench bench-load bench-resnet bench-resnet-quick clean format console console-test screenshots clients-setup python-client test-clients clients-check client-picture images chart-docs test-images
 
 all: build
 
@@ -67,6 +67,30 @@ test: setup console
 	@tools/setup-console.sh --browser
 	cd console && npm test
 	$(MAKE) --no-print-directory clients-check
+
+# The differential test alone and long (docs/testing.md): N seeded requests over the whole request
+# space against brute force. On a small data root built by the test, or with EXACTNESS_DATA=./data
+# on `make demo`'s data (its indexed and materialized layers). A failure prints the request as
+# JSON; DEEPEVEREST_EXACTNESS_REPLAY=<file> runs one alone.
+N              ?= 2000
+SEED           ?= 23
+EXACTNESS_DATA ?=
+test-exactness: build
+	DEEPEVEREST_EXACTNESS_N=$(N) DEEPEVEREST_EXACTNESS_SEED=$(SEED) DEEPEVEREST_EXACTNESS_DATA=$(if $(EXACTNESS_DATA),$(abspath $(EXACTNESS_DATA))) \
+	  $(DOTNET) test tests/DeepEverest.Services.Tests -c $(CONFIG) --no-build -v minimal -nologo \
+	  --logger "console;verbosity=normal" --filter "FullyQualifiedName~Exactness.DifferentialTests"
+
+# `make test` as a new user meets it: in a clean clone of HEAD (commit first: uncommitted changes
+# are not in it) with an empty XDG_CACHE_HOME, so what installs on first use (helm) is installed
+# by the tests themselves, several at once. npm and NuGet caches are shared. ~30 min on 2 cores;
+# the clone and cache are removed when it passes and kept for a look when it fails.
+test-fresh:
+	@set -e; clone=$$(mktemp -d); cache=$$(mktemp -d); head=$$(git rev-parse HEAD); \
+	git clone --quiet --no-hardlinks --no-checkout . "$$clone"; \
+	git -C "$$clone" -c advice.detachedHead=false checkout --quiet "$$head"; \
+	echo "test-fresh: $$head cloned into $$clone, XDG_CACHE_HOME=$$cache"; \
+	env -u MAKEFLAGS -u MAKELEVEL XDG_CACHE_HOME="$$cache" "$$clone/.ci/run"; \
+	rm -rf "$$clone" "$$cache"; echo "test-fresh: passed"
 
 # Python and Node clients (clients/): Debian packages and npm modules, the Python client's code
 # generated from protos/, and their tests against real services (clients/testing/services.py).

@@ -5,7 +5,6 @@
 # (npm ci, re-run only when package-lock.json changes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
 
 packages=(python3-grpcio python3-grpc-tools python3-protobuf python3-pytest python3-numpy python3-matplotlib
           protobuf-compiler protobuf-compiler-grpc nodejs)
@@ -15,15 +14,19 @@ need=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || need+=("$package")
 done
-if [ ${#need[@]} -gt 0 ]; then
-  echo "installing: ${need[*]}"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+tools/apt-install.sh "${need[@]}"
 
 # node_modules/.package-lock.json is written by npm ci: newer than the lock file = up to date.
 lock=clients/node/package-lock.json
 stamp=clients/node/node_modules/.package-lock.json
-if [ ! -f "$stamp" ] || [ "$lock" -nt "$stamp" ]; then
-  (cd clients/node && npm ci --no-audit --no-fund --loglevel=error)
+# npm ci deletes node_modules first: two runs at once would delete each other's files, so they
+# take turns on an flock of the directory, and the second finds the first's install up to date.
+stale() { [ ! -f "$stamp" ] || [ "$lock" -nt "$stamp" ]; }
+if stale; then
+  (
+    flock 9
+    if stale; then
+      cd clients/node && npm ci --no-audit --no-fund --loglevel=error
+    fi
+  ) 9<clients/node
 fi

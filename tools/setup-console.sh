@@ -8,9 +8,4 @@ command -v npm >/dev/null || need+=(nodejs npm)
 if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
   need+=(chromium)
 fi
-if [ ${#need[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
-  echo "installing: ${need[*]}"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+"$(dirname "$0")/apt-install.sh" "${need[@]}"

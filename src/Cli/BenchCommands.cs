@@ -3,9 +3,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using DeepEverest.Bench;
+using DeepEverest.Bench.Kernels;
 using DeepEverest.Bench.Results;
 using DeepEverest.Kernels;
-using DeepEverest.Kernels.Benchmarks;
 
 namespace DeepEverest.Cli;
 

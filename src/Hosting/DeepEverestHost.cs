@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -132,6 +133,8 @@ public static class DeepEverestHost
             (grpc, limits) => grpc.MaxReceiveMessageSize = limits.Value.MaxReceiveMessageMb << 20);
         services.AddSingleton<DeepEverestMetrics>();
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName));
+        // The clock of time-based checks (the key file's re-read interval); tests put a fake one first.
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ApiKeyStore>();
 
         // Outermost first: the request log sees every call with the status its client sees,

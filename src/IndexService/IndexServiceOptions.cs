@@ -4,7 +4,7 @@ namespace DeepEverest.IndexService;
 
 /// <summary>
 /// Settings of the IndexService, bound from the <c>DeepEverest</c> configuration section and
-/// checked at start-up by <see cref="Internal.IndexServiceOptionsValidator"/>. Index build defaults
+/// checked at start-up by <see cref="IndexServiceOptionsValidator"/>. Index build defaults
 /// (<c>IndexBuildOptions</c>) bind from <c>DeepEverest:Index</c>. Every default is set here, and
 /// nowhere else; <c>appsettings.json</c> only repeats them for operators.
 /// </summary>

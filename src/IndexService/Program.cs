@@ -1,5 +1,5 @@
 using DeepEverest.Hosting;
-using DeepEverest.IndexService.Internal;
+using DeepEverest.IndexService;
 
 // The IndexService: imports datasets, registers models and builds indexes into the store under
 // the data root. Settings: appsettings.json (beside this assembly), environment, or the command

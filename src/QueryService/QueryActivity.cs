@@ -1,5 +1,3 @@
-using DeepEverest.Hosting;
-
 namespace DeepEverest.QueryService;
 
 /// <summary>
@@ -7,9 +5,9 @@ namespace DeepEverest.QueryService;
 /// one verification batch, releasing what it held (observable in tests, and in metrics as
 /// <c>deepeverest.queries.running</c>).
 /// </summary>
-internal sealed class QueryActivity(DeepEverestMetrics metrics)
+internal sealed class QueryActivity(QueryServiceMetrics metrics)
 {
-    private readonly DeepEverestMetrics _metrics = metrics;
+    private readonly QueryServiceMetrics _metrics = metrics;
     private int _active;
 
     /// <summary>Workers running now.</summary>

@@ -62,6 +62,7 @@ internal static class QueryServiceHosting
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("DeepEverest.Kernels")));
         services.AddSingleton<QueryEngineHolder>();
         services.AddHostedService<StoreFollower>();
+        services.AddSingleton<QueryServiceMetrics>();
         services.AddSingleton<QueryActivity>();
         services.AddSingleton<QueryAdmission>();
 

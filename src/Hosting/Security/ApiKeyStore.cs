@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
@@ -11,7 +10,8 @@ namespace DeepEverest.Hosting.Security;
 /// Keys are kept only as SHA-256 digests and compared in constant time, every one of them on
 /// every check, so neither the time nor the logs tell anything about a key. The key file is
 /// re-read (at most every <see cref="FileCheckInterval"/>) when its time stamp or size changes;
-/// a file that no longer parses is logged and the keys read before stay in force.
+/// a file that no longer parses is logged and the keys read before stay in force. The interval is
+/// measured on the injected <see cref="TimeProvider"/> (tests advance a fake one).
 /// </summary>
 internal sealed class ApiKeyStore
 {
@@ -21,6 +21,7 @@ internal sealed class ApiKeyStore
     private const string BearerPrefix = "Bearer ";
 
     private readonly ILogger<ApiKeyStore> _logger;
+    private readonly TimeProvider _time;
     private readonly IReadOnlyList<StoredKey> _configured;
     private readonly string? _file;
     private readonly Lock _reloadLock = new();
@@ -29,9 +30,10 @@ internal sealed class ApiKeyStore
     private long _nextFileCheck;
 
     /// <summary>Reads and checks the keys; throws <see cref="InvalidOperationException"/> naming the setting at fault.</summary>
-    public ApiKeyStore(IOptions<AuthOptions> options, ILogger<ApiKeyStore> logger)
+    public ApiKeyStore(IOptions<AuthOptions> options, TimeProvider time, ILogger<ApiKeyStore> logger)
     {
         _logger = logger;
+        _time = time;
         AuthOptions auth = options.Value;
         bool configured = auth.Keys.Count > 0 || !string.IsNullOrWhiteSpace(auth.ApiKeysFile);
         Enabled = auth.Enabled ?? configured;
@@ -62,7 +64,7 @@ internal sealed class ApiKeyStore
                 $"{AuthOptions.SectionName}:Enabled is true but no API key is configured: set {AuthOptions.SectionName}:Keys:<id>:Key and :Role, or {AuthOptions.SectionName}:ApiKeysFile.");
         }
 
-        _nextFileCheck = Stopwatch.GetTimestamp() + (long)(FileCheckInterval.TotalSeconds * Stopwatch.Frequency);
+        _nextFileCheck = NextFileCheck(_time.GetTimestamp());
     }
 
     /// <summary>Whether calls need a key.</summary>
@@ -206,9 +208,11 @@ internal sealed class ApiKeyStore
         return info.Exists ? (info.LastWriteTimeUtc, info.Length) : (DateTime.MinValue, -1);
     }
 
+    private long NextFileCheck(long now) => now + (long)(FileCheckInterval.TotalSeconds * _time.TimestampFrequency);
+
     private void ReloadIfChanged()
     {
-        long now = Stopwatch.GetTimestamp();
+        long now = _time.GetTimestamp();
         if (_file is null || now < Volatile.Read(ref _nextFileCheck) || !_reloadLock.TryEnter())
         {
             return;
@@ -216,7 +220,7 @@ internal sealed class ApiKeyStore
 
         try
         {
-            Volatile.Write(ref _nextFileCheck, now + (long)(FileCheckInterval.TotalSeconds * Stopwatch.Frequency));
+            Volatile.Write(ref _nextFileCheck, NextFileCheck(now));
             (DateTime Written, long Length) stamp = Stamp(_file);
             if (stamp == _fileStamp)
             {

@@ -9,15 +9,15 @@ namespace DeepEverest.QueryService.Services;
 /// update, updates sent and the work its last update reported (metrics), and how it ended (log).
 /// Requests refused before they start count too, under the strategy they asked for.
 /// </summary>
-internal sealed class QueryCallRecorder(DeepEverestMetrics metrics, ILogger logger, QueryType type, QueryStrategy requested)
+internal sealed class QueryCallRecorder(QueryServiceMetrics metrics, ILogger logger, QueryType type, QueryStrategy requested)
 {
-    private readonly string _type = DeepEverestMetrics.TypeName(type);
+    private readonly string _type = QueryServiceMetrics.TypeName(type);
     private readonly long _started = Stopwatch.GetTimestamp();
 
     /// <summary>Counts an update sent to the client (the first also times the first update).</summary>
     public void Sent(TopKUpdateInfo update, bool first)
     {
-        string strategy = DeepEverestMetrics.StrategyName(update.Stats.Strategy);
+        string strategy = QueryServiceMetrics.StrategyName(update.Stats.Strategy);
         if (first)
         {
             metrics.RecordFirstUpdate(_type, strategy, Stopwatch.GetElapsedTime(_started));
@@ -46,7 +46,7 @@ internal sealed class QueryCallRecorder(DeepEverestMetrics metrics, ILogger logg
     public void Record(TopKUpdateInfo? last, Exception? failure, bool pastDeadline)
     {
         QueryStatsInfo? stats = last?.Stats;
-        string strategy = DeepEverestMetrics.StrategyName(stats?.Strategy ?? requested);
+        string strategy = QueryServiceMetrics.StrategyName(stats?.Strategy ?? requested);
         string outcome = DeepEverestMetrics.OutcomeOf(failure, pastDeadline);
         var work = stats is null ? default : new QueryWork(stats.InputsInferred, stats.InputsPruned, stats.ExactFromIndex, stats.CacheHits);
         metrics.RecordQuery(_type, strategy, outcome, Stopwatch.GetElapsedTime(_started), work);

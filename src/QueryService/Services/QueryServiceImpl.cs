@@ -1,6 +1,5 @@
 using DeepEverest.Contracts.V1;
 using DeepEverest.Core.Query;
-using DeepEverest.Hosting;
 using DeepEverest.Hosting.Security;
 using DeepEverest.Hosting.Streaming;
 using DeepEverest.QueryService.Limits;
@@ -18,7 +17,7 @@ internal sealed class QueryServiceImpl(
     QueryEngineHolder holder,
     QueryActivity activity,
     QueryAdmission admission,
-    DeepEverestMetrics metrics,
+    QueryServiceMetrics metrics,
     IOptions<QueryServiceOptions> options,
     ILogger<QueryServiceImpl> logger)
     : Contracts.V1.QueryService.QueryServiceBase

@@ -83,11 +83,23 @@ public sealed class ActivationRunnerTests
     }
 
     [Fact]
-    public void Run_EmptyBatch_DoesNothing()
+    public void Run_EmptyBatch_AcceptedAndLeavesTheRunnerAsItWas()
     {
         using var runner = ActivationRunner.Create(Load(Mlp), "/net/net.2/Relu_output_0");
+        float[] input = FashionMnistImages.ReadTestImages(1);
+        var before = new float[runner.Neurons];
+        runner.Run(input, 1, before);
 
         runner.Run([], 0, []);
+        var after = new float[runner.Neurons];
+        runner.Run(input, 1, after);
+
+        // The bound buffers are untouched: the next batch is computed as before.
+        Assert.Equal(before, after);
+        Assert.Contains(before, value => value > 0);
+        // A batch of 0 takes no floats: stray ones are refused as for any other batch size.
+        Assert.Throws<ArgumentException>(() => runner.Run(input, 0, []));
+        Assert.Throws<ArgumentException>(() => runner.Run([], 0, after));
     }
 
     [Fact]

@@ -1,7 +1,6 @@
 using DeepEverest.Contracts.V1;
 using DeepEverest.Core.Indexing;
 using DeepEverest.IndexService;
-using DeepEverest.IndexService.Internal;
 using DeepEverest.Services.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -13,7 +12,7 @@ namespace DeepEverest.Services.Tests.IndexService;
 /// <summary>The build queue on its own: serialization, throttling, and stopping a build whose client left.</summary>
 public sealed class BuildQueueTests : IDisposable
 {
-    private readonly BuildQueue _queue = new(Options.Create(new IndexServiceOptions { ProgressMessagesPerSecond = 10 }), TestMetrics.Create(), NullLogger<BuildQueue>.Instance);
+    private readonly BuildQueue _queue = new(Options.Create(new IndexServiceOptions { ProgressMessagesPerSecond = 10 }), TestMetrics.ForIndexService(), NullLogger<BuildQueue>.Instance);
 
     [Fact]
     public async Task RunAsync_ManyReports_ThrottledButKeepsPhaseChangesAndLastOfEachPhase()

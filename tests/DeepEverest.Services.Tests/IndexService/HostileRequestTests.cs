@@ -1,6 +1,6 @@
 using DeepEverest.Contracts.V1;
 using DeepEverest.Core.Storage;
-using DeepEverest.IndexService.Internal;
+using DeepEverest.IndexService;
 using DeepEverest.Services.Tests.Infrastructure;
 using Google.Protobuf;
 using Grpc.Core;

@@ -2,6 +2,7 @@ using DeepEverest.Hosting.Security;
 using DeepEverest.Services.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace DeepEverest.Services.Tests.Security;
 
@@ -114,28 +115,34 @@ public sealed class ApiKeyStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task Authenticate_KeyFileRotated_NewKeysAfterTheCheckIntervalAndBadFileKeepsThem()
+    public void Authenticate_KeyFileRotated_NewKeysOnlyAfterTheCheckIntervalAndBadFileKeepsThem()
     {
         string file = WriteFile("admin " + Admin + " old");
-        ApiKeyStore store = Create(new AuthOptions { ApiKeysFile = file });
+        var time = new FakeTimeProvider();
+        ApiKeyStore store = Create(new AuthOptions { ApiKeysFile = file }, time);
         Assert.NotNull(store.Authenticate("Bearer " + Admin, out _));
 
         File.WriteAllText(file, "read " + Reader + " new\n");
         File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddMinutes(1));
-        await Task.Delay(ApiKeyStore.FileCheckInterval + TimeSpan.FromMilliseconds(200));
+        // Within the interval the file is not looked at: the old keys stay in force.
+        time.Advance(ApiKeyStore.FileCheckInterval - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(new ApiKeyIdentity("old", ApiKeyRole.Admin), store.Authenticate("Bearer " + Admin, out _));
+        Assert.Null(store.Authenticate("Bearer " + Reader, out _));
 
+        time.Advance(TimeSpan.FromMilliseconds(1));
         Assert.Equal(new ApiKeyIdentity("new", ApiKeyRole.Read), store.Authenticate("Bearer " + Reader, out _));
         Assert.Null(store.Authenticate("Bearer " + Admin, out _));
 
         // A broken file (half-written by hand) keeps the keys in force.
         File.WriteAllText(file, "read\n");
         File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddMinutes(2));
-        await Task.Delay(ApiKeyStore.FileCheckInterval + TimeSpan.FromMilliseconds(200));
+        time.Advance(ApiKeyStore.FileCheckInterval);
 
         Assert.Equal(new ApiKeyIdentity("new", ApiKeyRole.Read), store.Authenticate("Bearer " + Reader, out _));
     }
 
-    private static ApiKeyStore Create(AuthOptions options) => new(Options.Create(options), NullLogger<ApiKeyStore>.Instance);
+    private static ApiKeyStore Create(AuthOptions options, TimeProvider? time = null) =>
+        new(Options.Create(options), time ?? new FakeTimeProvider(), NullLogger<ApiKeyStore>.Instance);
 
     private string WriteFile(string content)
     {
