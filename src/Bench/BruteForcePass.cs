@@ -1,6 +1,6 @@
 using DeepEverest.Core.Indexing;
 using DeepEverest.Core.Onnx;
-using DeepEverest.Core.Query;
+using DeepEverest.Core.Query.Results;
 using DeepEverest.Core.Storage;
 using DeepEverest.Kernels;
 

@@ -1,5 +1,7 @@
 using DeepEverest.Core.Indexing;
 using DeepEverest.Core.Query;
+using DeepEverest.Core.Query.Activations;
+using DeepEverest.Core.Query.Planning;
 using DeepEverest.Core.Storage;
 using DeepEverest.Kernels;
 

@@ -126,7 +126,7 @@ public sealed partial class PaperBenchmark
         string key = layer.Role + "/" + target;
         if (!_largeGroups.TryGetValue(key, out var groups))
         {
-            (float[] row, _) = engine.Activations(BenchStores.Model, BenchStores.Dataset, layer.Name, new QueryTarget(target, null), cancellationToken);
+            float[] row = engine.Activations(BenchStores.Model, BenchStores.Dataset, layer.Name, new QueryTarget(target, null), 0, cancellationToken).Values;
             _largeGroups[key] = groups = QueryPlan.LargeGroups(layer.Shape, row);
         }
 
@@ -148,13 +148,13 @@ public sealed partial class PaperBenchmark
         return answer;
     }
 
-    /// <summary>The oracle minimum of a query at this index (the engine's bounds; see <see cref="QueryEngine.OracleMinimum"/>).</summary>
+    /// <summary>The oracle minimum of a query at this index (the engine's bounds; see <see cref="OracleMinimum"/>).</summary>
     private long Oracle(QueryEngine engine, BenchQuery q, IReadOnlyList<(int Id, double Score)> reference, CancellationToken cancellationToken = default)
     {
         (int id, double score) = reference[^1];
         // Scores are costs for distances and negated costs for aggregates (negation is exact).
         double kthCost = q.Type == QueryType.Similar ? score : -score;
-        return engine.OracleMinimum(q.ToQuery(QueryStrategy.Bounds, _options.K), kthCost, id, cancellationToken);
+        return OracleMinimum.Of(engine, q.ToQuery(QueryStrategy.Bounds, _options.K), kthCost, id, cancellationToken);
     }
 
     private void Record(BenchQuery q, int partitions, double ratio, string strategy, TimedQuery run, long? oracle, IReadOnlyList<(int Id, double Score)> reference)

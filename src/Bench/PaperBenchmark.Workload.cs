@@ -2,6 +2,7 @@ using System.Diagnostics;
 using DeepEverest.Bench.Results;
 using DeepEverest.Core.Indexing;
 using DeepEverest.Core.Query;
+using DeepEverest.Core.Query.Activations;
 using DeepEverest.Core.Storage;
 
 namespace DeepEverest.Bench;

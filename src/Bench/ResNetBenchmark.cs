@@ -3,6 +3,7 @@ using System.Globalization;
 using DeepEverest.Bench.Results;
 using DeepEverest.Core.Indexing;
 using DeepEverest.Core.Query;
+using DeepEverest.Core.Query.Planning;
 using DeepEverest.Core.Storage;
 using DeepEverest.Core.Storage.Records;
 using DeepEverest.Kernels;
@@ -123,7 +124,7 @@ public sealed class ResNetBenchmark : IDisposable
             TopKQuery adaptive = q.ToQuery(QueryStrategy.Bounds, _options.K, ResNetData.Model, ResNetData.Dataset, useCache: false);
             TimedQuery run = TimedQuery.Run(engine, adaptive, cancellationToken);
             (int kthId, double kthScore) = reference[^1];
-            long oracle = engine.OracleMinimum(adaptive, q.Type == QueryType.Similar ? kthScore : -kthScore, kthId, cancellationToken);
+            long oracle = OracleMinimum.Of(engine, adaptive, q.Type == QueryType.Similar ? kthScore : -kthScore, kthId, cancellationToken);
             Record(q, "bounds", run, oracle, reference);
             // The first run also reads the query's index rows and inputs from the store cold, so
             // adaptive and fixed batches are compared on two later runs: fixed, then adaptive again.
@@ -155,7 +156,7 @@ public sealed class ResNetBenchmark : IDisposable
         var queries = new List<BenchQuery>();
         foreach (int target in _targets)
         {
-            (float[] row, _) = engine.Activations(ResNetData.Model, ResNetData.Dataset, layer.Name, new QueryTarget(target, null), cancellationToken);
+            float[] row = engine.Activations(ResNetData.Model, ResNetData.Dataset, layer.Name, new QueryTarget(target, null), 0, cancellationToken).Values;
             var groups = QueryPlan.Groups(planOptions, layerIndex, layer.Neurons, target);
             groups.AddRange(QueryPlan.LargeGroups(layer.Shape, row));
             foreach (QueryType type in new[] { QueryType.Similar, QueryType.Highest })
@@ -179,7 +180,7 @@ public sealed class ResNetBenchmark : IDisposable
         {
             if (!rows.TryGetValue(q.Target, out float[]? row))
             {
-                rows[q.Target] = row = engine.Activations(ResNetData.Model, ResNetData.Dataset, layer.Name, new QueryTarget(q.Target, null), cancellationToken).Values;
+                rows[q.Target] = row = engine.Activations(ResNetData.Model, ResNetData.Dataset, layer.Name, new QueryTarget(q.Target, null), 0, cancellationToken).Values;
             }
 
             int[] group = NeuronGroups.Resolve(q.Group, layer.Shape, row);

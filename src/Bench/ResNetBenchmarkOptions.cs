@@ -1,4 +1,5 @@
 using System.Reflection;
+using DeepEverest.Core.Query;
 
 namespace DeepEverest.Bench;
 
@@ -63,8 +64,8 @@ public sealed record ResNetBenchmarkOptions
     /// <summary>k. Default 20.</summary>
     public int K { get; init; } = 20;
 
-    /// <summary>The fixed verification batch compared with adaptive batches (and their maximum). Default 64.</summary>
-    public int BatchSize { get; init; } = 64;
+    /// <summary>The fixed verification batch compared with adaptive batches (and their maximum). Default <see cref="QueryLimits.DefaultBatchSize"/> (64).</summary>
+    public int BatchSize { get; init; } = QueryLimits.DefaultBatchSize;
 
     /// <summary>MiB of activations an index build keeps in memory before spilling. Default 4096.</summary>
     public long BuildMemoryBudgetMb { get; init; } = 4096;
@@ -106,7 +107,7 @@ public sealed record ResNetBenchmarkOptions
         Check(Layers.Count > 0, nameof(Layers), "must name at least one layer");
         Check(Targets >= 1 && ReprocessTargets >= 1 && ReprocessTargets <= Targets, nameof(Targets), "must be >= 1, with ReprocessTargets in [1, Targets]");
         Check(K >= 1 && K < Inputs, nameof(K), "must lie in [1, Inputs)");
-        Check(BatchSize is >= 1 and <= 4096, nameof(BatchSize), "must lie in [1, 4096]");
+        Check(BatchSize is >= 1 and <= QueryLimits.MaxBatchSize, nameof(BatchSize), $"must lie in [1, {QueryLimits.MaxBatchSize}]");
     }
 
     private static void Check(bool condition, string name, string message)

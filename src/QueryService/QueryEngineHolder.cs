@@ -16,16 +16,6 @@ internal sealed class QueryEngineHolder(IOptions<QueryServiceOptions> options, I
     private StoreReader? _store;
     private QueryEngine? _engine;
 
-    /// <summary>The store, opened on first use.</summary>
-    public StoreReader Store
-    {
-        get
-        {
-            EnsureOpen();
-            return _store!;
-        }
-    }
-
     /// <summary>The store if it has been opened, else null (opening is left to the first request).</summary>
     public StoreReader? OpenedStore
     {

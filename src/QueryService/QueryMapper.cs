@@ -1,19 +1,26 @@
 using DeepEverest.Contracts.V1;
-using DeepEverest.Core;
 using DeepEverest.Core.Query;
 using DeepEverest.Kernels;
 
 namespace DeepEverest.QueryService;
 
-/// <summary>Maps between the public protos and the engine's types.</summary>
+/// <summary>
+/// Maps between the public protos and the engine's types, field by field. It checks nothing: every
+/// rule (required fields, ranges, defaults) lives in the engine's <c>QueryPlanner</c>, so a missing
+/// message maps to null or empty and a wire enum value this build does not know maps to a value the
+/// planner refuses.
+/// </summary>
 internal static class QueryMapper
 {
+    /// <summary>Not a <see cref="ScoreKind"/>: a wire distance or aggregate this build does not know.</summary>
+    private const ScoreKind UnknownScore = (ScoreKind)(-1);
+
     public static TopKQuery FromSimilar(TopKSimilarRequest r) => new(
-        RequireLayer(r.Layer).Model,
-        r.Layer.Dataset,
-        r.Layer.Layer,
+        r.Layer?.Model ?? "",
+        r.Layer?.Dataset ?? "",
+        r.Layer?.Layer ?? "",
         QueryType.Similar,
-        Target(r.Target) ?? throw DeepEverestException.Invalid("target is required for a similarity query: set target.input_id or target.tensor."),
+        Target(r.Target),
         Group(r.Group),
         r.K,
         r.Distance switch
@@ -21,7 +28,7 @@ internal static class QueryMapper
             Distance.Unspecified or Distance.L2 => ScoreKind.L2,
             Distance.L1 => ScoreKind.L1,
             Distance.Linf => ScoreKind.LInf,
-            _ => throw DeepEverestException.Invalid($"distance {(int)r.Distance} is not supported: use DISTANCE_L2, DISTANCE_L1 or DISTANCE_LINF."),
+            _ => UnknownScore,
         },
         [.. r.Weights],
         r.IncludeTarget,
@@ -32,9 +39,9 @@ internal static class QueryMapper
         r.Options?.FixedBatches ?? false);
 
     public static TopKQuery FromHighest(TopKHighestRequest r) => new(
-        RequireLayer(r.Layer).Model,
-        r.Layer.Dataset,
-        r.Layer.Layer,
+        r.Layer?.Model ?? "",
+        r.Layer?.Dataset ?? "",
+        r.Layer?.Layer ?? "",
         QueryType.Highest,
         Target(r.Target),
         Group(r.Group),
@@ -44,7 +51,7 @@ internal static class QueryMapper
             Aggregate.Unspecified or Aggregate.Sum => ScoreKind.Sum,
             Aggregate.Mean => ScoreKind.Mean,
             Aggregate.L2Norm => ScoreKind.L2Norm,
-            _ => throw DeepEverestException.Invalid($"aggregate {(int)r.Aggregate} is not supported: use AGGREGATE_SUM, AGGREGATE_MEAN or AGGREGATE_L2_NORM (only aggregates monotone in every activation can be answered exactly from the index)."),
+            _ => UnknownScore,
         },
         [],
         IncludeTarget: true,
@@ -55,18 +62,11 @@ internal static class QueryMapper
         r.Options?.FixedBatches ?? false);
 
     /// <summary>
-    /// The layer reference of a request: the layer is required; an empty model or dataset is
-    /// resolved by the engine (the only registered one, see <see cref="CatalogDefaults"/>).
+    /// The strategy a request asks for: QueryStrategy shares deepeverest.v1.Strategy's numbering,
+    /// so it is a cast both ways; STRATEGY_UNSPECIFIED is the engine's default.
     /// </summary>
-    public static LayerRef RequireLayer(LayerRef? layer)
-    {
-        if (string.IsNullOrEmpty(layer?.Layer))
-        {
-            throw DeepEverestException.Invalid("layer.layer is required: name a layer (IndexService.ListLayers lists them).");
-        }
-
-        return layer;
-    }
+    public static QueryStrategy Strategy(QueryOptions? o) =>
+        o is null || o.Strategy == Contracts.V1.Strategy.Unspecified ? QueryLimits.DefaultStrategy : (QueryStrategy)(int)o.Strategy;
 
     public static QueryTarget? Target(Target? t) => t?.SourceCase switch
     {
@@ -75,28 +75,36 @@ internal static class QueryMapper
         _ => new QueryTarget(null, [.. t.Tensor.Values], [.. t.Tensor.Shape]),
     };
 
-    private static GroupSpec Group(NeuronGroup? g) => g?.SelectionCase switch
+    private static GroupSpec? Group(NeuronGroup? g) => g?.SelectionCase switch
     {
         NeuronGroup.SelectionOneofCase.Neurons => new GroupSpec.Explicit(g.Neurons.Neurons
             .Select(n => n.LocationCase == Neuron.LocationOneofCase.Coordinates ? n.Coordinates.Values.ToArray() : [n.Flat])
             .ToList()),
         NeuronGroup.SelectionOneofCase.Rectangle => new GroupSpec.Rectangle(g.Rectangle.Ranges.Select(r => (r.Start, r.End)).ToList()),
         NeuronGroup.SelectionOneofCase.TopOfTarget => new GroupSpec.TopOfTarget(g.TopOfTarget),
-        _ => throw DeepEverestException.Invalid("group is required: set group.neurons, group.rectangle or group.top_of_target."),
+        _ => null,
     };
 
     private static QueryFilter Filter(Filter? f) => f is null
         ? QueryFilter.None
         : new QueryFilter([.. f.Labels], [.. f.Ids], f.IdRange is null ? null : f.IdRange.Start, f.IdRange is null ? null : f.IdRange.End);
 
-    private static QueryStrategy Strategy(QueryOptions? o) => o?.Strategy switch
+    public static GetActivationsResponse ToProto(LayerActivations a)
     {
-        null or Contracts.V1.Strategy.Unspecified or Contracts.V1.Strategy.Bounds => QueryStrategy.Bounds,
-        Contracts.V1.Strategy.Nta => QueryStrategy.Nta,
-        Contracts.V1.Strategy.ReprocessAll => QueryStrategy.ReprocessAll,
-        Contracts.V1.Strategy.Materialized => QueryStrategy.Materialized,
-        _ => throw DeepEverestException.Invalid($"options.strategy {(int)o.Strategy} is not supported: use STRATEGY_BOUNDS, STRATEGY_NTA, STRATEGY_REPROCESS_ALL or STRATEGY_MATERIALIZED."),
-    };
+        var response = new GetActivationsResponse();
+        response.Shape.AddRange(a.Shape);
+        response.Values.AddRange(a.Values);
+        response.TopNeurons.AddRange(a.TopNeurons.Select(x => (long)x));
+        return response;
+    }
+
+    public static GetInputResponse ToProto(StoredInput input)
+    {
+        var tensor = new Tensor();
+        tensor.Shape.AddRange(input.Shape);
+        tensor.Values.AddRange(input.Values);
+        return new GetInputResponse { Tensor = tensor, Label = input.Label };
+    }
 
     public static TopKUpdate ToProto(TopKUpdateInfo u)
     {

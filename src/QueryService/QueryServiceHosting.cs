@@ -34,10 +34,12 @@ internal static class QueryServiceHosting
             })
             .ValidateOnStart();
         services.AddOptions<QueryEngineOptions>()
-            .Bind(configuration.GetSection("DeepEverest:Query"))
-            .Validate(
-                o => o.CacheMb >= 0 && o.MaxK is > 0 and <= TopKQuery.MaxK && o.BatchSize is > 0 and <= 4096 && o.InferenceSessions is >= 1 and <= 64,
-                "DeepEverest:Query: CacheMb >= 0, MaxK in 1..10000, BatchSize in 1..4096, InferenceSessions in 1..64")
+            .Bind(configuration.GetSection(QueryEngineOptions.SectionName))
+            .Validate(o =>
+            {
+                o.Validate();
+                return true;
+            })
             .ValidateOnStart();
         services.AddOptions<QueryLimitsOptions>()
             .Bind(configuration.GetSection(QueryLimitsOptions.SectionName))

@@ -1,3 +1,4 @@
+using DeepEverest.Hosting.Streaming;
 using DeepEverest.Kernels;
 
 namespace DeepEverest.QueryService;
@@ -30,6 +31,20 @@ public sealed class QueryServiceOptions
     /// deadline (which cancels the call itself), else <see cref="MaxQuerySeconds"/>; 0 = none.
     /// </summary>
     public int CapSeconds(bool clientDeadline) => clientDeadline ? MaxClientDeadlineSeconds : MaxQuerySeconds;
+
+    /// <summary>
+    /// How a query call is streamed: its coalescing interval (the request's
+    /// options.min_update_interval_ms when set, else <see cref="DefaultUpdateIntervalMs"/>) and the
+    /// server's cap on its time (<see cref="CapSeconds"/>), with the setting that sets the cap.
+    /// </summary>
+    /// <param name="requestedIntervalMs">The request's min_update_interval_ms, or null when unset.</param>
+    /// <param name="clientDeadline">Whether the call carries a deadline.</param>
+    public QueryStreamLimits StreamLimits(int? requestedIntervalMs, bool clientDeadline) => new(
+        requestedIntervalMs ?? DefaultUpdateIntervalMs,
+        CapSeconds(clientDeadline),
+        clientDeadline
+            ? $"{SectionName}:{nameof(MaxClientDeadlineSeconds)}, the longest a client deadline may extend a query"
+            : $"{SectionName}:{nameof(MaxQuerySeconds)}; a call with a longer deadline may run up to {SectionName}:{nameof(MaxClientDeadlineSeconds)}");
 
     /// <summary>
     /// Coalescing of a query's progress updates when the request leaves

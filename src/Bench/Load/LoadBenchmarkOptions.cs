@@ -1,3 +1,5 @@
+using DeepEverest.Core.Query;
+
 namespace DeepEverest.Bench.Load;
 
 /// <summary>Settings of <c>deepeverest bench load</c> (<see cref="LoadBenchmark"/>).</summary>
@@ -72,9 +74,9 @@ public sealed record LoadBenchmarkOptions
             throw new ArgumentException("--storm must be in 0..100000 queries and --storm-max-delay-ms in 0..60000.");
         }
 
-        if (K is < 1 or > 10_000 || MaxGroup is < 1 or > 4096 || QueryTimeoutSeconds < 1)
+        if (K is < 1 or > QueryLimits.MaxK || MaxGroup is < 1 or > 4096 || QueryTimeoutSeconds < 1)
         {
-            throw new ArgumentException("--k must be in 1..10000, --max-group in 1..4096, and the query timeout positive.");
+            throw new ArgumentException($"--k must be in 1..{QueryLimits.MaxK}, --max-group in 1..4096, and the query timeout positive.");
         }
     }
 }

@@ -1,3 +1,5 @@
+using DeepEverest.Core.Query.Planning;
+
 namespace DeepEverest.Core.Query;
 
 /// <summary>How a query names its neuron group; resolved to flat neuron indices by <see cref="NeuronGroups"/>.</summary>

@@ -3,6 +3,9 @@ namespace DeepEverest.Core.Query;
 /// <summary>Settings of the query engine (bound from the "DeepEverest:Query" configuration section).</summary>
 public sealed class QueryEngineOptions
 {
+    /// <summary>The configuration section these options bind from.</summary>
+    public const string SectionName = "DeepEverest:Query";
+
     /// <summary>MiB of the activation cache shared across queries. Default 512.</summary>
     public long CacheMb { get; set; } = 512;
 
@@ -11,12 +14,12 @@ public sealed class QueryEngineOptions
 
     /// <summary>
     /// ONNX Runtime sessions per layer: how many verification batches of concurrent queries on one
-    /// layer run their inference at once (1-64). Default 1.
+    /// layer run their inference at once (1-<see cref="QueryLimits.MaxInferenceSessions"/>). Default 1.
     /// </summary>
     public int InferenceSessions { get; set; } = 1;
 
-    /// <summary>Largest k served (at most <see cref="TopKQuery.MaxK"/>). Default 10,000.</summary>
-    public int MaxK { get; set; } = TopKQuery.MaxK;
+    /// <summary>Largest k served (at most <see cref="QueryLimits.MaxK"/>). Default 10,000.</summary>
+    public int MaxK { get; set; } = QueryLimits.MaxK;
 
     /// <summary>
     /// MiB one query may hold (its group's index rows or materialized columns, per-input bounds);
@@ -25,8 +28,19 @@ public sealed class QueryEngineOptions
     public long MaxQueryMemoryMb { get; set; } = 1024;
 
     /// <summary>
-    /// Most inputs verified per batch when a query does not say (its <c>batch_size</c>). Batches
-    /// start at one input and grow up to it (adaptive verification). Default 64.
+    /// Most inputs verified per batch when a query does not say (its <c>batch_size</c>), in
+    /// 1..<see cref="QueryLimits.MaxBatchSize"/>. Batches start at one input and grow up to it
+    /// (adaptive verification). Default <see cref="QueryLimits.DefaultBatchSize"/> (64).
     /// </summary>
-    public int BatchSize { get; set; } = 64;
+    public int BatchSize { get; set; } = QueryLimits.DefaultBatchSize;
+
+    /// <summary>Checks the settings at start-up; throws with a message naming the setting.</summary>
+    public void Validate()
+    {
+        if (CacheMb < 0 || MaxK is < 1 or > QueryLimits.MaxK || BatchSize is < 1 or > QueryLimits.MaxBatchSize || InferenceSessions is < 1 or > QueryLimits.MaxInferenceSessions)
+        {
+            throw new InvalidOperationException(
+                $"{SectionName}: CacheMb >= 0, MaxK in 1..{QueryLimits.MaxK}, BatchSize in 1..{QueryLimits.MaxBatchSize}, InferenceSessions in 1..{QueryLimits.MaxInferenceSessions}");
+        }
+    }
 }

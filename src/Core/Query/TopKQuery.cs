@@ -56,14 +56,14 @@ public sealed record QueryFilter(int[] Labels, long[] Ids, long? RangeStart, lon
 /// <param name="Layer">Layer name.</param>
 /// <param name="Type">Similar or highest.</param>
 /// <param name="Target">Target (required for similar and for top-of-target groups).</param>
-/// <param name="Group">The neuron group.</param>
-/// <param name="K">Results wanted, 1..<see cref="MaxK"/>.</param>
+/// <param name="Group">The neuron group (null only in an incomplete request, which the planner refuses).</param>
+/// <param name="K">Results wanted, 1..<see cref="QueryLimits.MaxK"/>.</param>
 /// <param name="Score">Distance (similar) or aggregate (highest).</param>
 /// <param name="Weights">Per-neuron weights in group order (similar only), or empty.</param>
 /// <param name="IncludeTarget">Whether a dataset target may appear in its own answer.</param>
 /// <param name="Filter">Input restriction.</param>
 /// <param name="Strategy">Execution strategy.</param>
-/// <param name="BatchSize">Most inputs verified per batch; 0 = the engine's default (64).</param>
+/// <param name="BatchSize">Most inputs verified per batch; 0 = the engine's default (<see cref="QueryEngineOptions.BatchSize"/>).</param>
 /// <param name="UseCache">Whether the shared activation cache serves and keeps activations.</param>
 /// <param name="FixedBatches">Verify in batches of exactly <paramref name="BatchSize"/> instead of
 /// adaptive batches that start at one input and grow (see <c>VerificationBatches</c>); for comparisons.</param>
@@ -73,17 +73,13 @@ public sealed record TopKQuery(
     string Layer,
     QueryType Type,
     QueryTarget? Target,
-    GroupSpec Group,
+    GroupSpec? Group,
     int K,
     ScoreKind Score,
     float[] Weights,
     bool IncludeTarget,
     QueryFilter Filter,
-    QueryStrategy Strategy = QueryStrategy.Bounds,
+    QueryStrategy Strategy = QueryLimits.DefaultStrategy,
     int BatchSize = 0,
     bool UseCache = true,
-    bool FixedBatches = false)
-{
-    /// <summary>Largest k served.</summary>
-    public const int MaxK = 10_000;
-}
+    bool FixedBatches = false);

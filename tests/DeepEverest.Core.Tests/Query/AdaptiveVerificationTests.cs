@@ -1,4 +1,6 @@
+using DeepEverest.Bench;
 using DeepEverest.Core.Query;
+using DeepEverest.Core.Query.Strategies;
 using DeepEverest.Core.Tests.Support;
 using DeepEverest.Kernels;
 using Xunit.Abstractions;
@@ -32,7 +34,7 @@ public sealed class AdaptiveVerificationTests(DemoStore demo, ITestOutputHelper 
             TopKUpdateInfo fixedRun = engine.Execute(query with { FixedBatches = true }, CancellationToken.None).Last();
             Assert.Equal(fixedRun.Hits.Select(h => (h.InputId, h.Score)), adaptive.Hits.Select(h => (h.InputId, h.Score)));
             HitInfo kth = adaptive.Hits[^1];
-            long oracle = engine.OracleMinimum(query, -kth.Score, kth.InputId, CancellationToken.None);
+            long oracle = OracleMinimum.Of(engine, query, -kth.Score, kth.InputId, CancellationToken.None);
             output.WriteLine($"target {target}: oracle {oracle}, adaptive {adaptive.Stats.InputsInferred}, fixed 64: {fixedRun.Stats.InputsInferred}");
             Assert.True(adaptive.Stats.InputsInferred >= oracle, "no exact algorithm infers less than the oracle minimum");
             if (oracle is >= 1 and <= 8)

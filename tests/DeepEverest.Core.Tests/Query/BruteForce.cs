@@ -1,4 +1,6 @@
 using DeepEverest.Core.Query;
+using DeepEverest.Core.Query.Planning;
+using DeepEverest.Core.Query.Results;
 using DeepEverest.Core.Tests.Support;
 using DeepEverest.Kernels;
 
@@ -25,7 +27,7 @@ internal static class BruteForce
         }
 
         var layerShape = demo.Store.GetModel(DemoStore.Model)!.Layers.First(l => l.Name == query.Layer).Shape;
-        int[] group = NeuronGroups.Resolve(query.Group, layerShape, target);
+        int[] group = NeuronGroups.Resolve(query.Group!, layerShape, target);
         float[] targetGroup = target.Length == 0 ? [] : group.Select(j => target[j]).ToArray();
         bool distance = query.Type == QueryType.Similar;
         var cost = new CostFunction(query.Score, group.Length, distance ? targetGroup : [], query.Weights);

@@ -1,5 +1,6 @@
 using DeepEverest.Core.Indexing;
 using DeepEverest.Core.Query;
+using DeepEverest.Core.Query.Bounds;
 using DeepEverest.Core.Tests.Support;
 using DeepEverest.Kernels;
 using Xunit.Abstractions;

@@ -1,5 +1,5 @@
 using DeepEverest.Core.Indexing;
-using DeepEverest.Core.Query;
+using DeepEverest.Core.Query.Activations;
 using DeepEverest.Core.Tests.Support;
 
 namespace DeepEverest.Core.Tests.Query;

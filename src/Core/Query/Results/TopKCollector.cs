@@ -1,4 +1,4 @@
-namespace DeepEverest.Core.Query;
+namespace DeepEverest.Core.Query.Results;
 
 /// <summary>
 /// The k best exact (cost, id) pairs seen so far: smaller cost first, ties by smaller id.

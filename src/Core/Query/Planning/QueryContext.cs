@@ -1,18 +1,22 @@
 using System.Diagnostics;
 using DeepEverest.Core.Indexing;
+using DeepEverest.Core.Query.Activations;
+using DeepEverest.Core.Query.Strategies;
 using DeepEverest.Core.Storage;
 using DeepEverest.Core.Storage.Records;
 using DeepEverest.Kernels;
 
-namespace DeepEverest.Core.Query;
+namespace DeepEverest.Core.Query.Planning;
 
 /// <summary>
-/// A validated query with everything resolved: the layer, the group, the cost, the inputs it
-/// considers and where activations come from. Strategies read it and report through it.
+/// The plan of a query (<see cref="QueryPlanner.Plan"/>): a validated query with everything
+/// resolved — the layer, the group, the cost, the inputs it considers, the batch size and where
+/// activations come from. Strategies read it and report through it (its <see cref="Source"/>
+/// counts their work); nothing in it changes once planned.
 /// </summary>
-public sealed class QueryContext
+internal sealed class QueryContext
 {
-    internal QueryContext(
+    public QueryContext(
         TopKQuery query,
         StoreReader store,
         IKernels kernels,
@@ -26,8 +30,12 @@ public sealed class QueryContext
         QueryStrategy strategy,
         string message,
         Stopwatch clock,
+        float[] targetGroup,
+        long? targetId,
         BatchCostModel? batchCosts = null)
     {
+        TargetGroup = targetGroup;
+        TargetId = targetId;
         BatchCosts = batchCosts;
         Query = query;
         Store = store;
@@ -43,10 +51,9 @@ public sealed class QueryContext
         Message = message;
         Clock = clock;
         K = Math.Min(query.K, allowed.Length);
-        BatchSize = query.BatchSize > 0 ? query.BatchSize : 64;
     }
 
-    /// <summary>The query as asked.</summary>
+    /// <summary>The query as asked, with its model, dataset and batch size resolved.</summary>
     public TopKQuery Query { get; }
 
     /// <summary>The store.</summary>
@@ -88,8 +95,14 @@ public sealed class QueryContext
     /// <summary>Results returned: min(k, considered inputs).</summary>
     public int K { get; }
 
-    /// <summary>Most inputs verified per batch.</summary>
-    public int BatchSize { get; }
+    /// <summary>Most inputs verified per batch (the request's, else the engine's default).</summary>
+    public int BatchSize => Query.BatchSize;
+
+    /// <summary>The target's activations of the group, in group order (zeros without a target).</summary>
+    public float[] TargetGroup { get; }
+
+    /// <summary>The target's dataset id, or null (raw tensor or no target).</summary>
+    public long? TargetId { get; }
 
     /// <summary>Where this query's time goes.</summary>
     public QueryProfile Profile => Source.Profile;

@@ -1,4 +1,4 @@
-namespace DeepEverest.Core.Query;
+namespace DeepEverest.Core.Query.Strategies;
 
 /// <summary>
 /// What a verification batch of one layer costs, as measured: time ≈ overhead + perInput × b for a

@@ -1,7 +1,7 @@
 using DeepEverest.Core.Storage;
 using DeepEverest.Kernels;
 
-namespace DeepEverest.Core.Query;
+namespace DeepEverest.Core.Query.Bounds;
 
 /// <summary>
 /// What the index says of one input's activations in a summary segment, neuron by neuron: the

@@ -1,11 +1,14 @@
-namespace DeepEverest.Core.Query;
+using DeepEverest.Core.Query.Planning;
+using DeepEverest.Core.Query.Results;
+
+namespace DeepEverest.Core.Query.Strategies;
 
 /// <summary>
 /// The baselines: ReprocessAll (run the model over every considered input) and PreprocessAll
 /// (scan the layer's materialized activations). Both compute every exact cost with the same
 /// kernel as the other strategies, then select the top k by (cost, id).
 /// </summary>
-public static class BruteForceExecutor
+internal static class BruteForceExecutor
 {
     /// <summary>Inputs per inference batch of ReprocessAll.</summary>
     private const int InferenceBatch = 256;

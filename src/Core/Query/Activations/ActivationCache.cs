@@ -1,4 +1,4 @@
-namespace DeepEverest.Core.Query;
+namespace DeepEverest.Core.Query.Activations;
 
 /// <summary>
 /// Full-layer activation rows of inputs, shared across queries, least recently used first out,

@@ -3,7 +3,7 @@ using DeepEverest.Core.Indexing;
 using DeepEverest.Core.Onnx;
 using DeepEverest.Core.Storage;
 
-namespace DeepEverest.Core.Query;
+namespace DeepEverest.Core.Query.Activations;
 
 /// <summary>
 /// ONNX Runtime sessions per (model file, layer), created on first use and kept: creating a

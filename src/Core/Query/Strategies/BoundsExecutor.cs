@@ -1,6 +1,9 @@
+using DeepEverest.Core.Query.Bounds;
+using DeepEverest.Core.Query.Planning;
+using DeepEverest.Core.Query.Results;
 using DeepEverest.Kernels;
 
-namespace DeepEverest.Core.Query;
+namespace DeepEverest.Core.Query.Strategies;
 
 /// <summary>
 /// The default query algorithm: exact top-k from per-input bounds ("bin-based bounds").
@@ -24,7 +27,7 @@ namespace DeepEverest.Core.Query;
 /// lower &lt;= exact &lt;= upper holds bit for bit, coarse bounds contain tight ones (see
 /// <see cref="BoundsProblem"/>), and the answer equals brute force, ties by id.
 /// </summary>
-public static class BoundsExecutor
+internal static class BoundsExecutor
 {
     /// <summary>Runs the query, yielding the progressive updates; the last has Done set.</summary>
     public static IEnumerable<TopKUpdateInfo> Run(QueryContext ctx, CancellationToken cancellationToken)

@@ -1,11 +1,8 @@
-namespace DeepEverest.Core.Query;
+namespace DeepEverest.Core.Query.Planning;
 
 /// <summary>Resolves a <see cref="GroupSpec"/> against a layer's shape into flat neuron indices.</summary>
 public static class NeuronGroups
 {
-    /// <summary>Largest group served.</summary>
-    public const int MaxGroupSize = 1 << 20;
-
     /// <summary>
     /// Flat indices of the group, in the order given (explicit), row-major (rectangle), or by
     /// activation descending then index ascending (top of target).
@@ -95,9 +92,9 @@ public static class NeuronGroups
             count *= end - start;
         }
 
-        if (count > MaxGroupSize)
+        if (count > QueryLimits.MaxGroupSize)
         {
-            throw new DeepEverestException(ErrorKind.ResourceExhausted, $"group.rectangle holds {count} neurons; at most {MaxGroupSize} are served.");
+            throw new DeepEverestException(ErrorKind.ResourceExhausted, $"group.rectangle holds {count} neurons; at most {QueryLimits.MaxGroupSize} are served.");
         }
 
         var result = new List<int>((int)count);

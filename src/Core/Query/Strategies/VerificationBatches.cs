@@ -1,4 +1,6 @@
-namespace DeepEverest.Core.Query;
+using DeepEverest.Core.Query.Results;
+
+namespace DeepEverest.Core.Query.Strategies;
 
 /// <summary>
 /// Sizes the verification batches of <see cref="BoundsExecutor"/>. Candidates are verified in

@@ -1,7 +1,7 @@
 using DeepEverest.Core.Indexing;
 using DeepEverest.Core.Storage;
 
-namespace DeepEverest.Core.Query;
+namespace DeepEverest.Core.Query.Activations;
 
 /// <summary>
 /// Where one query gets exact activations: the shared cache first, then inference of the misses in

@@ -1,7 +1,8 @@
+using DeepEverest.Core.Query.Planning;
 using DeepEverest.Core.Storage;
 using DeepEverest.Kernels;
 
-namespace DeepEverest.Core.Query;
+namespace DeepEverest.Core.Query.Bounds;
 
 /// <summary>
 /// Per-input bounds of a query's cost from its layer's index, in two precisions: <see cref="Coarse"/>
@@ -82,7 +83,7 @@ internal sealed class IndexBounds
     }
 }
 
-/// <summary>Bounds of one query as <see cref="QueryEngine.SampleBounds"/> returns them (for tests).</summary>
+/// <summary>Bounds of one query as the tests sample them (their <c>BoundsSampling</c>).</summary>
 /// <param name="Group">The resolved group.</param>
 /// <param name="Allowed">The considered inputs.</param>
 /// <param name="CoarseLower">Coarse lower bound of every input of the index.</param>
