@@ -74,7 +74,12 @@ public sealed class DifferentialFixture : IAsyncLifetime
         }
 
         Reference = new ReferenceActivations(_store, _store.RequireModel(Space.Model), _store.RequireDataset(Space.Dataset));
-        _factory = new QueryServiceFactory(DataRoot);
+        // Several requests at once (DEEPEVEREST_EXACTNESS_PARALLEL) come from one client: let each scan.
+        int parallel = int.TryParse(Environment.GetEnvironmentVariable("DEEPEVEREST_EXACTNESS_PARALLEL"), out int p) ? p : 1;
+        _factory = new QueryServiceFactory(DataRoot, new Dictionary<string, string>
+        {
+            ["DeepEverest:Limits:MaxConcurrentScansPerClient"] = Math.Max(2, parallel).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
         _channel = _factory.CreateChannel();
         Client = new Contracts.V1.QueryService.QueryServiceClient(_channel);
         return Task.CompletedTask;

@@ -15,7 +15,7 @@ namespace DeepEverest.Services.Tests.Exactness;
 /// contract. Settings (environment): <c>DEEPEVEREST_EXACTNESS_N</c> requests (default 300),
 /// <c>DEEPEVEREST_EXACTNESS_SEED</c> (default 23), <c>DEEPEVEREST_EXACTNESS_DATA</c> a data root to
 /// query instead of the small one (<c>make test-exactness</c>), <c>DEEPEVEREST_EXACTNESS_REPLAY</c> a
-/// failure's JSON file to run alone. Every failure is printed as JSON (and appended to
+/// failure's JSON (or a failures file, one per line) to run alone. Every failure is printed as JSON (and appended to
 /// <c>DEEPEVEREST_EXACTNESS_OUT</c>, default exactness-failures.jsonl beside the test binaries) so
 /// it replays; <c>DEEPEVEREST_EXACTNESS_PARALLEL</c> runs that many requests at once (long runs;
 /// progress goes to the failures file's name + ".progress").
@@ -35,7 +35,8 @@ public sealed class DifferentialTests(DifferentialFixture fixture, ITestOutputHe
         var cases = new List<(int Index, DifferentialCase Case)>();
         if (!string.IsNullOrEmpty(replay))
         {
-            cases.Add(Parse(File.ReadAllText(replay)));
+            // One failure's JSON, or a whole failures file (one per line).
+            cases.AddRange(File.ReadAllLines(replay).Where(line => line.Trim().Length > 0).Select(Parse));
         }
         else
         {
