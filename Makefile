@@ -75,8 +75,9 @@ test: setup console
 N              ?= 2000
 SEED           ?= 23
 EXACTNESS_DATA ?=
+PARALLEL       ?= 1
 test-exactness: build
-	DEEPEVEREST_EXACTNESS_N=$(N) DEEPEVEREST_EXACTNESS_SEED=$(SEED) DEEPEVEREST_EXACTNESS_DATA=$(if $(EXACTNESS_DATA),$(abspath $(EXACTNESS_DATA))) \
+	DEEPEVEREST_EXACTNESS_N=$(N) DEEPEVEREST_EXACTNESS_SEED=$(SEED) DEEPEVEREST_EXACTNESS_PARALLEL=$(PARALLEL) DEEPEVEREST_EXACTNESS_DATA=$(if $(EXACTNESS_DATA),$(abspath $(EXACTNESS_DATA))) \
 	  $(DOTNET) test tests/DeepEverest.Services.Tests -c $(CONFIG) --no-build -v minimal -nologo \
 	  --logger "console;verbosity=normal" --filter "FullyQualifiedName~Exactness.DifferentialTests"
 
