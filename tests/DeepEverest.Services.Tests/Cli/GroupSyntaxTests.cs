@@ -12,13 +12,13 @@ namespace DeepEverest.Services.Tests.Cli;
 /// </summary>
 public sealed class GroupSyntaxTests
 {
-    private static readonly JsonElement Fixture = JsonDocument.Parse(
+    private static readonly JsonElement _fixture = JsonDocument.Parse(
         File.ReadAllText(Path.Combine(TestData.RepoRoot, "tests", "fixtures", "group-syntax.json"))).RootElement;
 
     public static TheoryData<string, string, string> Valid()
     {
         var data = new TheoryData<string, string, string>();
-        foreach (JsonElement e in Fixture.GetProperty("valid").EnumerateArray())
+        foreach (JsonElement e in _fixture.GetProperty("valid").EnumerateArray())
         {
             data.Add(e.GetProperty("text").GetString()!, e.GetProperty("group").GetRawText(), e.GetProperty("canonical").GetString()!);
         }
@@ -29,7 +29,7 @@ public sealed class GroupSyntaxTests
     public static TheoryData<string> Invalid()
     {
         var data = new TheoryData<string>();
-        foreach (JsonElement e in Fixture.GetProperty("invalid").EnumerateArray())
+        foreach (JsonElement e in _fixture.GetProperty("invalid").EnumerateArray())
         {
             data.Add(e.GetString()!);
         }
