@@ -34,8 +34,14 @@ class Group:
     coordinates: tuple[tuple[int, ...], ...] = ()
     extents: tuple[Extent, ...] = ()
 
-    def to_proto(self) -> pb.NeuronGroup:
-        """The request message (open ends of a rectangle stay open: the service resolves them)."""
+    @property
+    def needs_shape(self) -> bool:
+        """Always False now: open ends go out as open ranges (kept for callers that asked)."""
+        return False
+
+    def to_proto(self, layer_shape: Sequence[int] | None = None) -> pb.NeuronGroup:
+        """The request message. Open ends of a rectangle stay open (the service resolves them);
+        `layer_shape` is ignored, kept so that older callers still work."""
         if self.kind == "top":
             return pb.NeuronGroup(top_of_target=self.top)
         if self.kind == "neurons":
