@@ -155,7 +155,15 @@ test-images: setup images
 chart-docs:
 	$(DOTNET) run --project tools/ChartDocs -c $(CONFIG) -v quiet -- helm/deepeverest
 
+# Build outputs only. The data root ($(DATA): models, datasets, indexes that took minutes to hours
+# to build) is deleted only after a warning: confirmed at a terminal, or with DELETE_DATA=yes.
 clean:
 	$(DOTNET) clean DeepEverest.sln -v quiet
 	rm -rf console/dist console/src/gen
-	rm -rf $(DATA)
+	@if [ -d "$(DATA)" ]; then \
+	  echo "make clean: $(DATA) holds your models, datasets and indexes ($$(du -sh "$(DATA)" | cut -f1))."; \
+	  if [ "$(DELETE_DATA)" = yes ]; then rm -rf "$(DATA)"; echo "make clean: deleted $(DATA)"; \
+	  elif [ -t 0 ]; then printf 'Delete %s too? [y/N] ' "$(DATA)"; read answer; \
+	    case "$$answer" in [yY]*) rm -rf "$(DATA)"; echo "make clean: deleted $(DATA)";; *) echo "make clean: kept $(DATA)";; esac; \
+	  else echo "make clean: kept $(DATA) (run 'make clean DELETE_DATA=yes' to delete it)"; fi; \
+	fi

@@ -32,7 +32,7 @@ internal static class BenchStores
             throw DeepEverestException.NotFound($"No model at {Path.GetFullPath(modelPath)}: run from the repository root or pass --model-path.");
         }
 
-        using DeepEverestStore store = DeepEverestStore.OpenPrimary(root);
+        using StoreWriter store = StoreWriter.OpenPrimary(root);
         ModelRecord model = ModelCatalog.Register(store, Model, File.ReadAllBytes(modelPath), replace: true);
         DatasetPartPaths[] parts =
         [
@@ -117,14 +117,14 @@ internal static class BenchStores
     /// </summary>
     public static long DiskBytes(string root)
     {
-        using DeepEverestStore store = DeepEverestStore.OpenPrimary(root);
+        using StoreWriter store = StoreWriter.OpenPrimary(root);
         return store.ApproximateDiskBytes();
     }
 
-    private static void ImportFirst(DeepEverestStore store, DatasetPartPaths[] parts, int inputs)
+    private static void ImportFirst(StoreWriter store, DatasetPartPaths[] parts, int inputs)
     {
         // The importer takes whole files; a prefix of the concatenation is written directly.
-        using DatasetWriter writer = store.BeginDataset(Dataset, [1, 28, 28], DeepEverestStore.ElementUInt8, 1 / 255f, 0);
+        using DatasetWriter writer = store.BeginDataset(Dataset, [1, 28, 28], StoreLayout.ElementUInt8, 1 / 255f, 0);
         int left = inputs;
         foreach (DatasetPartPaths part in parts)
         {

@@ -18,7 +18,7 @@ internal static class BruteForcePass
 
     /// <summary>Every query's exact top-k as (id, score) pairs in rank order.</summary>
     public static Dictionary<string, (int Id, double Score)[]> Answers(
-        DeepEverestStore store,
+        StoreReader store,
         IKernels kernels,
         LayerProbe probe,
         IReadOnlyList<Query> queries,
@@ -29,7 +29,7 @@ internal static class BruteForcePass
         const int Batch = 16;
         int n = probe.Inputs;
         int neurons = probe.Neurons;
-        int elements = DeepEverestStore.InputElements(probe.Dataset);
+        int elements = StoreReader.InputElements(probe.Dataset);
         using ActivationRunner runner = probe.CreateRunner(store, Environment.ProcessorCount, Batch);
         var inputs = new float[Batch * elements];
         var rows = new float[(long)Batch * neurons];

@@ -16,12 +16,12 @@ internal sealed class LruBaseline : IDisposable
 {
     private const int Batch = 256;
 
-    private readonly DeepEverestStore _store;
+    private readonly StoreReader _store;
     private readonly IKernels _kernels;
     private readonly RunnerPool _runners = new(0, Batch);
 
     /// <summary>Creates the baseline over a store holding the dataset and model.</summary>
-    public LruBaseline(DeepEverestStore store, IKernels kernels, long budgetBytes)
+    public LruBaseline(StoreReader store, IKernels kernels, long budgetBytes)
     {
         _store = store;
         _kernels = kernels;

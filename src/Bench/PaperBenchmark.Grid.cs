@@ -40,7 +40,7 @@ public sealed partial class PaperBenchmark
         string root = BenchStores.Copy(_baseRoot, Path.Combine(_options.DataRoot, "index"));
         IndexRecord record;
         double wall;
-        using (DeepEverestStore buildStore = DeepEverestStore.OpenPrimary(root))
+        using (StoreWriter buildStore = StoreWriter.OpenPrimary(root))
         {
             var builder = new IndexBuilder(buildStore, _kernels, BuildOptions());
             long start = Stopwatch.GetTimestamp();
@@ -58,7 +58,7 @@ public sealed partial class PaperBenchmark
         int boundsTargets = isDefault ? _options.Targets : _options.GridTargets;
         int ntaTargets = isDefault ? _options.NtaTargets : _options.GridNtaTargets;
         var times = new List<(string Strategy, double Ms)>();
-        using (DeepEverestStore store = DeepEverestStore.OpenPrimary(root))
+        using (StoreWriter store = StoreWriter.OpenPrimary(root))
         using (var engine = new QueryEngine(store, _kernels, new QueryEngineOptions { CacheMb = 0 }))
         {
             WarmUp(engine, layerIndex, QueryStrategy.Bounds, cancellationToken);

@@ -51,7 +51,7 @@ public sealed partial class PaperBenchmark
         double queryMs = 0;
         long inferred = 0;
         long hits = 0;
-        using (DeepEverestStore store = DeepEverestStore.OpenPrimary(root))
+        using (StoreWriter store = StoreWriter.OpenPrimary(root))
         using (var engine = new QueryEngine(store, _kernels, new QueryEngineOptions { CacheMb = _options.WorkloadCacheMb }))
         {
             var builder = new IndexBuilder(store, _kernels, BuildOptions());

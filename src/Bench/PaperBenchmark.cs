@@ -35,7 +35,7 @@ public sealed partial class PaperBenchmark : IDisposable
     private readonly Dictionary<string, MaterializationRecord> _materialized = [];
     private readonly Dictionary<string, List<(string Kind, GroupSpec Group)>> _largeGroups = [];
     private readonly string _baseRoot;
-    private DeepEverestStore? _matStore;
+    private StoreWriter? _matStore;
     private QueryEngine? _matEngine;
     private long _baseDiskBytes;
     private int[] _targets = [];
@@ -50,7 +50,7 @@ public sealed partial class PaperBenchmark : IDisposable
         _baseRoot = Path.Combine(options.DataRoot, "base");
     }
 
-    private DeepEverestStore MatStore => _matStore ?? throw new InvalidOperationException("Materializations are not ready.");
+    private StoreWriter MatStore => _matStore ?? throw new InvalidOperationException("Materializations are not ready.");
 
     private QueryEngine MatEngine => _matEngine ?? throw new InvalidOperationException("Materializations are not ready.");
 
@@ -144,7 +144,7 @@ public sealed partial class PaperBenchmark : IDisposable
         {
             MaterializationRecord record;
             double wall;
-            using (DeepEverestStore store = DeepEverestStore.OpenPrimary(root))
+            using (StoreWriter store = StoreWriter.OpenPrimary(root))
             {
                 var builder = new IndexBuilder(store, _kernels, BuildOptions());
                 long start = Stopwatch.GetTimestamp();
@@ -158,7 +158,7 @@ public sealed partial class PaperBenchmark : IDisposable
             before = after;
         }
 
-        _matStore = DeepEverestStore.OpenPrimary(root);
+        _matStore = StoreWriter.OpenPrimary(root);
         _matEngine = new QueryEngine(_matStore, _kernels, new QueryEngineOptions { CacheMb = 0 });
         foreach (LayerInfo layer in _layers)
         {

@@ -96,7 +96,7 @@ public sealed class ResNetBenchmark : IDisposable
         long before = BenchStores.DiskBytes(StoreRoot);
         IndexRecord record;
         double wall;
-        using (DeepEverestStore buildStore = DeepEverestStore.OpenPrimary(StoreRoot))
+        using (StoreWriter buildStore = StoreWriter.OpenPrimary(StoreRoot))
         {
             var builder = new IndexBuilder(buildStore, _kernels, new IndexBuildOptions { MemoryBudgetMb = _options.BuildMemoryBudgetMb, TempDirectory = Path.Combine(_options.DataRoot, "spill") });
             long start = Stopwatch.GetTimestamp();
@@ -110,7 +110,7 @@ public sealed class ResNetBenchmark : IDisposable
         _indexes.Add(index);
         Report($"{layer.Role}: index built in {wall / 1000:F1} s (inference {record.InferenceMs / 1000.0:F1} s), {index.IndexFraction:P1} of materialization written (summaries {(double)index.SummaryBytes / index.MaterializedBytes:P2}), {index.DiskFraction:P1} on disk");
 
-        using DeepEverestStore store = DeepEverestStore.OpenPrimary(StoreRoot);
+        using StoreWriter store = StoreWriter.OpenPrimary(StoreRoot);
         using var engine = new QueryEngine(store, _kernels, new QueryEngineOptions { CacheMb = 0, BatchSize = _options.BatchSize });
         List<BenchQuery> queries = Plan(engine, layerIndex, cancellationToken);
         Dictionary<string, (int Id, double Score)[]> references = References(store, engine, layer, queries, cancellationToken);
@@ -171,7 +171,7 @@ public sealed class ResNetBenchmark : IDisposable
     }
 
     /// <summary>Every query's exact answer from one shared inference pass over the dataset.</summary>
-    private Dictionary<string, (int Id, double Score)[]> References(DeepEverestStore store, QueryEngine engine, LayerInfo layer, List<BenchQuery> queries, CancellationToken cancellationToken)
+    private Dictionary<string, (int Id, double Score)[]> References(StoreReader store, QueryEngine engine, LayerInfo layer, List<BenchQuery> queries, CancellationToken cancellationToken)
     {
         var pass = new List<BruteForcePass.Query>();
         var rows = new Dictionary<int, float[]>();

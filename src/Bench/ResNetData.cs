@@ -59,10 +59,10 @@ internal static class ResNetData
 
         // uint8: the composed preprocessing model subtracts the mean image; float32: done here.
         float[]? mean = uint8Inputs ? null : MeanImage(PreprocessFile(packageDirectory));
-        using DeepEverestStore store = DeepEverestStore.OpenPrimary(root);
+        using StoreWriter store = StoreWriter.OpenPrimary(root);
         ModelRecord model = ModelCatalog.Register(store, Model, File.ReadAllBytes(modelPath), replace: true,
             preprocessing: uint8Inputs ? File.ReadAllBytes(PreprocessFile(packageDirectory)) : null);
-        using DatasetWriter writer = store.BeginDataset(Dataset, [3, Side, Side], uint8Inputs ? DeepEverestStore.ElementUInt8 : DeepEverestStore.ElementFloat32, 1, 0);
+        using DatasetWriter writer = store.BeginDataset(Dataset, [3, Side, Side], uint8Inputs ? StoreLayout.ElementUInt8 : StoreLayout.ElementFloat32, 1, 0);
         int left = inputs;
         var pixels = new byte[Elements];
         var input = new float[Elements];

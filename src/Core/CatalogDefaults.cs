@@ -14,14 +14,14 @@ public static class CatalogDefaults
     /// <param name="store">The store to look in.</param>
     /// <param name="name">The name given, possibly empty.</param>
     /// <param name="field">The request field, for the message (e.g. "layer.model").</param>
-    public static string Model(DeepEverestStore store, string? name, string field) =>
+    public static string Model(StoreReader store, string? name, string field) =>
         !string.IsNullOrEmpty(name) ? name : OnlyOne(store.ListModels().Select(m => m.Name).ToList(), field, "model", "IndexService.AddModel");
 
     /// <summary><paramref name="name"/> when set, else the only imported dataset.</summary>
     /// <param name="store">The store to look in.</param>
     /// <param name="name">The name given, possibly empty.</param>
     /// <param name="field">The request field, for the message (e.g. "layer.dataset").</param>
-    public static string Dataset(DeepEverestStore store, string? name, string field) =>
+    public static string Dataset(StoreReader store, string? name, string field) =>
         !string.IsNullOrEmpty(name) ? name : OnlyOne(store.ListDatasets().Select(d => d.Name).ToList(), field, "dataset", "IndexService.ImportDataset");
 
     private static string OnlyOne(List<string> names, string field, string what, string howToAdd) => names.Count switch

@@ -35,7 +35,7 @@ internal static class IndexServiceHosting
         services.AddSingleton(OpenStore);
         services.AddSingleton(CreateKernels);
         services.AddSingleton(sp => new IndexBuilder(
-            sp.GetRequiredService<DeepEverestStore>(),
+            sp.GetRequiredService<StoreWriter>(),
             sp.GetRequiredService<IKernels>(),
             sp.GetRequiredService<IOptions<IndexBuildOptions>>().Value,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<IndexBuilder>()));
@@ -60,18 +60,18 @@ internal static class IndexServiceHosting
     {
         app.UseDeepEverestHost();
         app.MapGrpcService<IndexServiceImpl>();
-        DeepEverestStore store = app.Services.GetRequiredService<DeepEverestStore>();
+        StoreWriter store = app.Services.GetRequiredService<StoreWriter>();
         app.Services.GetRequiredService<IndexServiceMetrics>().ObserveIndexSizes(
             () => store.ListIndexes().Select(index => new IndexSize(index.Model, index.Dataset, index.Layer, index.IndexBytes)));
         return app;
     }
 
-    private static DeepEverestStore OpenStore(IServiceProvider services)
+    private static StoreWriter OpenStore(IServiceProvider services)
     {
         IndexServiceOptions options = services.GetRequiredService<IOptions<IndexServiceOptions>>().Value;
         ILogger logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(IndexServiceHosting).Namespace!);
         string root = Path.GetFullPath(options.DataRoot);
-        DeepEverestStore store = DeepEverestStore.OpenPrimary(root);
+        StoreWriter store = StoreWriter.OpenPrimary(root);
         try
         {
             // Builds killed mid-way left rows under generations that were never published.

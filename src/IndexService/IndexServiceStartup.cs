@@ -11,7 +11,7 @@ namespace DeepEverest.IndexService;
 /// indexes whose model or dataset changed after they were built (left by versions before content
 /// stamps; they are never used).
 /// </summary>
-internal sealed class IndexServiceStartup(DeepEverestStore store, IKernels kernels, IndexBuilder builder, ILogger<IndexServiceStartup> logger) : IHostedService
+internal sealed class IndexServiceStartup(StoreWriter store, IKernels kernels, IndexBuilder builder, ILogger<IndexServiceStartup> logger) : IHostedService
 {
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)

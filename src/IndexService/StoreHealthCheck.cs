@@ -4,7 +4,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace DeepEverest.IndexService;
 
 /// <summary>Reports the service healthy while its store answers a read.</summary>
-internal sealed class StoreHealthCheck(DeepEverestStore store) : IHealthCheck
+internal sealed class StoreHealthCheck(StoreWriter store) : IHealthCheck
 {
     /// <inheritdoc />
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)

@@ -13,11 +13,11 @@ namespace DeepEverest.QueryService;
 internal sealed class QueryEngineHolder(IOptions<QueryServiceOptions> options, IOptions<QueryEngineOptions> engineOptions, IKernels kernels) : IDisposable
 {
     private readonly Lock _lock = new();
-    private DeepEverestStore? _store;
+    private StoreReader? _store;
     private QueryEngine? _engine;
 
     /// <summary>The store, opened on first use.</summary>
-    public DeepEverestStore Store
+    public StoreReader Store
     {
         get
         {
@@ -27,7 +27,7 @@ internal sealed class QueryEngineHolder(IOptions<QueryServiceOptions> options, I
     }
 
     /// <summary>The store if it has been opened, else null (opening is left to the first request).</summary>
-    public DeepEverestStore? OpenedStore
+    public StoreReader? OpenedStore
     {
         get
         {
@@ -57,7 +57,7 @@ internal sealed class QueryEngineHolder(IOptions<QueryServiceOptions> options, I
                 return;
             }
 
-            _store = DeepEverestStore.OpenSecondary(Path.GetFullPath(options.Value.DataRoot));
+            _store = StoreReader.OpenSecondary(Path.GetFullPath(options.Value.DataRoot));
             _engine = new QueryEngine(_store, kernels, engineOptions.Value);
         }
     }

@@ -5,7 +5,7 @@ namespace DeepEverest.QueryService;
 /// <summary>
 /// Follows the IndexService's writes in the background: every
 /// <see cref="QueryServiceOptions.FollowIntervalMs"/> it catches the secondary up and pins a new
-/// generation for the queries that start next (<see cref="Core.Storage.DeepEverestStore.CatchUp"/>),
+/// generation for the queries that start next (<see cref="Core.Storage.StoreReader.CatchUp"/>),
 /// so no query pays for a catch-up unless the IndexService has published since the last one.
 /// </summary>
 internal sealed class StoreFollower(QueryEngineHolder holder, IOptions<QueryServiceOptions> options, ILogger<StoreFollower> logger) : BackgroundService

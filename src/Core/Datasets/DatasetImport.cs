@@ -20,7 +20,7 @@ public sealed class DatasetImport : IDisposable
     /// <summary>Bytes of inputs read and written per block (at least one input).</summary>
     public const int BlockBytes = 4 << 20;
 
-    private readonly DeepEverestStore _store;
+    private readonly StoreWriter _store;
     private readonly DatasetImportRequest _request;
     private readonly Func<string, string, DataFile> _open;
     private readonly long _maxDecompressedBytes;
@@ -29,7 +29,7 @@ public sealed class DatasetImport : IDisposable
     private readonly int _elementType;
     private DatasetWriter? _writer;
 
-    private DatasetImport(DeepEverestStore store, DatasetImportRequest request, Func<string, string, DataFile> open, long maxDecompressedBytes, ArrayHeader[] headers, long[] inputShape, int elementType, long inputsTotal, long bytesTotal)
+    private DatasetImport(StoreWriter store, DatasetImportRequest request, Func<string, string, DataFile> open, long maxDecompressedBytes, ArrayHeader[] headers, long[] inputShape, int elementType, long inputsTotal, long bytesTotal)
     {
         _store = store;
         _request = request;
@@ -56,7 +56,7 @@ public sealed class DatasetImport : IDisposable
     /// <param name="progress">Receives progress, or null.</param>
     /// <param name="cancellationToken">Abandons the import (nothing is kept).</param>
     public static DatasetRecord Import(
-        DeepEverestStore store,
+        StoreWriter store,
         DatasetImportRequest request,
         Func<string, string, DataFile> open,
         long maxDecompressedBytes = long.MaxValue,
@@ -74,7 +74,7 @@ public sealed class DatasetImport : IDisposable
     /// against the files, and the preprocessing. Writes nothing.
     /// </summary>
     /// <exception cref="DeepEverestException">InvalidArgument naming the field at fault; NotFound for a missing file; AlreadyExists / FailedPrecondition for the name.</exception>
-    public static DatasetImport Prepare(DeepEverestStore store, DatasetImportRequest request, Func<string, string, DataFile> open, long maxDecompressedBytes, CancellationToken cancellationToken)
+    public static DatasetImport Prepare(StoreWriter store, DatasetImportRequest request, Func<string, string, DataFile> open, long maxDecompressedBytes, CancellationToken cancellationToken)
     {
         StoreLayout.ValidateName(request.Name, "dataset");
         if (request.Parts.Count == 0)
@@ -152,7 +152,7 @@ public sealed class DatasetImport : IDisposable
         }
 
         long[] inputShape = request.InputShape.Count > 0 ? [.. request.InputShape] : fileShape!;
-        DeepEverestStore.CheckInputShape(inputShape);
+        StoreWriter.CheckInputShape(inputShape);
         long shapeElements = inputShape.Aggregate(1L, (a, b) => a * b);
         long fileElements = headers[0].ItemElements;
         if (shapeElements != fileElements)
@@ -282,7 +282,7 @@ public sealed class DatasetImport : IDisposable
     /// Refuses a name that is taken (unless replacing) or a replacement of a dataset that indexes
     /// or materializations were built from.
     /// </summary>
-    public static void CheckName(DeepEverestStore store, string name, bool replace)
+    public static void CheckName(StoreReader store, string name, bool replace)
     {
         if (store.GetDataset(name) is null)
         {
@@ -317,7 +317,7 @@ public sealed class DatasetImport : IDisposable
         }
     }
 
-    private static int StoredType(ElementFormat format) => format == ElementFormat.UInt8 ? DeepEverestStore.ElementUInt8 : DeepEverestStore.ElementFloat32;
+    private static int StoredType(ElementFormat format) => format == ElementFormat.UInt8 ? StoreLayout.ElementUInt8 : StoreLayout.ElementFloat32;
 
     private static DeepEverestException Changed(string what) =>
         DeepEverestException.Invalid($"{what} changed while it was imported; import it again once it is complete.");

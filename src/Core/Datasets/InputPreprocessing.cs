@@ -77,7 +77,7 @@ public sealed record InputPreprocessing(float Scale, float Shift, IReadOnlyList<
         int stdCount = dataset.Std.Count;
         if (meanCount == 0 && stdCount == 0)
         {
-            if (dataset.ElementType == DeepEverestStore.ElementUInt8)
+            if (dataset.ElementType == StoreLayout.ElementUInt8)
             {
                 for (int e = 0; e < destination.Length; e++)
                 {
@@ -104,7 +104,7 @@ public sealed record InputPreprocessing(float Scale, float Shift, IReadOnlyList<
             float std = stdCount == 0 ? 1 : dataset.Std[stdCount == 1 ? 0 : c];
             int start = c * perChannel;
             Span<float> block = destination.Slice(start, perChannel);
-            if (dataset.ElementType == DeepEverestStore.ElementUInt8)
+            if (dataset.ElementType == StoreLayout.ElementUInt8)
             {
                 ReadOnlySpan<byte> values = raw.Slice(start, perChannel);
                 for (int e = 0; e < block.Length; e++)
@@ -136,7 +136,7 @@ public sealed record InputPreprocessing(float Scale, float Shift, IReadOnlyList<
     public static float[] DecodeStoredValues(DatasetRecord dataset, ReadOnlySpan<float> stored, string field)
     {
         byte[] raw;
-        if (dataset.ElementType == DeepEverestStore.ElementUInt8)
+        if (dataset.ElementType == StoreLayout.ElementUInt8)
         {
             raw = new byte[stored.Length];
             for (int e = 0; e < stored.Length; e++)
@@ -164,7 +164,7 @@ public sealed record InputPreprocessing(float Scale, float Shift, IReadOnlyList<
     /// <summary>Converts one stored input to floats without any preprocessing: the values as stored.</summary>
     public static void DecodeStored(DatasetRecord dataset, ReadOnlySpan<byte> raw, Span<float> destination)
     {
-        if (dataset.ElementType == DeepEverestStore.ElementUInt8)
+        if (dataset.ElementType == StoreLayout.ElementUInt8)
         {
             for (int e = 0; e < destination.Length; e++)
             {

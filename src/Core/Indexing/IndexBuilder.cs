@@ -18,13 +18,13 @@ namespace DeepEverest.Core.Indexing;
 /// </summary>
 public sealed class IndexBuilder
 {
-    private readonly DeepEverestStore _store;
+    private readonly StoreWriter _store;
     private readonly IKernels _kernels;
     private readonly IndexBuildOptions _options;
     private readonly ILogger _logger;
 
     /// <summary>Creates a builder over the primary store.</summary>
-    public IndexBuilder(DeepEverestStore store, IKernels kernels, IndexBuildOptions options, ILogger? logger = null)
+    public IndexBuilder(StoreWriter store, IKernels kernels, IndexBuildOptions options, ILogger? logger = null)
     {
         _store = store;
         _kernels = kernels;
@@ -52,7 +52,7 @@ public sealed class IndexBuilder
     /// <summary>Builds and publishes an index; returns its record.</summary>
     public IndexRecord Build(IndexBuildRequest request, IProgress<BuildProgressInfo>? progress, CancellationToken cancellationToken)
     {
-        using DeepEverestStore snapshot = _store.Snapshot();
+        using StoreReader snapshot = _store.Snapshot();
         LayerProbe probe = LayerProbe.Resolve(snapshot, request.Model, request.Dataset, request.Layer);
         IndexParameters parameters = IndexParameters.Choose(request.Partitions, request.Ratio, request.StorageBudget, probe.Inputs);
         int n = probe.Inputs;
@@ -163,7 +163,7 @@ public sealed class IndexBuilder
     /// <summary>Materializes every activation of a layer, column-wise (the PreprocessAll baseline).</summary>
     public MaterializationRecord Materialize(string model, string dataset, string layer, int batchSize, IProgress<BuildProgressInfo>? progress, CancellationToken cancellationToken)
     {
-        using DeepEverestStore snapshot = _store.Snapshot();
+        using StoreReader snapshot = _store.Snapshot();
         LayerProbe probe = LayerProbe.Resolve(snapshot, model, dataset, layer);
         RequireDiskSpace($"layer '{layer}' was not materialized", probe.Inputs, probe.Neurons, (long)probe.Inputs * probe.Neurons * 4, 0);
         var clock = Stopwatch.StartNew();
@@ -244,14 +244,14 @@ public sealed class IndexBuilder
     {
         long activationBytes = (long)inputs * neurons * 4;
         long budget = (memoryBudgetMb > 0 ? memoryBudgetMb : _options.MemoryBudgetMb) << 20;
-        DiskFull.RequireFree(notDone, (DeepEverestStore.StorePath(_store.DataRoot), rowBytes + DeepEverestStore.DiskReserveBytes), (SpillRoot, activationBytes > budget ? activationBytes : 0));
+        DiskFull.RequireFree(notDone, (StoreReader.StorePath(_store.DataRoot), rowBytes + StoreWriter.DiskReserveBytes), (SpillRoot, activationBytes > budget ? activationBytes : 0));
     }
 
-    private ActivationMatrix RunInference(DeepEverestStore snapshot, LayerProbe probe, int batchSize, long memoryBudgetMb, Stopwatch clock, IProgress<BuildProgressInfo>? progress, SummaryAccumulator? summaries, CancellationToken cancellationToken)
+    private ActivationMatrix RunInference(StoreReader snapshot, LayerProbe probe, int batchSize, long memoryBudgetMb, Stopwatch clock, IProgress<BuildProgressInfo>? progress, SummaryAccumulator? summaries, CancellationToken cancellationToken)
     {
         int n = probe.Inputs;
         int neurons = probe.Neurons;
-        int batch = CapBatch(batchSize > 0 ? batchSize : _options.BatchSize, DeepEverestStore.InputElements(probe.Dataset), neurons);
+        int batch = CapBatch(batchSize > 0 ? batchSize : _options.BatchSize, StoreReader.InputElements(probe.Dataset), neurons);
         // The summaries live in memory beside the matrix, within the same budget.
         long budget = ((memoryBudgetMb > 0 ? memoryBudgetMb : _options.MemoryBudgetMb) << 20) - (summaries is null ? 0 : SummaryAccumulator.Bytes(summaries.Layout, n));
         var matrix = new ActivationMatrix(n, neurons, budget, SpillRoot);
@@ -264,7 +264,7 @@ public sealed class IndexBuilder
 
             int threads = _options.InferenceThreads > 0 ? _options.InferenceThreads : Environment.ProcessorCount;
             using ActivationRunner runner = probe.CreateRunner(snapshot, threads, batch);
-            int elements = DeepEverestStore.InputElements(probe.Dataset);
+            int elements = StoreReader.InputElements(probe.Dataset);
             var inputs = new float[batch * elements];
             var rows = new float[(long)batch * neurons];
             string note = matrix.Spilled ? $"spilling to {matrix.BlockCount} neuron blocks" : "in memory";

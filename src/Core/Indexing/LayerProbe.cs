@@ -17,7 +17,7 @@ public sealed record LayerProbe(ModelRecord Model, DatasetRecord Dataset, LayerE
     public int Inputs => checked((int)Dataset.Count);
 
     /// <summary>Resolves and checks names; NotFound / InvalidArgument failures say what is wrong.</summary>
-    public static LayerProbe Resolve(DeepEverestStore store, string model, string dataset, string layer)
+    public static LayerProbe Resolve(StoreReader store, string model, string dataset, string layer)
     {
         ModelRecord m = store.RequireModel(model);
         DatasetRecord d = store.RequireDataset(dataset);
@@ -40,7 +40,7 @@ public sealed record LayerProbe(ModelRecord Model, DatasetRecord Dataset, LayerE
     }
 
     /// <summary>Creates an ONNX Runtime runner of the model truncated at the layer.</summary>
-    public ActivationRunner CreateRunner(DeepEverestStore store, int threads, int maxBatch)
+    public ActivationRunner CreateRunner(StoreReader store, int threads, int maxBatch)
     {
         OnnxModelFile file = OnnxModelFile.Load(store.ReadModelBytes(Model));
         return ActivationRunner.Create(file, Layer.Name, new ActivationRunnerOptions { IntraOpThreads = threads, MaxBatch = maxBatch });

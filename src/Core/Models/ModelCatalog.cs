@@ -16,7 +16,7 @@ public static class ModelCatalog
     /// (FailedPrecondition: they would silently describe another network). Replacing a model by
     /// the very same files is a no-op. Nothing is written on failure.
     /// </summary>
-    public static ModelRecord Register(DeepEverestStore store, string name, byte[] bytes, bool replace, byte[]? preprocessing = null)
+    public static ModelRecord Register(StoreWriter store, string name, byte[] bytes, bool replace, byte[]? preprocessing = null)
     {
         StoreLayout.ValidateName(name, "model");
         ModelRecord? existing = store.GetModel(name);

@@ -9,7 +9,7 @@ namespace DeepEverest.Core.Query;
 /// </summary>
 public sealed class ActivationSource
 {
-    private readonly DeepEverestStore _store;
+    private readonly StoreReader _store;
     private readonly LayerProbe _probe;
     private readonly RunnerPool _runners;
     private readonly ActivationCache? _cache;
@@ -23,14 +23,14 @@ public sealed class ActivationSource
     private float[] _missed = [];
 
     /// <summary>Creates a source; <paramref name="cache"/> null disables caching (the ReprocessAll baseline).</summary>
-    public ActivationSource(DeepEverestStore store, LayerProbe probe, RunnerPool runners, ActivationCache? cache)
+    public ActivationSource(StoreReader store, LayerProbe probe, RunnerPool runners, ActivationCache? cache)
     {
         _store = store;
         _probe = probe;
         _runners = runners;
         _cache = cache;
         _cacheKey = probe.Model.Sha256 + "\u001f" + probe.Dataset.Id + "\u001f" + probe.Layer.Name;
-        _elements = DeepEverestStore.InputElements(probe.Dataset);
+        _elements = StoreReader.InputElements(probe.Dataset);
     }
 
     /// <summary>Where the time of this query goes (reads, inference, the rest).</summary>

@@ -14,7 +14,7 @@ public sealed class QueryContext
 {
     internal QueryContext(
         TopKQuery query,
-        DeepEverestStore store,
+        StoreReader store,
         IKernels kernels,
         LayerProbe probe,
         IndexRecord? index,
@@ -50,7 +50,7 @@ public sealed class QueryContext
     public TopKQuery Query { get; }
 
     /// <summary>The store.</summary>
-    public DeepEverestStore Store { get; }
+    public StoreReader Store { get; }
 
     /// <summary>The kernels.</summary>
     public IKernels Kernels { get; }

@@ -14,14 +14,14 @@ namespace DeepEverest.Core.Query;
 /// </summary>
 public sealed class QueryEngine : IDisposable
 {
-    private readonly DeepEverestStore _store;
+    private readonly StoreReader _store;
     private readonly IKernels _kernels;
     private readonly QueryEngineOptions _options;
     private readonly RunnerPool _runners;
     private readonly ConcurrentDictionary<string, BatchCostModel> _batchCosts = new();
 
     /// <summary>Creates an engine over a store (primary or secondary).</summary>
-    public QueryEngine(DeepEverestStore store, IKernels kernels, QueryEngineOptions options)
+    public QueryEngine(StoreReader store, IKernels kernels, QueryEngineOptions options)
     {
         _store = store;
         _kernels = kernels;
@@ -40,7 +40,7 @@ public sealed class QueryEngine : IDisposable
     /// Runs a query, yielding progressive updates; the last has Done set and is exact.
     /// Validation failures throw <see cref="DeepEverestException"/> before the first update.
     /// Everything the query reads — model, dataset, labels, index rows, inputs — comes from one
-    /// <see cref="DeepEverestStore.Snapshot"/> taken here, so a concurrent rebuild, delete or
+    /// <see cref="StoreReader.Snapshot"/> taken here, so a concurrent rebuild, delete or
     /// replacement never changes it midway; the snapshot is released when the enumeration ends
     /// (enumerate the result to its end or dispose its enumerator).
     /// </summary>
@@ -55,7 +55,7 @@ public sealed class QueryEngine : IDisposable
     /// </summary>
     public QueryRun Start(TopKQuery query, CancellationToken cancellationToken)
     {
-        DeepEverestStore snapshot = _store.Snapshot();
+        StoreReader snapshot = _store.Snapshot();
         try
         {
             (QueryContext ctx, float[] targetGroup, long? targetId) = Prepare(query, snapshot, cancellationToken);
@@ -76,7 +76,7 @@ public sealed class QueryEngine : IDisposable
     }
 
     /// <summary>Yields <paramref name="updates"/>, then releases the snapshot they read.</summary>
-    private static IEnumerable<TopKUpdateInfo> Holding(DeepEverestStore snapshot, IEnumerable<TopKUpdateInfo> updates)
+    private static IEnumerable<TopKUpdateInfo> Holding(StoreReader snapshot, IEnumerable<TopKUpdateInfo> updates)
     {
         using (snapshot)
         {
@@ -113,7 +113,7 @@ public sealed class QueryEngine : IDisposable
     /// <param name="cancellationToken">Cancels the target's inference.</param>
     public long OracleMinimum(TopKQuery query, double kthCost, int kthId, CancellationToken cancellationToken)
     {
-        using DeepEverestStore snapshot = _store.Snapshot();
+        using StoreReader snapshot = _store.Snapshot();
         (QueryContext ctx, _, _) = Prepare(query with { Strategy = QueryStrategy.Bounds }, snapshot, cancellationToken);
         if (ctx.Strategy != QueryStrategy.Bounds)
         {
@@ -144,7 +144,7 @@ public sealed class QueryEngine : IDisposable
     /// </summary>
     internal IndexBoundsSample SampleBounds(TopKQuery query, CancellationToken cancellationToken)
     {
-        using DeepEverestStore snapshot = _store.Snapshot();
+        using StoreReader snapshot = _store.Snapshot();
         (QueryContext ctx, _, _) = Prepare(query with { Strategy = QueryStrategy.Bounds }, snapshot, cancellationToken);
         IndexBounds bounds = IndexBounds.Read(ctx);
         var coarseLower = new double[bounds.Inputs];
@@ -159,13 +159,13 @@ public sealed class QueryEngine : IDisposable
     /// <summary>Full-layer activations of a target, with the layer's shape.</summary>
     public (float[] Values, long[] Shape) Activations(string model, string dataset, string layer, QueryTarget target, CancellationToken cancellationToken)
     {
-        using DeepEverestStore snapshot = _store.Snapshot();
+        using StoreReader snapshot = _store.Snapshot();
         LayerProbe probe = LayerProbe.Resolve(snapshot, CatalogDefaults.Model(snapshot, model, "layer.model"), CatalogDefaults.Dataset(snapshot, dataset, "layer.dataset"), layer);
         var source = new ActivationSource(snapshot, probe, _runners, Cache);
         return (TargetActivations(probe, source, target, cancellationToken), probe.Layer.Shape.ToArray());
     }
 
-    private (QueryContext Context, float[] TargetGroup, long? TargetId) Prepare(TopKQuery query, DeepEverestStore store, CancellationToken cancellationToken)
+    private (QueryContext Context, float[] TargetGroup, long? TargetId) Prepare(TopKQuery query, StoreReader store, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         int maxK = Math.Min(_options.MaxK, TopKQuery.MaxK);
@@ -208,7 +208,7 @@ public sealed class QueryEngine : IDisposable
         };
         LayerProbe probe = LayerProbe.Resolve(store, query.Model, query.Dataset, query.Layer);
         IndexRecord? index = store.GetIndex(query.Model, query.Dataset, query.Layer);
-        string? stale = index is null ? null : DeepEverestStore.StaleReason(index, probe.Model, probe.Dataset);
+        string? stale = index is null ? null : StoreReader.StaleReason(index, probe.Model, probe.Dataset);
         if (stale is not null)
         {
             index = null; // built from other contents of the model or dataset: never answer from it
@@ -216,7 +216,7 @@ public sealed class QueryEngine : IDisposable
 
         if (query.Strategy == QueryStrategy.Materialized
             && store.GetMaterialization(query.Model, query.Dataset, query.Layer) is { } materialization
-            && DeepEverestStore.StaleReason(materialization, probe.Model, probe.Dataset) is { } staleMaterialization)
+            && StoreReader.StaleReason(materialization, probe.Model, probe.Dataset) is { } staleMaterialization)
         {
             throw DeepEverestException.Precondition($"{staleMaterialization}: materialize the layer again.");
         }
@@ -338,7 +338,7 @@ public sealed class QueryEngine : IDisposable
 
         float[] tensor = target.Tensor ?? throw DeepEverestException.Invalid("target is empty: set target.input_id, target.tensor or target.stored_tensor.");
         string field = target.StoredUnits ? "target.stored_tensor" : "target.tensor";
-        int elements = DeepEverestStore.InputElements(probe.Dataset);
+        int elements = StoreReader.InputElements(probe.Dataset);
         string expected = $"[{string.Join(", ", probe.Dataset.InputShape)}]";
         if (target.Shape is { } shape && !shape.AsSpan().SequenceEqual(probe.Dataset.InputShape.ToArray()))
         {

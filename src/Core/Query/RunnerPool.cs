@@ -32,7 +32,7 @@ public sealed class RunnerPool : IDisposable
     }
 
     /// <summary>Runs <paramref name="inputs"/> (batch x elements) through the probe of the layer.</summary>
-    public void Run(DeepEverestStore store, LayerProbe probe, ReadOnlySpan<float> inputs, int batch, Span<float> rows, CancellationToken cancellationToken)
+    public void Run(StoreReader store, LayerProbe probe, ReadOnlySpan<float> inputs, int batch, Span<float> rows, CancellationToken cancellationToken)
     {
         string key = probe.Model.Sha256 + "\u001f" + probe.Layer.Name;
         Slot slot = _slots.GetOrAdd(key, _ => new Slot(_sessions));

@@ -8,7 +8,7 @@ namespace DeepEverest.Core.Storage;
 /// </summary>
 public sealed class DatasetWriter : IDisposable
 {
-    private readonly DeepEverestStore _store;
+    private readonly StoreWriter _store;
     private readonly DatasetRecord _record;
     private readonly int _inputBytes;
     private readonly List<int> _labels = [];
@@ -16,11 +16,11 @@ public sealed class DatasetWriter : IDisposable
     private bool _anyUnlabelled;
     private bool _committed;
 
-    internal DatasetWriter(DeepEverestStore store, DatasetRecord record)
+    internal DatasetWriter(StoreWriter store, DatasetRecord record)
     {
         _store = store;
         _record = record;
-        _inputBytes = DeepEverestStore.InputBytes(record);
+        _inputBytes = StoreReader.InputBytes(record);
     }
 
     /// <summary>Inputs written so far.</summary>

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace DeepEverest.Core.Storage;
@@ -48,6 +49,12 @@ public static class StoreLayout
 
     /// <summary>Separator inside composite string keys; names never contain it.</summary>
     public const char Separator = '\u001f';
+
+    /// <summary>Element type code of inputs stored as uint8 (deepeverest.v1.ElementType numbering).</summary>
+    public const int ElementUInt8 = 1;
+
+    /// <summary>Element type code of inputs stored as float32 LE.</summary>
+    public const int ElementFloat32 = 2;
 
     /// <summary>Meta key of a dataset record.</summary>
     public static byte[] DatasetKey(string name) => Utf8("dataset/" + name);
@@ -159,6 +166,88 @@ public static class StoreLayout
             throw DeepEverestException.Invalid($"Invalid {what} name '{name}': use 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-'.");
         }
     }
+
+    /// <summary>Value of a u64 sequence key (<see cref="GenerationSequenceKey"/>, <see cref="VersionSequenceKey"/>); absent = 0.</summary>
+    internal static ulong DecodeU64(byte[]? value) => value is null ? 0 : BinaryPrimitives.ReadUInt64LittleEndian(value);
+
+    /// <summary>Encodes a u64 sequence value (LE).</summary>
+    internal static byte[] EncodeU64(ulong value)
+    {
+        var bytes = new byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, value);
+        return bytes;
+    }
+
+    /// <summary>Value of the u32 <see cref="DatasetSequenceKey"/>; absent = 0.</summary>
+    internal static uint DecodeU32(byte[]? value) => value is null ? 0 : BinaryPrimitives.ReadUInt32LittleEndian(value);
+
+    /// <summary>Encodes a u32 sequence value (LE).</summary>
+    internal static byte[] EncodeU32(uint value)
+    {
+        var bytes = new byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes, value);
+        return bytes;
+    }
+
+    /// <summary>Value under <see cref="LabelsKey"/>: one int32 LE label per input id.</summary>
+    internal static byte[] EncodeLabels(int[] labels) => MemoryMarshal.AsBytes(labels.AsSpan()).ToArray();
+
+    /// <summary>Labels from a value under <see cref="LabelsKey"/>.</summary>
+    internal static int[] DecodeLabels(byte[] value) => MemoryMarshal.Cast<byte, int>(value).ToArray();
+
+    /// <summary>Bytes of a bounds row of <paramref name="partitions"/> partitions.</summary>
+    internal static int BoundsRowBytes(int partitions) => partitions * 8;
+
+    /// <summary>Writes a bounds row: P float32 minimums, then P float32 maximums (LE).</summary>
+    internal static void EncodeBoundsRow(ReadOnlySpan<float> min, ReadOnlySpan<float> max, Span<byte> row)
+    {
+        MemoryMarshal.AsBytes(min).CopyTo(row);
+        MemoryMarshal.AsBytes(max).CopyTo(row[(min.Length * 4)..]);
+    }
+
+    /// <summary>Reads a bounds row into <paramref name="min"/> and <paramref name="max"/> (P floats each).</summary>
+    internal static void DecodeBoundsRow(ReadOnlySpan<byte> row, Span<float> min, Span<float> max)
+    {
+        ReadOnlySpan<float> floats = MemoryMarshal.Cast<byte, float>(row);
+        floats[..min.Length].CopyTo(min);
+        floats.Slice(min.Length, max.Length).CopyTo(max);
+    }
+
+    /// <summary>Bytes of a MAI row of <paramref name="count"/> entries.</summary>
+    internal static int MaiRowBytes(int count) => count * 8;
+
+    /// <summary>Writes a MAI row: c int32 ids, then c float32 values (LE), in the caller's order.</summary>
+    internal static void EncodeMaiRow(ReadOnlySpan<int> ids, ReadOnlySpan<float> values, Span<byte> row)
+    {
+        MemoryMarshal.AsBytes(ids).CopyTo(row);
+        MemoryMarshal.AsBytes(values).CopyTo(row[(ids.Length * 4)..]);
+    }
+
+    /// <summary>Reads the <paramref name="count"/> ids and values of a MAI row.</summary>
+    internal static (int[] Ids, float[] Values) DecodeMaiRow(byte[] row, int count) =>
+        (MemoryMarshal.Cast<byte, int>(row.AsSpan(0, count * 4)).ToArray(),
+         MemoryMarshal.Cast<byte, float>(row.AsSpan(count * 4, count * 4)).ToArray());
+
+    /// <summary>Bytes of a channel summary row over <paramref name="inputs"/> inputs (<see cref="SummaryKey"/>).</summary>
+    internal static int SummaryRowBytes(int inputs) => 16 + (inputs * 8);
+
+    /// <summary>Encodes a channel summary row (layout: <see cref="SummaryKey"/>).</summary>
+    internal static byte[] EncodeSummaryRow(double sumRadius, double squareRadius, ReadOnlySpan<float> sums, ReadOnlySpan<float> squares)
+    {
+        var value = new byte[16 + ((sums.Length + squares.Length) * 4)];
+        BinaryPrimitives.WriteDoubleLittleEndian(value, sumRadius);
+        BinaryPrimitives.WriteDoubleLittleEndian(value.AsSpan(8), squareRadius);
+        MemoryMarshal.AsBytes(sums).CopyTo(value.AsSpan(16));
+        MemoryMarshal.AsBytes(squares).CopyTo(value.AsSpan(16 + (sums.Length * 4)));
+        return value;
+    }
+
+    /// <summary>Decodes a channel summary row of <paramref name="inputs"/> inputs (length checked by the caller).</summary>
+    internal static (double SumRadius, double SquareRadius, float[] Sums, float[] Squares) DecodeSummaryRow(byte[] row, int inputs) =>
+        (BinaryPrimitives.ReadDoubleLittleEndian(row),
+         BinaryPrimitives.ReadDoubleLittleEndian(row.AsSpan(8)),
+         MemoryMarshal.Cast<byte, float>(row.AsSpan(16, inputs * 4)).ToArray(),
+         MemoryMarshal.Cast<byte, float>(row.AsSpan(16 + (inputs * 4), inputs * 4)).ToArray());
 
     private static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
 }

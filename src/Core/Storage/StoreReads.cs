@@ -6,7 +6,7 @@ namespace DeepEverest.Core.Storage;
 internal delegate bool ScanVisitor(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value);
 
 /// <summary>
-/// How a <see cref="DeepEverestStore"/> instance reads: the latest state, a RocksDB snapshot of
+/// How a <see cref="StoreReader"/> instance reads: the latest state, a RocksDB snapshot of
 /// the primary (<see cref="DirectReads"/>), or a pinned generation of a secondary
 /// (<see cref="PinnedReads"/>). Views of one snapshot share it: it is reference-counted, and the
 /// last release frees what it pins.

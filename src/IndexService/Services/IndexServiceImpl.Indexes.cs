@@ -12,7 +12,7 @@ internal sealed partial class IndexServiceImpl
     public override Task<ListIndexesResponse> ListIndexes(ListIndexesRequest request, ServerCallContext context)
     {
         // One snapshot: the indexes, and the model and dataset versions they are checked against.
-        using DeepEverestStore snapshot = store.Snapshot();
+        using StoreReader snapshot = store.Snapshot();
         var materialized = snapshot.ListMaterializations()
             .Select(m => (m.Model, m.Dataset, m.Layer))
             .ToHashSet();
@@ -23,7 +23,7 @@ internal sealed partial class IndexServiceImpl
         {
             // An index whose model or dataset changed since it was built is never used: not listed.
             bool current = models.TryGetValue(index.Model, out ModelRecord? model) && datasets.TryGetValue(index.Dataset, out DatasetRecord? dataset)
-                && DeepEverestStore.StaleReason(index, model, dataset) is null;
+                && StoreReader.StaleReason(index, model, dataset) is null;
             if (current && (request.Model.Length == 0 || index.Model == request.Model) && (request.Dataset.Length == 0 || index.Dataset == request.Dataset))
             {
                 response.Indexes.Add(ProtoMapping.ToInfo(index, materialized.Contains((index.Model, index.Dataset, index.Layer))));
@@ -37,9 +37,9 @@ internal sealed partial class IndexServiceImpl
     public override Task<IndexInfo> DescribeIndex(DescribeIndexRequest request, ServerCallContext context)
     {
         LayerRef layer = RequireLayerRef(request.Layer);
-        using DeepEverestStore snapshot = store.Snapshot();
+        using StoreReader snapshot = store.Snapshot();
         IndexRecord index = RequireIndex(snapshot, layer);
-        string? stale = DeepEverestStore.StaleReason(index, snapshot.RequireModel(layer.Model), snapshot.RequireDataset(layer.Dataset));
+        string? stale = StoreReader.StaleReason(index, snapshot.RequireModel(layer.Model), snapshot.RequireDataset(layer.Dataset));
         if (stale is not null)
         {
             throw DeepEverestException.Precondition($"{stale}, so it is never used; delete it (DeleteIndex) and build it again.");
@@ -71,7 +71,7 @@ internal sealed partial class IndexServiceImpl
     /// The published index of a layer, or a NotFound failure that says which part of the reference
     /// is wrong and what exists instead.
     /// </summary>
-    private static IndexRecord RequireIndex(DeepEverestStore store, LayerRef layer)
+    private static IndexRecord RequireIndex(StoreReader store, LayerRef layer)
     {
         IndexRecord? index = store.GetIndex(layer.Model, layer.Dataset, layer.Layer);
         if (index is not null)

@@ -15,7 +15,7 @@ namespace DeepEverest.IndexService.Services;
 /// <see cref="DeepEverest.Hosting.ErrorMappingInterceptor"/> turns it into the status of the same name.
 /// </summary>
 internal sealed partial class IndexServiceImpl(
-    DeepEverestStore store,
+    StoreWriter store,
     IndexBuilder builder,
     BuildQueue buildQueue,
     CatalogGate catalog,

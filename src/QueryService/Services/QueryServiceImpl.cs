@@ -53,10 +53,10 @@ internal sealed class QueryServiceImpl(
 
     public override Task<GetInputResponse> GetInput(GetInputRequest request, ServerCallContext context)
     {
-        using DeepEverestStore store = holder.Store.Snapshot();
+        using StoreReader store = holder.Store.Snapshot();
         var dataset = store.RequireDataset(CatalogDefaults.Dataset(store, request.Dataset, "dataset"));
         byte[] raw = store.ReadRawInput(dataset, request.InputId);
-        var values = new float[DeepEverestStore.InputElements(dataset)];
+        var values = new float[StoreReader.InputElements(dataset)];
         // The stored values, without preprocessing: what a person would look at.
         InputPreprocessing.DecodeStored(dataset, raw, values);
         var tensor = new Tensor();

@@ -13,12 +13,12 @@ namespace DeepEverest.Core.Tests.Datasets;
 public sealed class DatasetImportTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "deepeverest-tests", Guid.NewGuid().ToString("N"));
-    private readonly DeepEverestStore _store;
+    private readonly StoreWriter _store;
 
     public DatasetImportTests()
     {
         Directory.CreateDirectory(_root);
-        _store = DeepEverestStore.OpenPrimary(_root);
+        _store = StoreWriter.OpenPrimary(_root);
     }
 
     public void Dispose()

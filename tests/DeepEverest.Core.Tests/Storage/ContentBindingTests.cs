@@ -58,7 +58,7 @@ public sealed class ContentBindingTests : IDisposable
     {
         // The import passed its "no index on this dataset" check before the index existed.
         DatasetRecord before = _s.Store.RequireDataset(ScratchStore.Dataset);
-        using DatasetWriter writer = _s.Store.BeginDataset(ScratchStore.Dataset, [1, 28, 28], DeepEverestStore.ElementUInt8, 1f / 255, 0);
+        using DatasetWriter writer = _s.Store.BeginDataset(ScratchStore.Dataset, [1, 28, 28], StoreLayout.ElementUInt8, 1f / 255, 0);
         writer.Append(new byte[_s.Inputs * 784], []);
         _s.BuildIndex();
 

@@ -79,14 +79,14 @@ public sealed class FaultTests : IDisposable
     public void OpenSecondary_DirectoriesOfKilledSecondaries_RemovedAndLiveOnesKept()
     {
         using var s = new ScratchStore(inputs: 50, root: Path.Combine(_root, "data"));
-        string killed = Path.Combine(DeepEverestStore.SecondaryParent, "secondary-killed-" + Guid.NewGuid().ToString("N"));
+        string killed = Path.Combine(StoreReader.SecondaryParent, "secondary-killed-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(killed);
         File.WriteAllText(Path.Combine(killed, OwnedDirectory.LockFileName), "");
         File.WriteAllText(Path.Combine(killed, "LOG"), "a secondary's info log");
 
-        using DeepEverestStore live = DeepEverestStore.OpenSecondary(s.Root);
-        string[] liveDirectories = Directory.GetDirectories(DeepEverestStore.SecondaryParent).Where(d => !OwnedDirectory.IsAbandoned(d)).ToArray();
-        using DeepEverestStore second = DeepEverestStore.OpenSecondary(s.Root);
+        using StoreReader live = StoreReader.OpenSecondary(s.Root);
+        string[] liveDirectories = Directory.GetDirectories(StoreReader.SecondaryParent).Where(d => !OwnedDirectory.IsAbandoned(d)).ToArray();
+        using StoreReader second = StoreReader.OpenSecondary(s.Root);
 
         Assert.False(Directory.Exists(killed));
         Assert.All(liveDirectories, d => Assert.True(Directory.Exists(d), $"{d} belongs to a live secondary"));
@@ -102,7 +102,7 @@ public sealed class FaultTests : IDisposable
             s.Reopen();
         }
 
-        string[] logs = Directory.GetFiles(DeepEverestStore.StorePath(s.Root), "LOG*");
+        string[] logs = Directory.GetFiles(StoreReader.StorePath(s.Root), "LOG*");
         Assert.InRange(logs.Length, 1, 4);
     }
 
@@ -113,7 +113,7 @@ public sealed class FaultTests : IDisposable
         s.BuildIndex("/block3/block3.2/Relu_output_0");
 
         // 2,000 inputs and ~2 MB of index rows were written; a restart replays only the records.
-        long wal = Directory.GetFiles(DeepEverestStore.StorePath(s.Root), "*.log").Sum(f => new FileInfo(f).Length);
+        long wal = Directory.GetFiles(StoreReader.StorePath(s.Root), "*.log").Sum(f => new FileInfo(f).Length);
         Assert.InRange(wal, 0, 256 << 10);
         s.Reopen();
         Assert.NotNull(s.Store.GetIndex(ScratchStore.Model, ScratchStore.Dataset, "/block3/block3.2/Relu_output_0"));

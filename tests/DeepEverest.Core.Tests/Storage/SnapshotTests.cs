@@ -1,3 +1,4 @@
+using System.Reflection;
 using DeepEverest.Core.Indexing;
 using DeepEverest.Core.Query;
 using DeepEverest.Core.Storage;
@@ -22,7 +23,7 @@ public sealed class SnapshotTests : IDisposable
     public void Execute_IndexRebuiltAndDeletedBeforeItsRowsAreRead_AnswersFromItsSnapshot(bool secondary)
     {
         _s.BuildIndex();
-        using DeepEverestStore reader = secondary ? DeepEverestStore.OpenSecondary(_s.Root) : _s.Store;
+        using StoreReader reader = secondary ? StoreReader.OpenSecondary(_s.Root) : _s.Store;
         using var engine = new QueryEngine(reader, _s.Kernels, new QueryEngineOptions());
         var expected = ScratchStore.Answer(engine.Execute(ScratchStore.Similar(5, QueryStrategy.ReprocessAll), CancellationToken.None));
 
@@ -45,7 +46,7 @@ public sealed class SnapshotTests : IDisposable
     public void Execute_DatasetReplacedDuringVerification_AnswersTheContentsItStartedWith(bool secondary)
     {
         _s.BuildIndex();
-        using DeepEverestStore reader = secondary ? DeepEverestStore.OpenSecondary(_s.Root) : _s.Store;
+        using StoreReader reader = secondary ? StoreReader.OpenSecondary(_s.Root) : _s.Store;
         using var engine = new QueryEngine(reader, _s.Kernels, new QueryEngineOptions());
         TopKQuery query = ScratchStore.Similar(42, k: 40) with { UseCache = false, BatchSize = 4 };
         var expected = ScratchStore.Answer(engine.Execute(query with { Strategy = QueryStrategy.ReprocessAll }, CancellationToken.None));
@@ -75,31 +76,47 @@ public sealed class SnapshotTests : IDisposable
     [Fact]
     public void Snapshot_OnSecondaryAfterPublication_SeesItWithoutCatchUpAndEarlierSnapshotsDoNot()
     {
-        using DeepEverestStore secondary = DeepEverestStore.OpenSecondary(_s.Root);
-        using DeepEverestStore before = secondary.Snapshot();
+        using StoreReader secondary = StoreReader.OpenSecondary(_s.Root);
+        using StoreReader before = secondary.Snapshot();
         ulong followed = secondary.FollowedEpoch;
 
         IndexRecord published = _s.BuildIndex();
 
-        using DeepEverestStore after = secondary.Snapshot();
+        using StoreReader after = secondary.Snapshot();
         Assert.Equal(published, after.GetIndex(ScratchStore.Model, ScratchStore.Dataset, ScratchStore.Layer));
         Assert.Null(before.GetIndex(ScratchStore.Model, ScratchStore.Dataset, ScratchStore.Layer));
         Assert.True(secondary.FollowedEpoch > followed);
 
         // Nothing new: the next snapshot shares the generation, no catch-up needed.
-        using DeepEverestStore again = secondary.Snapshot();
+        using StoreReader again = secondary.Snapshot();
         Assert.Equal(published, again.GetIndex(ScratchStore.Model, ScratchStore.Dataset, ScratchStore.Layer));
     }
 
     [Fact]
-    public void Snapshot_OnPrimary_IsReadOnlyAndUnchangedByLaterWrites()
+    public void Snapshot_OnPrimary_UnchangedByLaterWrites()
     {
-        using DeepEverestStore snapshot = _s.Store.Snapshot();
+        using StoreReader snapshot = _s.Store.Snapshot();
         IndexRecord index = _s.BuildIndex();
 
         Assert.Null(snapshot.GetIndex(ScratchStore.Model, ScratchStore.Dataset, ScratchStore.Layer));
         Assert.Equal(index, _s.Store.GetIndex(ScratchStore.Model, ScratchStore.Dataset, ScratchStore.Layer));
-        Assert.Throws<InvalidOperationException>(() => snapshot.DeleteIndex(ScratchStore.Model, ScratchStore.Dataset, ScratchStore.Layer));
+        Assert.IsNotType<StoreWriter>(snapshot, exactMatch: false);
+    }
+
+    [Fact]
+    public void Snapshot_ReaderType_OffersNoWriteMethod()
+    {
+        // A write through a snapshot must not compile: the type it returns has none of the writer's methods.
+        const BindingFlags Instance = BindingFlags.Public | BindingFlags.Instance;
+        string[] writes = typeof(StoreWriter).GetMethods(Instance | BindingFlags.DeclaredOnly).Select(m => m.Name).ToArray();
+        string[] reads = typeof(StoreReader).GetMethods(Instance).Select(m => m.Name).ToArray();
+
+        Assert.Equal(typeof(StoreReader), typeof(StoreReader).GetMethod(nameof(StoreReader.Snapshot))!.ReturnType);
+        Assert.Equal(typeof(StoreReader), typeof(StoreReader).GetMethod(nameof(StoreReader.OpenSecondary))!.ReturnType);
+        Assert.Superset(
+            new HashSet<string> { nameof(StoreWriter.PutModel), nameof(StoreWriter.BeginDataset), nameof(StoreWriter.PublishIndex), nameof(StoreWriter.DeleteIndex) },
+            writes.ToHashSet());
+        Assert.Empty(reads.Intersect(writes));
     }
 
     [Fact]

@@ -33,7 +33,7 @@ public sealed class DemoStore : IDisposable
     {
         Root = Path.Combine(Path.GetTempPath(), "deepeverest-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Root);
-        Store = DeepEverestStore.OpenPrimary(Root);
+        Store = StoreWriter.OpenPrimary(Root);
         Kernels = KernelSelector.Create(new KernelOptions { Backend = KernelBackend.Cpu });
         ModelBytes = File.ReadAllBytes(TestPaths.DemoModel);
         ModelFile = OnnxModelFile.Load(ModelBytes);
@@ -53,7 +53,7 @@ public sealed class DemoStore : IDisposable
 
     public string Root { get; }
 
-    public DeepEverestStore Store { get; }
+    public StoreWriter Store { get; }
 
     public IKernels Kernels { get; }
 

@@ -32,7 +32,7 @@ public sealed class ScratchStore : IDisposable
         Inputs = inputs;
         Root = root ?? Path.Combine(Path.GetTempPath(), "deepeverest-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Root);
-        Store = DeepEverestStore.OpenPrimary(Root);
+        Store = StoreWriter.OpenPrimary(Root);
         Kernels = KernelSelector.Create(new KernelOptions { Backend = KernelBackend.Cpu });
         ModelBytes = File.ReadAllBytes(TestPaths.DemoModel);
         ModelCatalog.Register(Store, Model, ModelBytes, replace: false);
@@ -43,14 +43,14 @@ public sealed class ScratchStore : IDisposable
 
     public int Inputs { get; }
 
-    public DeepEverestStore Store { get; private set; }
+    public StoreWriter Store { get; private set; }
 
     public IKernels Kernels { get; }
 
     public byte[] ModelBytes { get; }
 
     /// <summary>Imports test images [offset, offset + Inputs) as the dataset (replacing it when it exists).</summary>
-    public DatasetRecord Import(int offset, DeepEverestStore? store = null)
+    public DatasetRecord Import(int offset, StoreWriter? store = null)
     {
         store ??= Store;
         string path = Path.Combine(Root, $"images-{Guid.NewGuid():N}.npy");
@@ -95,7 +95,7 @@ public sealed class ScratchStore : IDisposable
     public void Reopen()
     {
         Store.Dispose();
-        Store = DeepEverestStore.OpenPrimary(Root);
+        Store = StoreWriter.OpenPrimary(Root);
     }
 
     public void Dispose()

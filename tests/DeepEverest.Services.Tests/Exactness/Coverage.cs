@@ -13,8 +13,13 @@ internal sealed class Coverage
 {
     private readonly SortedDictionary<string, int> _seen = new(StringComparer.Ordinal);
 
+    private int _refused;
+
     /// <summary>Requests refused with their expected status.</summary>
-    public int Refused { get; set; }
+    public int Refused => _refused;
+
+    /// <summary>Counts a request refused with its expected status.</summary>
+    public void CountRefused() => Interlocked.Increment(ref _refused);
 
     public void Count(DifferentialCase request, RequestSpace space)
     {
@@ -108,7 +113,7 @@ internal sealed class Coverage
     public override string ToString()
     {
         var text = new StringBuilder("coverage:");
-        foreach ((string key, int count) in _seen)
+        foreach ((string key, int count) in _seen.ToArray())
         {
             text.Append(' ').Append(key).Append('=').Append(count);
         }
@@ -116,7 +121,13 @@ internal sealed class Coverage
         return text.ToString();
     }
 
-    private void Add(string key) => _seen[key] = _seen.GetValueOrDefault(key) + 1;
+    private void Add(string key)
+    {
+        lock (_seen)
+        {
+            _seen[key] = _seen.GetValueOrDefault(key) + 1;
+        }
+    }
 
     private static string GroupKind(NeuronGroup group, SpaceLayer layer)
     {

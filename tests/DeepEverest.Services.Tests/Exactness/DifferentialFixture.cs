@@ -37,7 +37,7 @@ public sealed class DifferentialFixture : IAsyncLifetime
     private const string MaterializedLayer = "/block4/block4.2/Relu_output_0";
     private const string UnindexedLayer = "/classifier/classifier.2/Relu_output_0";
 
-    private DeepEverestStore? _store;
+    private StoreReader? _store;
     private QueryServiceFactory? _factory;
     private GrpcChannel? _channel;
     private bool _ownsRoot;
@@ -61,15 +61,16 @@ public sealed class DifferentialFixture : IAsyncLifetime
         {
             External = true;
             DataRoot = Path.GetFullPath(external);
-            _store = DeepEverestStore.OpenSecondary(DataRoot);
+            _store = StoreReader.OpenSecondary(DataRoot);
             Space = DescribeExternal(_store);
         }
         else
         {
             _ownsRoot = true;
             DataRoot = TestData.CreateTempDirectory();
-            _store = DeepEverestStore.OpenPrimary(DataRoot);
-            Space = BuildSmall(_store, DataRoot);
+            StoreWriter writer = StoreWriter.OpenPrimary(DataRoot);
+            _store = writer;
+            Space = BuildSmall(writer, DataRoot);
         }
 
         Reference = new ReferenceActivations(_store, _store.RequireModel(Space.Model), _store.RequireDataset(Space.Dataset));
@@ -79,7 +80,7 @@ public sealed class DifferentialFixture : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    private static RequestSpace BuildSmall(DeepEverestStore store, string root)
+    private static RequestSpace BuildSmall(StoreWriter store, string root)
     {
         ModelCatalog.Register(store, Model, File.ReadAllBytes(Path.Combine(TestData.RepoRoot, "models", "demo", "fashion_vgg.onnx")), replace: false);
         (string images, string labels) = TestData.WriteFashionSlice(root, "slice", SmallInputs);
@@ -96,7 +97,7 @@ public sealed class DifferentialFixture : IAsyncLifetime
         return Describe(store, Model, Dataset, [.. _indexes.Select(i => i.Layer), UnindexedLayer], scanLimit: SmallInputs);
     }
 
-    private static RequestSpace DescribeExternal(DeepEverestStore store)
+    private static RequestSpace DescribeExternal(StoreReader store)
     {
         string? model = Environment.GetEnvironmentVariable("DEEPEVEREST_EXACTNESS_MODEL");
         string? dataset = Environment.GetEnvironmentVariable("DEEPEVEREST_EXACTNESS_DATASET");
@@ -116,7 +117,7 @@ public sealed class DifferentialFixture : IAsyncLifetime
         return Describe(store, model, dataset, layers, scanLimit);
     }
 
-    private static RequestSpace Describe(DeepEverestStore store, string model, string dataset, string[] layers, int scanLimit)
+    private static RequestSpace Describe(StoreReader store, string model, string dataset, string[] layers, int scanLimit)
     {
         ModelRecord modelRecord = store.RequireModel(model);
         DatasetRecord datasetRecord = store.RequireDataset(dataset);

@@ -17,7 +17,8 @@ namespace DeepEverest.Services.Tests.Exactness;
 /// query instead of the small one (<c>make test-exactness</c>), <c>DEEPEVEREST_EXACTNESS_REPLAY</c> a
 /// failure's JSON file to run alone. Every failure is printed as JSON (and appended to
 /// <c>DEEPEVEREST_EXACTNESS_OUT</c>, default exactness-failures.jsonl beside the test binaries) so
-/// it replays.
+/// it replays; <c>DEEPEVEREST_EXACTNESS_PARALLEL</c> runs that many requests at once (long runs;
+/// progress goes to the failures file's name + ".progress").
 /// </summary>
 [Collection(DifferentialCollection.Name)]
 public sealed class DifferentialTests(DifferentialFixture fixture, ITestOutputHelper output)
@@ -53,22 +54,29 @@ public sealed class DifferentialTests(DifferentialFixture fixture, ITestOutputHe
             : Path.Combine(AppContext.BaseDirectory, "exactness-failures.jsonl");
         File.WriteAllText(failureFile, "");
         var started = DateTime.UtcNow;
-        foreach ((int index, DifferentialCase request) in cases)
+        int done = 0;
+        // Requests are drawn up front, so running several at once (long runs) changes nothing drawn.
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, EnvironmentInt("DEEPEVEREST_EXACTNESS_PARALLEL", 1)) };
+        await Parallel.ForEachAsync(cases, parallel, async (item, _) =>
         {
+            (int index, DifferentialCase request) = item;
             string? violation = await Run(request, oracle, coverage);
-            if (violation is not null)
+            lock (failures)
             {
-                string json = Describe(seed, index, request, violation);
-                failures.Add(json);
-                output.WriteLine(json);
-                File.AppendAllText(failureFile, json + "\n");
-            }
+                if (violation is not null)
+                {
+                    string json = Describe(seed, index, request, violation);
+                    failures.Add(json);
+                    output.WriteLine(json);
+                    File.AppendAllText(failureFile, json + "\n");
+                }
 
-            if ((index + 1) % 500 == 0)
-            {
-                Console.Error.WriteLine($"differential: {index + 1}/{cases.Count} requests, {failures.Count} failures, {(DateTime.UtcNow - started).TotalMinutes:F1} min");
+                if (++done % 250 == 0)
+                {
+                    File.AppendAllText(failureFile + ".progress", $"{DateTime.UtcNow:O} {done}/{cases.Count} requests, {failures.Count} failures\n");
+                }
             }
-        }
+        });
 
         output.WriteLine($"{cases.Count} requests (seed {seed}, {(fixture.External ? fixture.DataRoot : "small data root")}, {(DateTime.UtcNow - started).TotalSeconds:F0} s), {failures.Count} failures");
         output.WriteLine(coverage.ToString());
@@ -99,7 +107,7 @@ public sealed class DifferentialTests(DifferentialFixture fixture, ITestOutputHe
         {
             if (request.ExpectedError == e.StatusCode)
             {
-                coverage.Refused++;
+                coverage.CountRefused();
                 return null;
             }
 

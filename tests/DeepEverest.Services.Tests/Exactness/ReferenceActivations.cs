@@ -17,19 +17,19 @@ internal sealed class ReferenceActivations : IDisposable
 {
     private const int Batch = 256;
 
-    private readonly DeepEverestStore _store;
+    private readonly StoreReader _store;
     private readonly DatasetRecord _dataset;
     private readonly OnnxModelFile _model;
     private readonly Dictionary<string, InferenceSession> _sessions = [];
     private readonly Dictionary<string, float[]> _rows = [];
 
-    public ReferenceActivations(DeepEverestStore store, ModelRecord model, DatasetRecord dataset)
+    public ReferenceActivations(StoreReader store, ModelRecord model, DatasetRecord dataset)
     {
         _store = store;
         _dataset = dataset;
         _model = OnnxModelFile.Load(store.ReadModelBytes(model));
         Inputs = (int)dataset.Count;
-        InputElements = DeepEverestStore.InputElements(dataset);
+        InputElements = StoreReader.InputElements(dataset);
     }
 
     /// <summary>Inputs of the dataset.</summary>

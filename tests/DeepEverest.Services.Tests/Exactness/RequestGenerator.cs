@@ -48,7 +48,7 @@ internal sealed class RequestGenerator(RequestSpace space, Func<int, float[]> mo
             filter.Ids.Clear();
         }
 
-        int k = DrawK();
+        int k = DrawK(filter);
         if (similar)
         {
             var request = new TopKSimilarRequest
@@ -278,7 +278,7 @@ internal sealed class RequestGenerator(RequestSpace space, Func<int, float[]> mo
         return options;
     }
 
-    private int DrawK()
+    private int DrawK(Filter filter)
     {
         int draw = _random.Next(6);
         return draw switch
@@ -286,10 +286,33 @@ internal sealed class RequestGenerator(RequestSpace space, Func<int, float[]> mo
             0 => 1,
             1 or 2 => 2 + _random.Next(19),
             3 => 50 + _random.Next(100),
-            // Above the filtered count (often): the answer is every considered input.
-            4 => Math.Min(space.Inputs + 1 + _random.Next(10), 10_000),
+            // Above the filtered count (often): the answer is every considered input. On a large
+            // dataset only where a filter leaves few inputs (a k of 10,000 verifies 10,000 inputs).
+            4 => Math.Min(AtMostConsidered(filter) + 1 + _random.Next(10), 10_000),
             _ => 5,
         };
+    }
+
+    /// <summary>An upper bound of the inputs a filter leaves (the dataset's size on a small one).</summary>
+    private int AtMostConsidered(Filter filter)
+    {
+        if (space.Inputs <= space.ScanLimit)
+        {
+            return space.Inputs;
+        }
+
+        long most = space.Inputs;
+        if (filter.Ids.Count > 0)
+        {
+            most = Math.Min(most, filter.Ids.Distinct().Count());
+        }
+
+        if (filter.IdRange is { } range)
+        {
+            most = Math.Min(most, range.End - range.Start);
+        }
+
+        return (int)Math.Min(most, space.ScanLimit);
     }
 
     private float[] DrawWeights(int size)

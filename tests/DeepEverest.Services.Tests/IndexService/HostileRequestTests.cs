@@ -102,7 +102,7 @@ public sealed class HostileRequestTests(IndexServiceFixture fixture)
         ListIndexesResponse indexes = await fixture.Client.ListIndexesAsync(new ListIndexesRequest()).ResponseAsync.DefaultTimeout();
         string modelFiles = string.Join(",", Directory.GetFiles(Path.Combine(fixture.DataRoot, "models")).Order());
         string uploads = Directory.Exists(StagedUpload.DirectoryOf(fixture.DataRoot)) ? string.Join(",", Directory.GetFiles(StagedUpload.DirectoryOf(fixture.DataRoot))) : "";
-        DeepEverestStore store = fixture.Factory.Services.GetRequiredService<DeepEverestStore>();
+        StoreWriter store = fixture.Factory.Services.GetRequiredService<StoreWriter>();
         return $"{models}\n{datasets}\n{indexes}\n{modelFiles}\nuploads: {uploads}\npending: {store.ListPending().Count}\ninput rows: {store.CountInputRows()}";
     }
 

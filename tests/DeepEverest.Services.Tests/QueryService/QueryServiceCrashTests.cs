@@ -18,7 +18,7 @@ public sealed class QueryServiceCrashTests : IDisposable
     [Fact]
     public async Task OpenSecondary_AfterAQueryServiceWasKilled_RemovesItsDirectoryOnly()
     {
-        using (DeepEverestStore primary = DeepEverestStore.OpenPrimary(_dataRoot))
+        using (StoreWriter primary = StoreWriter.OpenPrimary(_dataRoot))
         {
             (string images, string labels) = TestData.WriteFashionSlice(_dataRoot, "slice", 20);
             var request = new DatasetImportRequest("fm", [new DatasetPartPaths(Path.Combine(_dataRoot, images), Path.Combine(_dataRoot, labels))], InputPreprocessing.Affine(1f / 255, 0), [1, 28, 28], Replace: false);
@@ -55,5 +55,5 @@ public sealed class QueryServiceCrashTests : IDisposable
 
     /// <summary>The secondary directory of the process: its name starts with the pid.</summary>
     private static string SecondaryDirectoryOf(ServiceProcess service) =>
-        Assert.Single(Directory.GetDirectories(DeepEverestStore.SecondaryParent, $"secondary-{service.ProcessId}-*"));
+        Assert.Single(Directory.GetDirectories(StoreReader.SecondaryParent, $"secondary-{service.ProcessId}-*"));
 }

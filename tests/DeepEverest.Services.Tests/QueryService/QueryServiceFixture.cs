@@ -30,7 +30,7 @@ public sealed class QueryServiceFixture : IAsyncLifetime
 
     internal string DataRoot { get; } = TestData.CreateTempDirectory();
 
-    internal DeepEverestStore Primary { get; private set; } = null!;
+    internal StoreWriter Primary { get; private set; } = null!;
 
     internal IKernels Kernels { get; } = KernelSelector.Create(new KernelOptions { Backend = KernelBackend.Cpu });
 
@@ -42,7 +42,7 @@ public sealed class QueryServiceFixture : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        Primary = DeepEverestStore.OpenPrimary(DataRoot);
+        Primary = StoreWriter.OpenPrimary(DataRoot);
         ModelCatalog.Register(Primary, Model, File.ReadAllBytes(Path.Combine(TestData.RepoRoot, "models", "demo", "fashion_vgg.onnx")), replace: false);
         (string images, string labels) = TestData.WriteFashionSlice(DataRoot, "slice", Inputs);
         var import = new DatasetImportRequest(Dataset, [new DatasetPartPaths(images, labels)], InputPreprocessing.Affine(1f / 255, 0), [1, 28, 28], Replace: false);

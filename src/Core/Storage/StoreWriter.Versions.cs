@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using DeepEverest.Core.Storage.Records;
 using Google.Protobuf;
 using RocksDbSharp;
@@ -12,7 +11,7 @@ namespace DeepEverest.Core.Storage;
 /// dataset or model something was built from: an index is only ever visible while it describes
 /// the current contents of both.
 /// </summary>
-public sealed partial class DeepEverestStore
+public sealed partial class StoreWriter
 {
     /// <summary>
     /// Serializes the primary's catalog writes: dataset and model records (with their version
@@ -21,35 +20,11 @@ public sealed partial class DeepEverestStore
     /// </summary>
     private readonly Lock _catalogLock = new();
 
-    /// <summary>
-    /// Why <paramref name="index"/> must not be used — its model or dataset was replaced after it
-    /// was built — or null when it describes their current contents.
-    /// </summary>
-    public static string? StaleReason(IndexRecord index, ModelRecord model, DatasetRecord dataset) =>
-        StaleReason($"The index of layer '{index.Layer}'", index.ModelVersion, index.DatasetVersion, model, dataset);
-
-    /// <summary>Like <see cref="StaleReason(IndexRecord, ModelRecord, DatasetRecord)"/> for a materialization.</summary>
-    public static string? StaleReason(MaterializationRecord materialization, ModelRecord model, DatasetRecord dataset) =>
-        StaleReason($"The materialization of layer '{materialization.Layer}'", materialization.ModelVersion, materialization.DatasetVersion, model, dataset);
-
-    private static string? StaleReason(string what, ulong modelVersion, ulong datasetVersion, ModelRecord model, DatasetRecord dataset)
-    {
-        if (modelVersion != model.Version)
-        {
-            return $"{what} was built from an earlier version of model '{model.Name}'";
-        }
-
-        return datasetVersion != dataset.Version ? $"{what} was built from an earlier version of dataset '{dataset.Name}'" : null;
-    }
-
     /// <summary>Writes the next record version into <paramref name="batch"/> and returns it; the caller holds the catalog lock.</summary>
     private ulong NextVersion(WriteBatch batch)
     {
-        byte[]? value = _db.Get(StoreLayout.VersionSequenceKey, Cf(StoreLayout.Meta));
-        ulong next = (value is null ? 0 : BinaryPrimitives.ReadUInt64LittleEndian(value)) + 1;
-        var bytes = new byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(bytes, next);
-        batch.Put(StoreLayout.VersionSequenceKey, bytes, Cf(StoreLayout.Meta));
+        ulong next = StoreLayout.DecodeU64(Db.Get(StoreLayout.VersionSequenceKey, Cf(StoreLayout.Meta))) + 1;
+        batch.Put(StoreLayout.VersionSequenceKey, StoreLayout.EncodeU64(next), Cf(StoreLayout.Meta));
         return next;
     }
 
@@ -94,7 +69,7 @@ public sealed partial class DeepEverestStore
     /// versions, and an index or materialization is bound to them when the old check still holds
     /// (same input count and, for indexes, the same model file). One that fails it keeps version 0,
     /// so it is never used (it was already ignored by queries) and is reported by
-    /// <see cref="ListStale"/>. Runs when the primary opens; a no-op on an up-to-date store.
+    /// <see cref="StoreReader.ListStale"/>. Runs when the primary opens; a no-op on an up-to-date store.
     /// </summary>
     private void StampLegacyRecords()
     {
@@ -152,9 +127,7 @@ public sealed partial class DeepEverestStore
             if (next != 0)
             {
                 // The sequence key NextVersion put holds the first stamp; later ones counted on from it.
-                var bytes = new byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(bytes, next);
-                batch.Put(StoreLayout.VersionSequenceKey, bytes, Cf(StoreLayout.Meta));
+                batch.Put(StoreLayout.VersionSequenceKey, StoreLayout.EncodeU64(next), Cf(StoreLayout.Meta));
             }
 
             if (batch.Count() > 0)
@@ -162,69 +135,5 @@ public sealed partial class DeepEverestStore
                 Write(batch, sync: true);
             }
         }
-    }
-
-    /// <summary>Writes a record as it is, bypassing every check: tests build stores as older versions wrote them.</summary>
-    internal void WriteRecordForTests(byte[] key, IMessage record)
-    {
-        EnsureWritable();
-        using var batch = new WriteBatch();
-        batch.Put(key, record.ToByteArray(), Cf(StoreLayout.Meta));
-        Write(batch, sync: true);
-    }
-
-    /// <summary>Generations that have rows in the codes column family (tests: nothing orphaned).</summary>
-    internal IReadOnlyList<ulong> GenerationsWithRowsForTests()
-    {
-        var generations = new SortedSet<ulong>();
-        _reads.Scan(Cf(StoreLayout.Codes), [0], [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], (key, _) =>
-        {
-            generations.Add(BinaryPrimitives.ReadUInt64BigEndian(key));
-            return true;
-        });
-        return [.. generations];
-    }
-
-    /// <summary>Compacts every column family, so files holding deleted rows really go (tests).</summary>
-    internal void CompactForTests()
-    {
-        foreach (ColumnFamilyHandle family in _families.Values)
-        {
-            _db.CompactRange((byte[]?)null, null, family);
-        }
-    }
-
-    /// <summary>
-    /// Indexes and materializations whose model or dataset was replaced (or removed) after they
-    /// were built, each with the reason: never used, and left for an operator to delete.
-    /// </summary>
-    public IReadOnlyList<string> ListStale()
-    {
-        var models = ListModels().ToDictionary(m => m.Name);
-        var datasets = ListDatasets().ToDictionary(d => d.Name);
-        var stale = new List<string>();
-        foreach (IndexRecord index in ListIndexes())
-        {
-            string? why = models.GetValueOrDefault(index.Model) is { } m && datasets.GetValueOrDefault(index.Dataset) is { } d
-                ? StaleReason(index, m, d)
-                : $"The index of layer '{index.Layer}' names a model or dataset that no longer exists";
-            if (why is not null)
-            {
-                stale.Add($"{why} ({index.Model}/{index.Dataset})");
-            }
-        }
-
-        foreach (MaterializationRecord mat in ListMaterializations())
-        {
-            string? why = models.GetValueOrDefault(mat.Model) is { } m && datasets.GetValueOrDefault(mat.Dataset) is { } d
-                ? StaleReason(mat, m, d)
-                : $"The materialization of layer '{mat.Layer}' names a model or dataset that no longer exists";
-            if (why is not null)
-            {
-                stale.Add($"{why} ({mat.Model}/{mat.Dataset})");
-            }
-        }
-
-        return stale;
     }
 }
