@@ -53,6 +53,8 @@ screenshots: build
 test: setup console
 	$(DOTNET) build DeepEverest.sln -c $(CONFIG) -v minimal -nologo
 	$(DOTNET) format DeepEverest.sln --verify-no-changes -v quiet
+	# The console's group-syntax parser against the shared fixture (no browser).
+	cd console && npm run test:unit
 	$(DOTNET) test DeepEverest.sln -c $(CONFIG) --no-build -v minimal -nologo --logger "console;verbosity=normal" --filter "Category!=Images"
 	# The kernels' scalar fallbacks, as on a CPU without SIMD.
 	DOTNET_EnableHWIntrinsic=0 $(DOTNET) test tests/DeepEverest.Kernels.Tests -c $(CONFIG) --no-build -v minimal -nologo

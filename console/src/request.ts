@@ -64,7 +64,8 @@ export function groupMessage(group: GroupSpec, layerShape: readonly number[]): M
     return {
       selection: {
         case: "rectangle",
-        value: { ranges: layerShape.map((d, i) => (i === 0 ? { start: BigInt(c), end: BigInt(c + 1) } : { start: 0n, end: BigInt(d) })) },
+        // The other dimensions are open ranges: the service resolves them against the layer.
+        value: { ranges: layerShape.map((_, i) => (i === 0 ? { start: BigInt(c), end: BigInt(c + 1) } : { openEnd: true })) },
       },
     };
   }

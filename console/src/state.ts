@@ -2,6 +2,7 @@
  * The whole query as plain data, and its URL form: every field the form edits lives in the query
  * string, so a link (or a reload) reproduces the query.
  */
+import { GroupSyntaxError, parseGroup } from "./groupSyntax.js";
 
 export type Kind = "similar" | "highest";
 export type DistanceName = "l2" | "l1" | "linf";
@@ -156,19 +157,26 @@ function targetFromText(text: string, name: string): TargetSpec {
   return text !== "" && Number.isSafeInteger(id) && id >= 0 ? { kind: "id", id } : { kind: "none" };
 }
 
-/** "top:3" or "pick:c5,n123" (channels and flat neuron indices). */
+/**
+ * The URL form of a group: the group syntax every front end shares (src/groupSyntax.ts): "top:3",
+ * "neurons:17,42". A pick with whole channels keeps the console's "pick:c5,n123" (a channel is
+ * written with the layer's rank in the shared syntax, "rect:5,*,*", which this state does not hold).
+ */
 export function groupToText(g: GroupSpec): string {
   if (g.kind === "top") {
     return `top:${g.m}`;
   }
+  if (g.channels.length === 0 && g.neurons.length > 0) {
+    return `neurons:${g.neurons.join(",")}`;
+  }
   return `pick:${[...g.channels.map((c) => `c${c}`), ...g.neurons.map((n) => `n${n}`)].join(",")}`;
 }
 
+/**
+ * A URL group: the shared group syntax (top, flat neurons, or one whole channel as
+ * "rect:C,*,..."), or the console's "pick:" form; null for what the form cannot show.
+ */
 export function groupFromText(text: string): GroupSpec | null {
-  const top = /^top:(\d+)$/.exec(text);
-  if (top) {
-    return { kind: "top", m: Number(top[1]) };
-  }
   if (text.startsWith("pick:")) {
     const channels: number[] = [];
     const neurons: number[] = [];
@@ -179,6 +187,27 @@ export function groupFromText(text: string): GroupSpec | null {
       }
     }
     return { kind: "pick", channels, neurons };
+  }
+  let group;
+  try {
+    group = parseGroup(text).selection;
+  } catch (e) {
+    if (e instanceof GroupSyntaxError) {
+      return null;
+    }
+    throw e;
+  }
+  if (group.case === "topOfTarget") {
+    return { kind: "top", m: group.value };
+  }
+  if (group.case === "neurons" && group.value.neurons.every((n) => n.location.case === "flat")) {
+    return { kind: "pick", channels: [], neurons: group.value.neurons.map((n) => Number(n.location.value)) };
+  }
+  if (group.case === "rectangle") {
+    const [first, ...rest] = group.value.ranges;
+    if (!first.openEnd && first.end - first.start === 1n && rest.length > 0 && rest.every((r) => r.openEnd && r.start === 0n)) {
+      return { kind: "pick", channels: [Number(first.start)], neurons: [] };
+    }
   }
   return null;
 }

@@ -1,7 +1,7 @@
 /**
  * Step 2 of the form: the target. A dataset id (typed, random, or any picture clicked on the page)
- * or an uploaded PNG/JPEG, decoded and resized in the browser to the dataset's input shape with
- * the dataset's preprocessing applied, and sent as a raw tensor.
+ * or an uploaded PNG/JPEG, decoded and resized in the browser to the dataset's input shape, and
+ * sent in the dataset's stored units (Target.stored_tensor): the service preprocesses it.
  */
 import { byId, h, replaceChildren } from "./dom.js";
 import { clearFieldErrors, showFieldError } from "./errors.js";
@@ -10,7 +10,7 @@ import type { DatasetInfo } from "./gen/deepeverest/v1/index_service_pb.js";
 import { decodeUpload, drawInput, imageLayout } from "./image.js";
 import { labelText } from "./labels.js";
 import type { Pictures } from "./pictures.js";
-import { describePreprocessing, modelInput } from "./preprocess.js";
+import { describePreprocessing, storedValues } from "./preprocess.js";
 import type { TargetInit } from "./request.js";
 import { maxUrlPixels, type TargetSpec } from "./state.js";
 
@@ -103,7 +103,7 @@ export class TargetPanel {
       return { source: { case: "inputId", value: BigInt(t.id) } };
     }
     if (t.kind === "upload" && this.dataset) {
-      return { source: { case: "tensor", value: { shape: this.dataset.inputShape, values: Array.from(modelInput(t.pixels, this.dataset)) } } };
+      return { source: { case: "storedTensor", value: { shape: this.dataset.inputShape, values: storedValues(t.pixels, this.dataset) } } };
     }
     return undefined;
   }

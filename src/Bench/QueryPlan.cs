@@ -98,8 +98,8 @@ internal static class QueryPlan
             rest /= shape[d];
         }
 
-        var channel = new List<(long Start, long End)> { (coordinates[0], coordinates[0] + 1) };
-        var patch = new List<(long Start, long End)> { (coordinates[0], coordinates[0] + 1) };
+        var channel = new List<(long Start, long? End)> { (coordinates[0], coordinates[0] + 1) };
+        var patch = new List<(long Start, long? End)> { (coordinates[0], coordinates[0] + 1) };
         for (int d = 1; d < shape.Count; d++)
         {
             channel.Add((0, shape[d]));

@@ -46,7 +46,7 @@ internal static class LatencyBenchCommand
             var first = new List<double>(count);
             var final = new List<double>(count);
             var engine = new List<double>(count);
-            NeuronGroup neuronGroup = await QueryArguments.GroupAsync(session, layerRef, groupText, cancellationToken).ConfigureAwait(false);
+            NeuronGroup neuronGroup = QueryArguments.Group(groupText);
             for (int i = -targetCount; i < count; i++)
             {
                 int target = (i + targetCount) % targetCount;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using DeepEverest.Contracts;
 using DeepEverest.Contracts.V1;
 using DeepEverest.Core.Datasets;
 
@@ -12,7 +13,7 @@ internal static class QueryArguments
     /// axis of 1 is dropped when the rest is the dataset's input shape (the service requires the
     /// exact input shape).
     /// </summary>
-    public static async Task<Target?> TargetAsync(CliSession session, string dataset, long? id, string? npy, CancellationToken cancellationToken)
+    public static async Task<Target?> TargetAsync(CliSession session, string dataset, long? id, string? npy, bool stored, CancellationToken cancellationToken)
     {
         if (id is not null && npy is not null)
         {
@@ -30,9 +31,12 @@ internal static class QueryArguments
         }
 
         RawArray array = RawArray.Read(npy);
-        if (array.ElementType != 2)
+        bool bytes = array.ElementType == 1 && stored;
+        if (array.ElementType != 2 && !bytes)
         {
-            throw new CliException($"{npy} must hold float32 values (the model's input, preprocessing applied).");
+            throw new CliException(stored
+                ? $"{npy} must hold uint8 or float32 values (the dataset's stored units)."
+                : $"{npy} must hold float32 values (the model's input, preprocessing applied; --target-units stored for the dataset's units).");
         }
 
         long[] shape = array.Shape;
@@ -48,70 +52,35 @@ internal static class QueryArguments
 
         var tensor = new Tensor();
         tensor.Shape.AddRange(shape);
-        var values = new float[array.Data.Length / 4];
-        Buffer.BlockCopy(array.Data, 0, values, 0, array.Data.Length);
-        tensor.Values.AddRange(values);
-        return new Target { Tensor = tensor };
-    }
-
-    public static async Task<NeuronGroup> GroupAsync(CliSession session, LayerRef layer, string text, CancellationToken cancellationToken)
-    {
-        int colon = text.IndexOf(':', StringComparison.Ordinal);
-        string kind = colon < 0 ? text : text[..colon];
-        string body = colon < 0 ? "" : text[(colon + 1)..];
-        switch (kind)
+        float[] values;
+        if (bytes)
         {
-            case "top":
-                return new NeuronGroup { TopOfTarget = ParseInt(body, text) };
-            case "neurons":
-                {
-                    var list = new NeuronList();
-                    list.Neurons.AddRange(Longs(body, text).Select(x => new Neuron { Flat = x }));
-                    return new NeuronGroup { Neurons = list };
-                }
-
-            case "at":
-                {
-                    var list = new NeuronList();
-                    foreach (string item in body.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                    {
-                        var coordinates = new Coordinates();
-                        coordinates.Values.AddRange(item.Split('.').Select(x => (long)ParseInt(x, text)));
-                        list.Neurons.Add(new Neuron { Coordinates = coordinates });
-                    }
-
-                    return new NeuronGroup { Neurons = list };
-                }
-
-            case "rect":
-                {
-                    string[] parts = body.Split(',', StringSplitOptions.TrimEntries);
-                    long[] shape = [];
-                    if (parts.Contains("*"))
-                    {
-                        ListLayersResponse layers = await session.Index.ListLayersAsync(new ListLayersRequest { Model = layer.Model }, cancellationToken: cancellationToken).ConfigureAwait(false);
-                        shape = [.. (layers.Layers.FirstOrDefault(l => l.Name == layer.Layer) ?? throw new CliException($"model {layer.Model} has no layer {layer.Layer}.")).Shape];
-                    }
-
-                    var rectangle = new HyperRectangle();
-                    for (int d = 0; d < parts.Length; d++)
-                    {
-                        string p = parts[d];
-                        rectangle.Ranges.Add(p switch
-                        {
-                            "*" => new Contracts.V1.Range { Start = 0, End = d < shape.Length ? shape[d] : throw new CliException($"{text}: more dimensions than the layer has.") },
-                            _ when p.Contains(':', StringComparison.Ordinal) => new Contracts.V1.Range { Start = ParseInt(p.Split(':')[0], text), End = ParseInt(p.Split(':')[1], text) },
-                            _ => new Contracts.V1.Range { Start = ParseInt(p, text), End = ParseInt(p, text) + 1 },
-                        });
-                    }
-
-                    return new NeuronGroup { Rectangle = rectangle };
-                }
-
-            default:
-                throw new CliException($"'{text}' is not a group: use top:M, neurons:I,J,..., at:C.H.W;... or rect:R,R,...");
+            values = [.. array.Data.Select(b => (float)b)];
         }
+        else
+        {
+            values = new float[array.Data.Length / 4];
+            Buffer.BlockCopy(array.Data, 0, values, 0, array.Data.Length);
+        }
+
+        tensor.Values.AddRange(values);
+        return stored ? new Target { StoredTensor = tensor } : new Target { Tensor = tensor };
     }
+
+    /// <summary>Whether a --target-units option names the dataset's stored units (else the model's input).</summary>
+    public static bool StoredUnits(string text) => text.ToLowerInvariant() switch
+    {
+        "model" => false,
+        "stored" => true,
+        _ => throw new CliException($"unknown --target-units '{text}': use model or stored."),
+    };
+
+    /// <summary>
+    /// The group a --group option names, in the syntax every front end shares
+    /// (<see cref="GroupSyntax"/>): <c>rect:5,*,*</c> goes out as open ranges, so no shape lookup.
+    /// </summary>
+    public static NeuronGroup Group(string text) =>
+        GroupSyntax.TryParse(text, out NeuronGroup? group, out string? error) ? group! : throw new CliException(error!);
 
     public static Filter Filter(string? labels, string? ids, string? range)
     {
@@ -123,10 +92,13 @@ internal static class QueryArguments
             string[] ends = range.Split(':');
             if (ends.Length != 2)
             {
-                throw new CliException($"--id-range '{range}' must be A:B.");
+                throw new CliException($"--id-range '{range}' must be A:B, or A: for every id from A.");
             }
 
-            filter.IdRange = new Contracts.V1.Range { Start = ParseInt(ends[0], range), End = ParseInt(ends[1], range) };
+            // "A:" is open-ended: the service takes the dataset's input count, the client need not.
+            filter.IdRange = ends[1].Trim().Length == 0
+                ? new Contracts.V1.Range { Start = ParseInt(ends[0], range), OpenEnd = true }
+                : new Contracts.V1.Range { Start = ParseInt(ends[0], range), End = ParseInt(ends[1], range) };
         }
 
         return filter;

@@ -33,10 +33,15 @@ internal static class QueryCommands
         var layer = new LayerRefOptions();
         layer.AddTo(command);
         var target = new Option<long?>("--target") { Description = "Target: a dataset input id." };
-        var targetNpy = new Option<string>("--target-npy") { Description = "Target: a raw input in a .npy file (float32, one input's shape), fed to the model as is." };
+        var targetNpy = new Option<string>("--target-npy") { Description = "Target: a raw input in a .npy file (one input's shape), in the units --target-units names." };
+        var targetUnits = new Option<string>("--target-units")
+        {
+            Description = "Units of --target-npy: model (float32, fed to the model as is) or stored (the dataset's stored units, e.g. uint8 pixels; the service applies the dataset's preprocessing).",
+            DefaultValueFactory = _ => "model",
+        };
         var group = new Option<string>("--group")
         {
-            Description = "Neuron group: top:M (the target's M most activated neurons), neurons:I,J,... (flat indices), at:C.H.W;C.H.W (coordinates), rect:R,R,... (one per dimension: N, A:B for [A,B), or * for all).",
+            Description = "Neuron group: top:M (the target's M most activated neurons), neurons:I,J,... (flat indices), at:C.H.W;C.H.W (coordinates), rect:E,E,... (one extent per dimension: N, A:B for [A,B), A: or :B, or * for the whole dimension).",
             DefaultValueFactory = _ => "top:3",
         };
         var k = new Option<int>("--k") { Description = "Number of results (1..10000).", DefaultValueFactory = _ => 20 };
@@ -49,14 +54,14 @@ internal static class QueryCommands
         var includeTarget = new Option<bool>("--include-target") { Description = "Let the target input appear in its own answer." };
         var labels = new Option<string>("--labels") { Description = "Keep only inputs with these labels, e.g. 0,6." };
         var ids = new Option<string>("--ids") { Description = "Keep only these input ids, e.g. 1,5,9." };
-        var idRange = new Option<string>("--id-range") { Description = "Keep only ids in [A, B), written A:B." };
+        var idRange = new Option<string>("--id-range") { Description = "Keep only ids in [A, B), written A:B (A: for every id from A)." };
         var strategy = new Option<string>("--strategy") { Description = "bounds (default), nta, reprocess or materialized.", DefaultValueFactory = _ => "bounds" };
         var batch = new Option<int>("--batch-size") { Description = "Most inputs verified per inference batch (0 = service default); batches start at one input and grow to it." };
         var fixedBatches = new Option<bool>("--fixed-batches") { Description = "Verify in batches of exactly --batch-size (no adaptive sizing), for comparisons." };
         var noCache = new Option<bool>("--no-cache") { Description = "Bypass the service's activation cache (cold-cache comparisons of strategies)." };
         var interval = new Option<int?>("--update-interval-ms") { Description = "At most one progress update per this many milliseconds (0 = every update; default: the service's, 50 ms)." };
         var timeout = new Option<int>("--timeout") { Description = "Deadline of the call in seconds (0 = none: the service's cap applies, 300 s by default; a deadline may extend a query up to the service's DeepEverest:MaxClientDeadlineSeconds, 3600 s by default)." };
-        foreach (Option option in new Option[] { target, targetNpy, group, k, metric, weights, labels, ids, idRange, strategy, batch, fixedBatches, noCache, interval, timeout })
+        foreach (Option option in new Option[] { target, targetNpy, targetUnits, group, k, metric, weights, labels, ids, idRange, strategy, batch, fixedBatches, noCache, interval, timeout })
         {
             command.Options.Add(option);
         }
@@ -69,8 +74,8 @@ internal static class QueryCommands
         globals.SetAction(command, async (session, parse, cancellationToken) =>
         {
             LayerRef layerRef = await layer.ResolveAsync(session, parse, cancellationToken).ConfigureAwait(false);
-            Target? targetMessage = await QueryArguments.TargetAsync(session, layerRef.Dataset, parse.GetValue(target), parse.GetValue(targetNpy), cancellationToken).ConfigureAwait(false);
-            NeuronGroup neuronGroup = await QueryArguments.GroupAsync(session, layerRef, parse.GetValue(group)!, cancellationToken).ConfigureAwait(false);
+            Target? targetMessage = await QueryArguments.TargetAsync(session, layerRef.Dataset, parse.GetValue(target), parse.GetValue(targetNpy), QueryArguments.StoredUnits(parse.GetValue(targetUnits)!), cancellationToken).ConfigureAwait(false);
+            NeuronGroup neuronGroup = QueryArguments.Group(parse.GetValue(group)!);
             var filter = QueryArguments.Filter(parse.GetValue(labels), parse.GetValue(ids), parse.GetValue(idRange));
             var options = new QueryOptions
             {
@@ -134,10 +139,16 @@ internal static class QueryCommands
         var layer = new LayerRefOptions();
         layer.AddTo(command);
         var target = new Option<long?>("--target") { Description = "A dataset input id." };
-        var targetNpy = new Option<string>("--target-npy") { Description = "A raw input in a .npy file." };
+        var targetNpy = new Option<string>("--target-npy") { Description = "A raw input in a .npy file, in the units --target-units names." };
+        var targetUnits = new Option<string>("--target-units")
+        {
+            Description = "Units of --target-npy: model (float32, fed to the model as is) or stored (the dataset's stored units; the service applies the dataset's preprocessing).",
+            DefaultValueFactory = _ => "model",
+        };
         var top = new Option<int>("--top") { Description = "How many of the most activated neurons to list.", DefaultValueFactory = _ => 10 };
         command.Options.Add(target);
         command.Options.Add(targetNpy);
+        command.Options.Add(targetUnits);
         command.Options.Add(top);
         globals.SetAction(command, async (session, parse, cancellationToken) =>
         {
@@ -146,7 +157,7 @@ internal static class QueryCommands
             var request = new GetActivationsRequest
             {
                 Layer = layerRef,
-                Target = await QueryArguments.TargetAsync(session, layerRef.Dataset, parse.GetValue(target), parse.GetValue(targetNpy), cancellationToken).ConfigureAwait(false)
+                Target = await QueryArguments.TargetAsync(session, layerRef.Dataset, parse.GetValue(target), parse.GetValue(targetNpy), QueryArguments.StoredUnits(parse.GetValue(targetUnits)!), cancellationToken).ConfigureAwait(false)
                     ?? throw new CliException("give --target ID or --target-npy FILE."),
                 TopM = parse.GetValue(top),
             };

@@ -72,6 +72,7 @@ internal static class QueryMapper
     {
         null or Contracts.V1.Target.SourceOneofCase.None => null,
         Contracts.V1.Target.SourceOneofCase.InputId => new QueryTarget(t.InputId, null),
+        Contracts.V1.Target.SourceOneofCase.StoredTensor => new QueryTarget(null, [.. t.StoredTensor.Values], [.. t.StoredTensor.Shape], StoredUnits: true),
         _ => new QueryTarget(null, [.. t.Tensor.Values], [.. t.Tensor.Shape]),
     };
 
@@ -80,14 +81,19 @@ internal static class QueryMapper
         NeuronGroup.SelectionOneofCase.Neurons => new GroupSpec.Explicit(g.Neurons.Neurons
             .Select(n => n.LocationCase == Neuron.LocationOneofCase.Coordinates ? n.Coordinates.Values.ToArray() : [n.Flat])
             .ToList()),
-        NeuronGroup.SelectionOneofCase.Rectangle => new GroupSpec.Rectangle(g.Rectangle.Ranges.Select(r => (r.Start, r.End)).ToList()),
+        NeuronGroup.SelectionOneofCase.Rectangle => new GroupSpec.Rectangle(g.Rectangle.Ranges.Select((r, d) => (r.Start, End(r, $"group.rectangle.ranges[{d}]"))).ToList()),
         NeuronGroup.SelectionOneofCase.TopOfTarget => new GroupSpec.TopOfTarget(g.TopOfTarget),
         _ => null,
     };
 
     private static QueryFilter Filter(Filter? f) => f is null
         ? QueryFilter.None
-        : new QueryFilter([.. f.Labels], [.. f.Ids], f.IdRange is null ? null : f.IdRange.Start, f.IdRange is null ? null : f.IdRange.End);
+        : new QueryFilter([.. f.Labels], [.. f.Ids], f.IdRange is null ? null : f.IdRange.Start, f.IdRange is null ? null : End(f.IdRange, "filter.id_range"));
+
+    /// <summary>A range's end; null when open (the engine takes the dimension's end).</summary>
+    private static long? End(Contracts.V1.Range r, string field) => !r.OpenEnd ? r.End
+        : r.End == 0 ? null
+        : throw DeepEverestException.Invalid($"{field}: give end = {r.End} or open_end, not both (open_end runs to the end of the dimension).");
 
     public static GetActivationsResponse ToProto(LayerActivations a)
     {

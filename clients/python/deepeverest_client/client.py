@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Iterable, Optional, Sequence, Union
 
 import grpc
@@ -14,13 +15,29 @@ from ._proto.deepeverest.v1 import index_service_pb2_grpc as igrpc
 from ._proto.deepeverest.v1 import query_service_pb2 as qpb
 from ._proto.deepeverest.v1 import query_service_pb2_grpc as qgrpc
 from .errors import from_rpc_error
-from .groups import Group, top
+from .groups import Group, parse, top
 from .streams import Stream
 from .types import (AGGREGATES, DISTANCES, STRATEGIES, Activations, BuildProgress, DatasetInfo, IndexInfo, Input,
                     LayerInfo, ModelInfo, Update)
 
-#: A query target: a dataset input id, or a raw model input (array of the dataset's input shape).
-Target = Union[int, np.integer, np.ndarray, Sequence[float]]
+@dataclass(frozen=True)
+class StoredInput:
+    """A raw target in the dataset's stored units (e.g. uint8 pixels, as :meth:`Client.get_input`
+    returns them): the service applies the dataset's preprocessing, as to a stored input, so a
+    picture of a dataset input gives that input's activations bit for bit. Build with :func:`stored`."""
+
+    values: np.ndarray
+
+
+def stored(values: Union[np.ndarray, Sequence[float]]) -> StoredInput:
+    """Marks a raw target as being in the dataset's stored units (``Target.stored_tensor``), so the
+    client needs no copy of the dataset's preprocessing: ``client.similar(layer, stored(pixels))``."""
+    return StoredInput(np.asarray(values, dtype=np.float32))
+
+
+#: A query target: a dataset input id, a raw model input (array of the dataset's input shape,
+#: preprocessing applied), or a raw input in the dataset's stored units (:func:`stored`).
+Target = Union[int, np.integer, np.ndarray, Sequence[float], StoredInput]
 
 #: A stream of query updates.
 QueryStream = Stream[Update]
@@ -84,10 +101,10 @@ class Client:
 
     # -- queries ----------------------------------------------------------------------------
 
-    def similar(self, layer: str, target: Target, group: Group = top(3), k: int = 20, *,
+    def similar(self, layer: str, target: Target, group: Union[Group, str] = top(3), k: int = 20, *,
                 distance: str = "l2", weights: Optional[Sequence[float]] = None, include_target: bool = False,
                 labels: Optional[Iterable[int]] = None, ids: Optional[Iterable[int]] = None,
-                id_range: Optional[Union[range, tuple[int, int]]] = None, strategy: str = "bounds",
+                id_range: Optional[Union[range, tuple[int, Optional[int]]]] = None, strategy: str = "bounds",
                 batch_size: int = 0, update_interval_ms: Optional[int] = None, no_cache: bool = False,
                 model: Optional[str] = None, dataset: Optional[str] = None,
                 timeout: Optional[float] = None) -> QueryStream:
@@ -98,9 +115,11 @@ class Client:
 
         Args:
             layer: layer (ONNX tensor) name, as listed by :meth:`list_layers`.
-            target: a dataset input id, or a raw model input (numpy array of the dataset's input
-                shape, preprocessing already applied).
-            group: the neurons: :func:`top`, :func:`neurons`, :func:`at` or :func:`rect`.
+            target: a dataset input id, a raw model input (numpy array of the dataset's input
+                shape, preprocessing already applied), or ``stored(pixels)``: a raw input in the
+                dataset's stored units, preprocessed by the service.
+            group: the neurons: :func:`top`, :func:`neurons`, :func:`at` or :func:`rect`, or
+                group syntax text such as ``"rect:5,*,*"`` (:func:`parse`).
             k: number of results, 1..10000.
             distance: "l2", "l1" or "linf".
             weights: one non-negative weight per group neuron, in group order (not all zero):
@@ -124,9 +143,9 @@ class Client:
         call = self._query.TopKSimilar(request, timeout=self._timeout(timeout))
         return Stream(call, Update.from_proto, "TopKSimilar")
 
-    def highest(self, layer: str, group: Group, k: int = 20, *, target: Optional[Target] = None,
+    def highest(self, layer: str, group: Union[Group, str], k: int = 20, *, target: Optional[Target] = None,
                 aggregate: str = "sum", labels: Optional[Iterable[int]] = None, ids: Optional[Iterable[int]] = None,
-                id_range: Optional[Union[range, tuple[int, int]]] = None, strategy: str = "bounds",
+                id_range: Optional[Union[range, tuple[int, Optional[int]]]] = None, strategy: str = "bounds",
                 batch_size: int = 0, update_interval_ms: Optional[int] = None, no_cache: bool = False,
                 model: Optional[str] = None, dataset: Optional[str] = None,
                 timeout: Optional[float] = None) -> QueryStream:
@@ -254,15 +273,12 @@ class Client:
         return cpb.LayerRef(model=self.model if model is None else model,
                             dataset=self.dataset if dataset is None else dataset, layer=layer)
 
-    def _group(self, group: Group, layer: cpb.LayerRef) -> qpb.NeuronGroup:
+    def _group(self, group: Union[Group, str], layer: cpb.LayerRef) -> qpb.NeuronGroup:
+        if isinstance(group, str):
+            group = parse(group)
         if not isinstance(group, Group):
-            raise TypeError("group must be built with top(), neurons(), at() or rect()")
-        if not group.needs_shape:
-            return group.to_proto()
-        shape = next((l.shape for l in self.list_layers(layer.model) if l.name == layer.layer), None)
-        if shape is None:
-            raise ValueError(f"rect: model has no layer {layer.layer!r} to take open ranges from")
-        return group.to_proto(shape)
+            raise TypeError("group must be built with top(), neurons(), at(), rect() or parse(), or be group syntax text")
+        return group.to_proto()
 
     def _timeout(self, timeout: Optional[float]) -> Optional[float]:
         return self.timeout if timeout is None else timeout
@@ -286,14 +302,18 @@ def _address(address: str) -> str:
 def _target(target: Target) -> qpb.Target:
     if isinstance(target, (int, np.integer)) and not isinstance(target, bool):
         return qpb.Target(input_id=int(target))
-    array = np.asarray(target, dtype=np.float32)
+    if isinstance(target, StoredInput):
+        array = target.values
+    else:
+        array = np.asarray(target, dtype=np.float32)
     if array.ndim == 0:
         raise TypeError("target must be an input id or an array of the dataset's input shape")
-    return qpb.Target(tensor=cpb.Tensor(shape=list(array.shape), values=array.ravel().tolist()))
+    tensor = cpb.Tensor(shape=list(array.shape), values=array.ravel().tolist())
+    return qpb.Target(stored_tensor=tensor) if isinstance(target, StoredInput) else qpb.Target(tensor=tensor)
 
 
 def _filter(labels: Optional[Iterable[int]], ids: Optional[Iterable[int]],
-            id_range: Optional[Union[range, tuple[int, int]]]) -> qpb.Filter:
+            id_range: Optional[Union[range, tuple[int, Optional[int]]]]) -> qpb.Filter:
     result = qpb.Filter(labels=[int(x) for x in labels or []], ids=[int(x) for x in ids or []])
     if id_range is not None:
         if isinstance(id_range, range):
@@ -302,7 +322,9 @@ def _filter(labels: Optional[Iterable[int]], ids: Optional[Iterable[int]],
             start, stop = id_range.start, id_range.stop
         else:
             start, stop = id_range
-        result.id_range.CopyFrom(qpb.Range(start=int(start), end=int(stop)))
+        # (start, None): every id from start; the service knows the dataset's size.
+        result.id_range.CopyFrom(qpb.Range(start=int(start), open_end=True) if stop is None
+                                 else qpb.Range(start=int(start), end=int(stop)))
     return result
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import run_cli
 from deepeverest_client import (Cancelled, Client, DeadlineExceeded, Hit, InvalidArgument, NotFound, Update, at,
-                                neurons, rect, top)
+                                neurons, rect, stored, top)
 
 
 def json_hits(update: dict) -> list[tuple]:
@@ -97,6 +97,15 @@ def test_raw_tensor_target_finds_its_own_image(client: Client, services: dict) -
     scale = datasets[0].scale
     answer = client.similar(services["layer"], target=(image.values * np.float32(scale)).astype(np.float32),
                             group=top(5), k=3).result()
+    assert answer.hits[0].input_id == 64 and answer.hits[0].score == 0
+
+
+def test_group_syntax_stored_target_gives_the_stored_inputs_activations(client: Client, services: dict) -> None:
+    image = client.input(64)
+    by_id = client.activations(services["layer"], target=64)
+    by_pixels = client.activations(services["layer"], target=stored(image.values))
+    assert np.array_equal(by_id.values.view(np.uint32), by_pixels.values.view(np.uint32))
+    answer = client.similar(services["layer"], target=stored(image.values), group="rect:5,*,*", k=3).result()
     assert answer.hits[0].input_id == 64 and answer.hits[0].score == 0
 
 

@@ -123,6 +123,44 @@ public sealed record InputPreprocessing(float Scale, float Shift, IReadOnlyList<
         }
     }
 
+    /// <summary>
+    /// Converts one input given in the dataset's stored units as floats (a raw query target with
+    /// stored units, e.g. a picture's uint8 pixels) into the model's input, through the very bytes
+    /// and <see cref="Decode"/> a stored input goes through, so equal values give equal model inputs
+    /// bit for bit. For a uint8 dataset every value must be an integer in 0..255.
+    /// </summary>
+    /// <param name="dataset">The dataset whose element type and preprocessing apply.</param>
+    /// <param name="stored">One input's values (finite), row-major, in stored units.</param>
+    /// <param name="field">The API field the values came from, named in errors (e.g. <c>target.tensor.values</c>).</param>
+    /// <returns>A new array: the model's input.</returns>
+    public static float[] DecodeStoredValues(DatasetRecord dataset, ReadOnlySpan<float> stored, string field)
+    {
+        byte[] raw;
+        if (dataset.ElementType == StoreLayout.ElementUInt8)
+        {
+            raw = new byte[stored.Length];
+            for (int e = 0; e < stored.Length; e++)
+            {
+                float v = stored[e];
+                if (!(v >= 0 && v <= 255) || v != MathF.Floor(v))
+                {
+                    throw DeepEverestException.Invalid(
+                        $"{field}[{e}] = {v} is not a stored value of dataset '{dataset.Name}': it stores uint8, so stored units are integers 0..255.");
+                }
+
+                raw[e] = (byte)v;
+            }
+        }
+        else
+        {
+            raw = MemoryMarshal.AsBytes(stored).ToArray();
+        }
+
+        var destination = new float[stored.Length];
+        Decode(dataset, raw, destination);
+        return destination;
+    }
+
     /// <summary>Converts one stored input to floats without any preprocessing: the values as stored.</summary>
     public static void DecodeStored(DatasetRecord dataset, ReadOnlySpan<byte> raw, Span<float> destination)
     {

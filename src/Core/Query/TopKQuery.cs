@@ -28,14 +28,19 @@ public enum QueryStrategy
     Materialized = 4,
 }
 
-/// <summary>The target of a query: a dataset input, or a raw model input (already preprocessed).</summary>
+/// <summary>The target of a query: a dataset input, or a raw input (model input or stored units).</summary>
 /// <param name="InputId">A dataset input id, or null.</param>
 /// <param name="Tensor">A raw input of the dataset's input shape, or null.</param>
 /// <param name="Shape">
 /// The shape the caller gives the raw tensor; when set it must equal the dataset's input shape
 /// (null: the caller already holds the dataset's shape, e.g. in-process benchmarks).
 /// </param>
-public sealed record QueryTarget(long? InputId, float[]? Tensor, long[]? Shape = null);
+/// <param name="StoredUnits">
+/// Whether <paramref name="Tensor"/> is in the dataset's stored units (the dataset's preprocessing is
+/// applied, as to a stored input: <see cref="Datasets.InputPreprocessing.DecodeStoredValues"/>)
+/// rather than the model's input (fed as given).
+/// </param>
+public sealed record QueryTarget(long? InputId, float[]? Tensor, long[]? Shape = null, bool StoredUnits = false);
 
 /// <summary>Restricts the considered inputs, before any inference.</summary>
 /// <param name="Labels">Keep only these labels (empty = all).</param>

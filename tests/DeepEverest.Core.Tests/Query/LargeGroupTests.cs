@@ -203,7 +203,7 @@ public sealed class LargeGroupTests(DemoStore demo, ITestOutputHelper output)
             : new QueryTarget(random.Next(DemoStore.Inputs), null);
         int size = group switch
         {
-            GroupSpec.Rectangle r => (int)r.Ranges.Aggregate(1L, (a, x) => a * (x.End - x.Start)),
+            GroupSpec.Rectangle r => (int)r.Ranges.Aggregate(1L, (a, x) => a * (x.End!.Value - x.Start)),
             GroupSpec.Explicit e => e.Neurons.Count,
             _ => 0,
         };

@@ -81,14 +81,21 @@ public static class NeuronGroups
         }
 
         long count = 1;
+        var starts = new long[shape.Count];
+        var ends = new long[shape.Count];
         for (int d = 0; d < shape.Count; d++)
         {
-            (long start, long end) = spec.Ranges[d];
+            // An open end is the dimension's end: clients need not know the shape ("rect:5,*,*").
+            (long start, long? openOrEnd) = spec.Ranges[d];
+            long end = openOrEnd ?? shape[d];
             if (start < 0 || end > shape[d] || start >= end)
             {
-                throw DeepEverestException.Invalid($"group.rectangle.ranges[{d}] [{start}, {end}) must be non-empty and within [0, {shape[d]}).");
+                string given = openOrEnd is null ? $"[{start}, end of dimension = {shape[d]})" : $"[{start}, {end})";
+                throw DeepEverestException.Invalid($"group.rectangle.ranges[{d}] {given} must be non-empty and within [0, {shape[d]}).");
             }
 
+            starts[d] = start;
+            ends[d] = end;
             count *= end - start;
         }
 
@@ -98,7 +105,7 @@ public static class NeuronGroups
         }
 
         var result = new List<int>((int)count);
-        var index = spec.Ranges.Select(r => r.Start).ToArray();
+        var index = (long[])starts.Clone();
         while (true)
         {
             long flat = 0;
@@ -109,9 +116,9 @@ public static class NeuronGroups
 
             result.Add((int)flat);
             int dim = shape.Count - 1;
-            while (dim >= 0 && ++index[dim] == spec.Ranges[dim].End)
+            while (dim >= 0 && ++index[dim] == ends[dim])
             {
-                index[dim] = spec.Ranges[dim].Start;
+                index[dim] = starts[dim];
                 dim--;
             }
 

@@ -24,25 +24,31 @@ internal sealed partial class QueryPlanner
             return source.TargetRow((int)id, cancellationToken);
         }
 
-        float[] tensor = target.Tensor ?? throw DeepEverestException.Invalid("target is empty: set target.input_id or target.tensor.");
+        float[] tensor = target.Tensor ?? throw DeepEverestException.Invalid("target is empty: set target.input_id, target.tensor or target.stored_tensor.");
+        string field = target.StoredUnits ? "target.stored_tensor" : "target.tensor";
         int elements = StoreReader.InputElements(probe.Dataset);
         string expected = $"[{string.Join(", ", probe.Dataset.InputShape)}]";
         if (target.Shape is { } shape && !shape.AsSpan().SequenceEqual(probe.Dataset.InputShape.ToArray()))
         {
             throw DeepEverestException.Invalid(
-                $"target.tensor.shape is [{string.Join(", ", shape)}]; inputs of dataset '{probe.Dataset.Name}' have shape {expected} (no batch axis).");
+                $"{field}.shape is [{string.Join(", ", shape)}]; inputs of dataset '{probe.Dataset.Name}' have shape {expected} (no batch axis).");
         }
 
         if (tensor.Length != elements)
         {
             throw DeepEverestException.Invalid(
-                $"target.tensor.values has {tensor.Length} values; inputs of dataset '{probe.Dataset.Name}' have shape {expected} ({elements} values).");
+                $"{field}.values has {tensor.Length} values; inputs of dataset '{probe.Dataset.Name}' have shape {expected} ({elements} values).");
         }
 
         int bad = ActivationChecks.FirstNonFinite(tensor);
         if (bad >= 0)
         {
-            throw DeepEverestException.Invalid($"target.tensor.values[{bad}] is not finite (NaN or infinity).");
+            throw DeepEverestException.Invalid($"{field}.values[{bad}] is not finite (NaN or infinity).");
+        }
+
+        if (target.StoredUnits)
+        {
+            tensor = Datasets.InputPreprocessing.DecodeStoredValues(probe.Dataset, tensor, $"{field}.values");
         }
 
         return source.InferTensor(tensor, cancellationToken);
