@@ -1,4 +1,5 @@
 using DeepEverest.Contracts.V1;
+using DeepEverest.Core;
 using DeepEverest.Core.Query;
 using DeepEverest.Kernels;
 

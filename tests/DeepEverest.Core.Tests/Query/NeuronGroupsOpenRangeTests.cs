@@ -1,4 +1,5 @@
 using DeepEverest.Core.Query;
+using DeepEverest.Core.Query.Planning;
 
 namespace DeepEverest.Core.Tests.Query;
 
