@@ -120,6 +120,7 @@ client-picture: build python-client
 # The `deepeverest` command on the PATH ($(CLI_TOOLS)): `make build` packs src/Cli as a .NET tool
 # and installs it from that local package with `dotnet tool` (tools/install-cli.sh).
 install-cli: build
+	@command -v deepeverest
 
 # Regenerates docs/cli.md, the command reference, from the command definitions (a test checks it).
 cli-docs:
