@@ -12,8 +12,13 @@ DOTNET         ?= dotnet
 PYTHON         ?= /usr/bin/python3
 export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
+# `make build` installs the `deepeverest` command (a .NET tool) here; the recipes below, and the
+# README's commands, find it on the PATH. Add the same to your shell (README, "Quick start").
+CLI_TOOLS      ?= $(HOME)/.dotnet/tools
+export PATH    := $(CLI_TOOLS):$(PATH)
+INSTALL_CLI     = CONFIG=$(CONFIG) DOTNET=$(DOTNET) CLI_NO_BUILD=1 tools/install-cli.sh
 
-.PHONY: all setup build test test-exactness test-fresh demo serve bench bench-load bench-resnet bench-resnet-quick clean format console console-test screenshots clients-setup python-client test-clients clients-check client-picture images chart-docs test-images
+.PHONY: all setup build install-cli cli-docs test test-exactness test-fresh demo serve bench bench-load bench-resnet bench-resnet-quick clean format console console-test screenshots clients-setup python-client test-clients clients-check client-picture images chart-docs test-images
 
 all: build
 
@@ -24,6 +29,7 @@ setup:
 
 build: setup console
 	$(DOTNET) build DeepEverest.sln -c $(CONFIG) -v minimal -nologo
+	$(INSTALL_CLI)
 
 # The web console (console/, TypeScript): `npm ci` when the lock file changed, then client
 # generation from protos/, type check and bundle into console/dist when a source changed. The
@@ -52,6 +58,7 @@ screenshots: build
 
 test: setup console
 	$(DOTNET) build DeepEverest.sln -c $(CONFIG) -v minimal -nologo
+	$(INSTALL_CLI)
 	$(DOTNET) format DeepEverest.sln --verify-no-changes -v quiet
 	# The console's group-syntax parser against the shared fixture (no browser).
 	cd console && npm run test:unit
@@ -113,6 +120,16 @@ test-clients: build clients-check
 client-picture: build python-client
 	$(PYTHON) clients/python/examples/regenerate_picture.py
 
+# The `deepeverest` command on the PATH ($(CLI_TOOLS)): `make build` packs src/Cli as a .NET tool
+# and installs it from that local package with `dotnet tool` (tools/install-cli.sh).
+install-cli: build
+	@command -v deepeverest
+
+# Regenerates docs/cli.md, the command reference, from the command definitions (a test checks it).
+cli-docs:
+	$(DOTNET) build src/Cli -c $(CONFIG) -v quiet -nologo
+	$(DOTNET) src/Cli/bin/$(CONFIG)/net10.0/deepeverest.dll reference --out docs/cli.md
+
 demo: build
 	DATA=$(DATA) INDEX_URL=$(INDEX_URL) QUERY_URL=$(QUERY_URL) INDEX_HTTP_URL=$(INDEX_HTTP_URL) QUERY_HTTP_URL=$(QUERY_HTTP_URL) CONFIG=$(CONFIG) tools/demo.sh
 
@@ -128,7 +145,7 @@ bench: build
 bench-load: build
 	DATA=$(DATA) INDEX_URL=$(INDEX_URL) QUERY_URL=$(QUERY_URL) INDEX_HTTP_URL=$(INDEX_HTTP_URL) QUERY_HTTP_URL=$(QUERY_HTTP_URL) CONFIG=$(CONFIG) tools/bench-load.sh
 
-# The second benchmark (issue 14): ImageNet ResNet18 (restored by the build from NuGet) on
+# The second benchmark: ImageNet ResNet18 (restored by the build from NuGet) on
 # RESNET_INPUTS Fashion-MNIST images at 3x224x224, three ReLU layers; several hours on 2 cores at
 # the full 10,000. Writes bench/results/<date>-<machine>-resnet18 JSON and docs/benchmarks-resnet18.md.
 RESNET_INPUTS ?= 10000
@@ -160,7 +177,7 @@ chart-docs:
 # to build) is deleted only after a warning: confirmed at a terminal, or with DELETE_DATA=yes.
 clean:
 	$(DOTNET) clean DeepEverest.sln -v quiet
-	rm -rf console/dist console/src/gen
+	rm -rf console/dist console/src/gen artifacts/packages
 	@if [ -d "$(DATA)" ]; then \
 	  echo "make clean: $(DATA) holds your models, datasets and indexes ($$(du -sh "$(DATA)" | cut -f1))."; \
 	  if [ "$(DELETE_DATA)" = yes ]; then rm -rf "$(DATA)"; echo "make clean: deleted $(DATA)"; \

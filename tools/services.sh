@@ -11,10 +11,14 @@ CONFIG=${CONFIG:-Release}
 BIN="bin/$CONFIG/net10.0"
 INDEX_DLL="src/IndexService/$BIN/DeepEverest.IndexService.dll"
 QUERY_DLL="src/QueryService/$BIN/DeepEverest.QueryService.dll"
-CLI_DLL="src/Cli/$BIN/deepeverest.dll"
 LOGS="$DATA/logs"
 
-deepeverest() { dotnet "$CLI_DLL" --index-service "$INDEX_URL" --query-service "$QUERY_URL" "$@"; }
+# The scripts call the installed `deepeverest` command (`make build` installs it in
+# ~/.dotnet/tools), as the README's commands do, pointed at these services by the variables it
+# reads when --index-service/--query-service are not given.
+export PATH="${CLI_TOOLS:-$HOME/.dotnet/tools}:$PATH"
+export DEEPEVEREST_INDEX="$INDEX_URL" DEEPEVEREST_QUERY="$QUERY_URL"
+command -v deepeverest >/dev/null || { echo "error: no deepeverest command on the PATH: run make build (it installs it)" >&2; exit 1; }
 
 # Waits until a port accepts connections (the CLI's `health` would do too; this needs nothing).
 wait_port() {

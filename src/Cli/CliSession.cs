@@ -127,7 +127,7 @@ internal sealed class CliSession : IDisposable
             RpcException rpc when IsTlsFailure(rpc.Status.DebugException) =>
                 $"error: the TLS connection failed: {Innermost(rpc.Status.DebugException!).Message} (an https:// service whose certificate is signed by a private CA needs --ca-file or ${GlobalOptions.CaFileVariable})",
             RpcException { StatusCode: StatusCode.Unavailable } rpc =>
-                $"error: {rpc.StatusCode}: {rpc.Status.Detail} (is the service running? see --index-service / --query-service)",
+                $"error: {rpc.StatusCode}: {rpc.Status.Detail} (is the service running? IndexService at {_indexAddress}, QueryService at {_queryAddress}: set them with --index-service/--query-service or ${GlobalOptions.IndexServiceVariable}/${GlobalOptions.QueryServiceVariable})",
             RpcException { StatusCode: StatusCode.Unauthenticated } rpc =>
                 $"error: {rpc.StatusCode}: {rpc.Status.Detail} (give the key with --api-key or ${GlobalOptions.ApiKeyVariable})",
             RpcException rpc => $"error: {rpc.StatusCode}: {ForCliUsers(rpc.Status.Detail)}",

@@ -16,19 +16,31 @@ internal sealed class GlobalOptions(CliConsole console)
     /// <summary>Default QueryService address.</summary>
     public const string DefaultQueryService = "http://127.0.0.1:50052";
 
-    /// <summary>Address of the IndexService.</summary>
+    /// <summary>
+    /// Environment variable read when <c>--index-service</c> is not given; the Python and Node
+    /// clients read it too, so one variable points every front end at the same service.
+    /// </summary>
+    public const string IndexServiceVariable = "DEEPEVEREST_INDEX";
+
+    /// <summary>Environment variable read when <c>--query-service</c> is not given (as the clients do).</summary>
+    public const string QueryServiceVariable = "DEEPEVEREST_QUERY";
+
+    /// <summary>
+    /// Address of the IndexService. No default value is attached to the option: the default
+    /// depends on the environment, and the generated reference (docs/cli.md) must not.
+    /// </summary>
     public Option<string> IndexService { get; } = new("--index-service")
     {
-        Description = "Address of the IndexService.",
-        DefaultValueFactory = _ => DefaultIndexService,
+        Description = $"Address of the IndexService's native gRPC endpoint, http(s)://host:port or host:port (default: ${IndexServiceVariable}, else {DefaultIndexService}).",
+        HelpName = "address",
         Recursive = true,
     };
 
-    /// <summary>Address of the QueryService.</summary>
+    /// <summary>Address of the QueryService (defaulted like <see cref="IndexService"/>).</summary>
     public Option<string> QueryService { get; } = new("--query-service")
     {
-        Description = "Address of the QueryService.",
-        DefaultValueFactory = _ => DefaultQueryService,
+        Description = $"Address of the QueryService's native gRPC endpoint, http(s)://host:port or host:port (default: ${QueryServiceVariable}, else {DefaultQueryService}).",
+        HelpName = "address",
         Recursive = true,
     };
 
@@ -90,8 +102,8 @@ internal sealed class GlobalOptions(CliConsole console)
         try
         {
             session = new CliSession(
-                parse.GetValue(IndexService) ?? DefaultIndexService,
-                parse.GetValue(QueryService) ?? DefaultQueryService,
+                Address(parse.GetValue(IndexService), IndexServiceVariable, DefaultIndexService),
+                Address(parse.GetValue(QueryService), QueryServiceVariable, DefaultQueryService),
                 parse.GetValue(Json),
                 Console,
                 ChannelSecurity.Create(
@@ -114,6 +126,16 @@ internal sealed class GlobalOptions(CliConsole console)
         {
             return session.ReportError(e);
         }
+    }
+
+    /// <summary>
+    /// The address a service is called at: the option, else the environment variable, else the
+    /// default. A bare host:port (how the Python and Node clients write it) gets http://.
+    /// </summary>
+    internal static string Address(string? given, string variable, string fallback)
+    {
+        string address = NonEmpty(given) ?? NonEmpty(Environment.GetEnvironmentVariable(variable)) ?? fallback;
+        return address.Contains("://", StringComparison.Ordinal) ? address : "http://" + address;
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

@@ -37,6 +37,7 @@ internal static class Program
             IndexCommands.Create(globals),
             QueryCommands.Create(globals),
             BenchCommands.Create(globals),
+            ReferenceCommand.Create(globals),
         ];
         foreach (Command group in groups)
         {

@@ -1,20 +1,26 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
+using DeepEverest.Cli;
 using DeepEverest.Services.Tests.Infrastructure;
 using DeepEverest.Services.Tests.QueryService;
 
 namespace DeepEverest.Services.Tests.Readme;
 
 /// <summary>
-/// Runs the README's "Use your own model" walk-through exactly as written (the fenced block between
-/// the <c>own-model</c> markers) against both services on free loopback ports: export a PyTorch model,
-/// import uint8 images with preprocessing, index, query, and compose a preprocessing model.
+/// Runs the README's "your own model" walk-through exactly as written (the fenced block between
+/// the <c>own-model</c> markers), in a fresh shell with the <c>deepeverest</c> command installed as
+/// <c>make install-cli</c> installs it, against both services on free loopback ports: export a
+/// PyTorch model, import uint8 images with preprocessing, index, query, and compose a
+/// preprocessing model.
 /// </summary>
 public sealed partial class OwnModelReadmeTests : IAsyncLifetime
 {
     private readonly string _dataRoot = TestData.CreateTempDirectory();
     private IndexServiceFactory _index = null!;
+
+    // Beside the data root, not in it: nothing in the data root may be executable.
+    private string ToolsDirectory => _dataRoot + "-tools";
     private QueryServiceFactory _query = null!;
 
     public Task InitializeAsync()
@@ -33,6 +39,7 @@ public sealed partial class OwnModelReadmeTests : IAsyncLifetime
         await _query.DisposeAsync();
         await _index.DisposeAsync();
         TestData.DeleteDirectory(_dataRoot);
+        TestData.DeleteDirectory(ToolsDirectory);
     }
 
     [Fact]
@@ -41,16 +48,31 @@ public sealed partial class OwnModelReadmeTests : IAsyncLifetime
         string readme = await File.ReadAllTextAsync(Path.Combine(TestData.RepoRoot, "README.md"));
         Match block = OwnModelBlock().Match(readme);
         Assert.True(block.Success, "README.md has no fenced sh block between <!-- own-model:begin --> and <!-- own-model:end -->");
-        string cli = Path.Combine(TestData.RepoRoot, "src", "Cli", "bin", new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0", "deepeverest.dll");
-        Assert.True(File.Exists(cli), $"build the CLI first: {cli}");
+        // The `deepeverest` command as a user gets it: packed from this build and installed with
+        // `dotnet tool` (tools/install-cli.sh, as `make install-cli` runs it), into a folder of the
+        // test's own instead of ~/.dotnet/tools. The shell knows nothing else: the addresses come
+        // from the variables the CLI reads, not from a wrapper.
+        string tools = ToolsDirectory;
+        (int installed, string installOutput) = await RunBashAsync("tools/install-cli.sh", new Dictionary<string, string>
+        {
+            ["CLI_TOOL_PATH"] = tools,
+            ["CLI_NO_BUILD"] = "1",
+            ["CONFIG"] = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name,
+        });
+        Assert.True(installed == 0, $"tools/install-cli.sh failed:\n{installOutput}");
         string script = new StringBuilder()
             .AppendLine("set -euo pipefail")
-            .AppendLine($"deepeverest() {{ dotnet '{cli}' \"$@\" --index-service '{_index.Endpoints.GrpcAddress}' --query-service '{_query.Endpoints.GrpcAddress}'; }}")
             .AppendLine("/usr/bin/python3 -c 'import torch' || { echo 'PyTorch is missing: run tools/setup.sh (apt-get install python3-torch)' >&2; exit 3; }")
             .Append(block.Groups[1].Value)
             .ToString();
+        var environment = new Dictionary<string, string>
+        {
+            ["PATH"] = $"{tools}:{Environment.GetEnvironmentVariable("PATH")}",
+            ["DEEPEVEREST_INDEX"] = _index.Endpoints.GrpcAddress!,
+            ["DEEPEVEREST_QUERY"] = _query.Endpoints.GrpcAddress!,
+        };
 
-        (int code, string output) = await RunBashAsync(script);
+        (int code, string output) = await RunBashAsync(script, environment);
 
         Assert.True(code == 0, $"exit code {code}:\n{output}");
         Assert.Contains("composed in front", output, StringComparison.Ordinal);
@@ -70,9 +92,10 @@ public sealed partial class OwnModelReadmeTests : IAsyncLifetime
         Assert.Empty(_query.Logs.Errors);
     }
 
-    private async Task<(int Code, string Output)> RunBashAsync(string script)
+    // A fresh, non-interactive shell (no profile, no rc file) reading the script from stdin.
+    private async Task<(int Code, string Output)> RunBashAsync(string script, IReadOnlyDictionary<string, string> environment)
     {
-        var start = new ProcessStartInfo("bash")
+        var start = new ProcessStartInfo("bash", ["--noprofile", "--norc"])
         {
             WorkingDirectory = TestData.RepoRoot,
             RedirectStandardInput = true,
@@ -82,6 +105,13 @@ public sealed partial class OwnModelReadmeTests : IAsyncLifetime
         };
         start.Environment["DATA"] = _dataRoot;
         start.Environment["NO_COLOR"] = "1";
+        start.Environment.Remove(GlobalOptions.IndexServiceVariable);
+        start.Environment.Remove(GlobalOptions.QueryServiceVariable);
+        foreach ((string name, string value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         using Process process = Process.Start(start)!;
         var output = new StringBuilder();
         process.OutputDataReceived += (_, e) => Append(output, e.Data);
