@@ -109,97 +109,97 @@ internal sealed class RequestGenerator(RequestSpace space, Func<int, float[]> mo
         {
             case 0:
             case 1:
-            {
-                // Explicit neurons by flat index (0) or coordinates (1), in a random order.
-                int count = new[] { 1, 2, 3, 8, 40 }[_random.Next(5)];
-                var list = new NeuronList();
-                foreach (int j in Distinct(count, neurons))
                 {
-                    list.Neurons.Add(choice == 0 ? new Neuron { Flat = j } : new Neuron { Coordinates = Coordinates(j, shape) });
-                }
+                    // Explicit neurons by flat index (0) or coordinates (1), in a random order.
+                    int count = new[] { 1, 2, 3, 8, 40 }[_random.Next(5)];
+                    var list = new NeuronList();
+                    foreach (int j in Distinct(count, neurons))
+                    {
+                        list.Neurons.Add(choice == 0 ? new Neuron { Flat = j } : new Neuron { Coordinates = Coordinates(j, shape) });
+                    }
 
-                return (new NeuronGroup { Neurons = list }, list.Neurons.Count);
-            }
+                    return (new NeuronGroup { Neurons = list }, list.Neurons.Count);
+                }
 
             case 2:
-            {
-                // A partial rectangle: a random sub-range of every dimension.
-                var rectangle = new HyperRectangle();
-                int size = 1;
-                foreach (long extent in shape)
                 {
-                    long width = 1 + _random.Next((int)Math.Min(extent, shape.Length == 1 ? 24 : 4));
-                    long start = _random.NextInt64(extent - width + 1);
-                    rectangle.Ranges.Add(new Contracts.V1.Range { Start = start, End = start + width });
-                    size *= (int)width;
-                }
+                    // A partial rectangle: a random sub-range of every dimension.
+                    var rectangle = new HyperRectangle();
+                    int size = 1;
+                    foreach (long extent in shape)
+                    {
+                        long width = 1 + _random.Next((int)Math.Min(extent, shape.Length == 1 ? 24 : 4));
+                        long start = _random.NextInt64(extent - width + 1);
+                        rectangle.Ranges.Add(new Contracts.V1.Range { Start = start, End = start + width });
+                        size *= (int)width;
+                    }
 
-                return (new NeuronGroup { Rectangle = rectangle }, size);
-            }
+                    return (new NeuronGroup { Rectangle = rectangle }, size);
+                }
 
             case 3:
             case 4:
             case 6:
-            {
-                // Whole dimensions: whole channels (3, 6) or bands of whole rows of 1-2 channels (4):
-                // the top or bottom half (a summary segment of banded layers) or any rows.
-                var rectangle = new HyperRectangle();
-                long channels = choice != 4 ? 1 + _random.Next(3) : 1 + _random.Next(2);
-                channels = Math.Min(channels, shape[0]);
-                long c = _random.NextInt64(shape[0] - channels + 1);
-                rectangle.Ranges.Add(new Contracts.V1.Range { Start = c, End = c + channels });
-                int size = (int)channels;
-                for (int d = 1; d < shape.Length; d++)
                 {
-                    long start = 0;
-                    long end = shape[d];
-                    if (choice == 4 && d == 1 && shape[d] > 1)
+                    // Whole dimensions: whole channels (3, 6) or bands of whole rows of 1-2 channels (4):
+                    // the top or bottom half (a summary segment of banded layers) or any rows.
+                    var rectangle = new HyperRectangle();
+                    long channels = choice != 4 ? 1 + _random.Next(3) : 1 + _random.Next(2);
+                    channels = Math.Min(channels, shape[0]);
+                    long c = _random.NextInt64(shape[0] - channels + 1);
+                    rectangle.Ranges.Add(new Contracts.V1.Range { Start = c, End = c + channels });
+                    int size = (int)channels;
+                    for (int d = 1; d < shape.Length; d++)
                     {
-                        switch (_random.Next(3))
+                        long start = 0;
+                        long end = shape[d];
+                        if (choice == 4 && d == 1 && shape[d] > 1)
                         {
-                            case 0:
-                                end = shape[d] / 2;
-                                break;
-                            case 1:
-                                start = shape[d] / 2;
-                                break;
-                            default:
-                                start = _random.NextInt64(shape[d] / 2);
-                                end = start + 1 + _random.NextInt64(shape[d] - start);
-                                break;
+                            switch (_random.Next(3))
+                            {
+                                case 0:
+                                    end = shape[d] / 2;
+                                    break;
+                                case 1:
+                                    start = shape[d] / 2;
+                                    break;
+                                default:
+                                    start = _random.NextInt64(shape[d] / 2);
+                                    end = start + 1 + _random.NextInt64(shape[d] - start);
+                                    break;
+                            }
                         }
+
+                        rectangle.Ranges.Add(new Contracts.V1.Range { Start = start, End = end });
+                        size *= (int)(end - start);
                     }
 
-                    rectangle.Ranges.Add(new Contracts.V1.Range { Start = start, End = end });
-                    size *= (int)(end - start);
+                    return (new NeuronGroup { Rectangle = rectangle }, size);
                 }
-
-                return (new NeuronGroup { Rectangle = rectangle }, size);
-            }
 
             case 5:
-            {
-                // A whole channel as an explicit list, mixed with neurons of other channels, shuffled.
-                int channelSize = shape.Length == 1 ? Math.Min(16, neurons) : neurons / (int)shape[0];
-                int channel = _random.Next(neurons / channelSize);
-                var members = Enumerable.Range(channel * channelSize, channelSize).ToList();
-                members.AddRange(Distinct(3, neurons).Where(j => j / channelSize != channel));
-                var list = new NeuronList();
-                foreach (int j in members.OrderBy(_ => _random.Next()))
                 {
-                    list.Neurons.Add(_random.Next(2) == 0 ? new Neuron { Flat = j } : new Neuron { Coordinates = Coordinates(j, shape) });
+                    // A whole channel as an explicit list, mixed with neurons of other channels, shuffled.
+                    int channelSize = shape.Length == 1 ? Math.Min(16, neurons) : neurons / (int)shape[0];
+                    int channel = _random.Next(neurons / channelSize);
+                    var members = Enumerable.Range(channel * channelSize, channelSize).ToList();
+                    members.AddRange(Distinct(3, neurons).Where(j => j / channelSize != channel));
+                    var list = new NeuronList();
+                    foreach (int j in members.OrderBy(_ => _random.Next()))
+                    {
+                        list.Neurons.Add(_random.Next(2) == 0 ? new Neuron { Flat = j } : new Neuron { Coordinates = Coordinates(j, shape) });
+                    }
+
+                    return (new NeuronGroup { Neurons = list }, list.Neurons.Count);
                 }
 
-                return (new NeuronGroup { Neurons = list }, list.Neurons.Count);
-            }
-
             default:
-            {
-                // The target's top m (7).
-                int m = new[] { 1, 2, 3, 5, 10, 30, 100 }[_random.Next(7)];
-                m = Math.Min(m, neurons);
-                return (new NeuronGroup { TopOfTarget = m }, m);
-            }
+                {
+                    // The target's top m (7).
+                    int m = new[] { 1, 2, 3, 5, 10, 30, 100 }[_random.Next(7)];
+                    m = Math.Min(m, neurons);
+                    return (new NeuronGroup { TopOfTarget = m }, m);
+                }
         }
     }
 
@@ -322,12 +322,12 @@ internal sealed class RequestGenerator(RequestSpace space, Func<int, float[]> mo
             case 0:
                 return Enumerable.Repeat((float)Math.Round(0.25 + _random.NextDouble(), 2), size).ToArray();
             case 1:
-            {
-                // Some zeros, never all.
-                float[] weights = Enumerable.Range(0, size).Select(_ => _random.Next(3) == 0 ? 0f : (float)Math.Round(_random.NextDouble() * 2, 3)).ToArray();
-                weights[_random.Next(size)] = 1.5f;
-                return weights;
-            }
+                {
+                    // Some zeros, never all.
+                    float[] weights = Enumerable.Range(0, size).Select(_ => _random.Next(3) == 0 ? 0f : (float)Math.Round(_random.NextDouble() * 2, 3)).ToArray();
+                    weights[_random.Next(size)] = 1.5f;
+                    return weights;
+                }
 
             default:
                 return [];
