@@ -136,23 +136,23 @@ internal sealed class Coverage
             case NeuronGroup.SelectionOneofCase.TopOfTarget:
                 return "top-of-target";
             case NeuronGroup.SelectionOneofCase.Rectangle:
-            {
-                var ranges = group.Rectangle.Ranges;
-                bool wholeRest = Enumerable.Range(1, layer.Shape.Length - 1).All(d => ranges[d].Start == 0 && ranges[d].End == layer.Shape[d]);
-                bool wholeColumns = Enumerable.Range(2, Math.Max(0, layer.Shape.Length - 2)).All(d => ranges[d].Start == 0 && ranges[d].End == layer.Shape[d]);
-                return layer.Shape.Length > 1 && wholeRest ? "whole-channels" : layer.Shape.Length > 2 && wholeColumns ? "band" : "partial-rectangle";
-            }
-
-            default:
-            {
-                var neurons = group.Neurons.Neurons;
-                if (neurons.Count > 40)
                 {
-                    return "channel-in-list";
+                    var ranges = group.Rectangle.Ranges;
+                    bool wholeRest = Enumerable.Range(1, layer.Shape.Length - 1).All(d => ranges[d].Start == 0 && ranges[d].End == layer.Shape[d]);
+                    bool wholeColumns = Enumerable.Range(2, Math.Max(0, layer.Shape.Length - 2)).All(d => ranges[d].Start == 0 && ranges[d].End == layer.Shape[d]);
+                    return layer.Shape.Length > 1 && wholeRest ? "whole-channels" : layer.Shape.Length > 2 && wholeColumns ? "band" : "partial-rectangle";
                 }
 
-                return neurons[0].LocationCase == Neuron.LocationOneofCase.Flat ? "flat" : "coordinates";
-            }
+            default:
+                {
+                    var neurons = group.Neurons.Neurons;
+                    if (neurons.Count > 40)
+                    {
+                        return "channel-in-list";
+                    }
+
+                    return neurons[0].LocationCase == Neuron.LocationOneofCase.Flat ? "flat" : "coordinates";
+                }
         }
     }
 }

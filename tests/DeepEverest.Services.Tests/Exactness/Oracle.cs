@@ -74,28 +74,28 @@ internal sealed class Oracle(RequestSpace space, ReferenceActivations reference)
             case NeuronGroup.SelectionOneofCase.Neurons:
                 return group.Neurons.Neurons.Select(n => n.LocationCase == Neuron.LocationOneofCase.Flat ? (int)n.Flat : Flat(n.Coordinates.Values, shape)).ToArray();
             case NeuronGroup.SelectionOneofCase.Rectangle:
-            {
-                var result = new List<int>();
-                var ranges = group.Rectangle.Ranges;
-                var index = new long[shape.Length];
-                void Walk(int d)
                 {
-                    if (d == shape.Length)
+                    var result = new List<int>();
+                    var ranges = group.Rectangle.Ranges;
+                    var index = new long[shape.Length];
+                    void Walk(int d)
                     {
-                        result.Add(Flat(index, shape));
-                        return;
+                        if (d == shape.Length)
+                        {
+                            result.Add(Flat(index, shape));
+                            return;
+                        }
+
+                        for (long x = ranges[d].Start; x < ranges[d].End; x++)
+                        {
+                            index[d] = x;
+                            Walk(d + 1);
+                        }
                     }
 
-                    for (long x = ranges[d].Start; x < ranges[d].End; x++)
-                    {
-                        index[d] = x;
-                        Walk(d + 1);
-                    }
+                    Walk(0);
+                    return [.. result];
                 }
-
-                Walk(0);
-                return [.. result];
-            }
 
             default:
                 return Enumerable.Range(0, target.Length)
