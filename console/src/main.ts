@@ -354,6 +354,11 @@ class App {
         this.renderCompare(views);
       }
     } catch (e) {
+      if (this.running !== abort) {
+        // Superseded: a newer run (Enter in a field, then the Run button) aborted this one and
+        // owns the status line and the grid now; reporting "cancelled" here would overwrite it.
+        return;
+      }
       const error = describeError(e);
       const view = views.find((v) => v.state === "running");
       if (error.cancelled || abort.signal.aborted) {
