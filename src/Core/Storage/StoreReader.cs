@@ -82,6 +82,9 @@ public partial class StoreReader : IDisposable
     /// <summary>Directory of the RocksDB database.</summary>
     public static string StorePath(string dataRoot) => Path.Combine(dataRoot, "store");
 
+    /// <summary>This secondary instance's own directory under <see cref="SecondaryParent"/>; null on the primary and on snapshots.</summary>
+    internal string? SecondaryDirectory => _secondaryDirectory?.FullPath;
+
     /// <summary>Parent of the secondary instances' own directories.</summary>
     internal static string SecondaryParent => Path.Combine(Path.GetTempPath(), "deepeverest-secondary");
 
