@@ -142,11 +142,13 @@ class DatasetInfo:
     stored_bytes: int
     scale: float
     shift: float
+    #: Names of labels by label: given at import, or the class folders of an image folder.
+    label_names: dict[int, str] = field(default_factory=dict)
 
     @classmethod
     def from_proto(cls, d: ipb.DatasetInfo) -> "DatasetInfo":
         return cls(d.name, d.count, tuple(d.input_shape), d.has_labels, tuple(d.labels), d.stored_bytes,
-                   d.preprocessing.scale or 1.0, d.preprocessing.shift)
+                   d.preprocessing.scale or 1.0, d.preprocessing.shift, dict(d.label_names))
 
 
 @dataclass(frozen=True)
