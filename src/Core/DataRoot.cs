@@ -93,19 +93,28 @@ public static class DataRoot
             throw Refused(refusal.Value, field, shown, "folder");
         }
 
-        string[] names;
+        List<string>? names;
         try
         {
-            // The descriptor names the folder the confined walk reached; /proc/self/fd/N reopens
-            // that very folder, whatever its path has become since.
-            names = [.. Directory.EnumerateFileSystemEntries($"/proc/self/fd/{directory}").Select(p => Path.GetFileName(p))];
+            // The descriptor is the folder the confined walk reached, whatever its path has become
+            // since; only names are read from it, nothing is examined or followed.
+            names = LinuxFiles.ListNames(directory);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw DeepEverestException.Invalid($"{field}: a name in the folder '{shown}' is not valid UTF-8; rename it.");
         }
         finally
         {
             LinuxFiles.Close(directory);
         }
 
-        var entries = new List<FolderEntry>(names.Length);
+        if (names is null)
+        {
+            throw DeepEverestException.Invalid($"{field}: the service may not list the folder '{shown}' (permission denied?).");
+        }
+
+        var entries = new List<FolderEntry>(names.Count);
         foreach (string name in names.OrderBy(n => n, Utf8Order.Instance))
         {
             string entryPath = relative.TrimEnd('/') + "/" + name;
