@@ -117,6 +117,31 @@ public sealed class ImageFolderWorkflowTests : IAsyncLifetime
         Assert.DoesNotContain(listed.Datasets, d => d.Name == "broken");
     }
 
+    [Fact]
+    public async Task ImportDataset_ImageFolderWithALinkOutOfTheDataRoot_InvalidArgumentAndNothingStored()
+    {
+        var index = new IndexClient(_indexChannel);
+        string outside = TestData.CreateTempDirectory();
+        try
+        {
+            await File.WriteAllBytesAsync(Path.Combine(outside, "secret.png"), TestImages.SolidPng(28, 28, 9, 9, 9));
+            Write("leaky/a/good.png", TestImages.SolidPng(28, 28, 5, 5, 5));
+            File.CreateSymbolicLink(Path.Combine(_dataRoot, "leaky", "a", "secret.png"), Path.Combine(outside, "secret.png"));
+            var request = new ImportDatasetRequest { Name = "leaky", ImageFolder = "leaky", InputShape = { 1, 28, 28 } };
+
+            RpcException refused = await Assert.ThrowsAsync<RpcException>(() => index.ImportDatasetAsync(request).ResponseAsync.DefaultTimeout());
+
+            Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+            Assert.Equal("image_folder: 'leaky/a/secret.png' leads outside the data root; copy the file under the data root (symbolic links must stay inside it).", refused.Status.Detail);
+            ListDatasetsResponse listed = await index.ListDatasetsAsync(new ListDatasetsRequest()).ResponseAsync.DefaultTimeout();
+            Assert.DoesNotContain(listed.Datasets, d => d.Name == "leaky");
+        }
+        finally
+        {
+            TestData.DeleteDirectory(outside);
+        }
+    }
+
     private static async Task<TopKUpdate> FinalAsync(AsyncServerStreamingCall<TopKUpdate> call)
     {
         using (call)
