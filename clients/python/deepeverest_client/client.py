@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Iterable, Optional, Sequence, Union
+from typing import Iterable, Mapping, Optional, Sequence, Union
 
 import grpc
 import numpy as np
@@ -17,8 +17,8 @@ from ._proto.deepeverest.v1 import query_service_pb2_grpc as qgrpc
 from .errors import from_rpc_error
 from .groups import Group, parse, top
 from .streams import Stream
-from .types import (AGGREGATES, DISTANCES, STRATEGIES, Activations, BuildProgress, DatasetInfo, IndexInfo, Input,
-                    LayerInfo, ModelInfo, Update)
+from .types import (AGGREGATES, DISTANCES, STRATEGIES, Activations, BuildProgress, DatasetInfo, ImportProgress,
+                    IndexInfo, Input, LayerInfo, ModelInfo, Update)
 
 @dataclass(frozen=True)
 class StoredInput:
@@ -42,8 +42,14 @@ Target = Union[int, np.integer, np.ndarray, Sequence[float], StoredInput]
 #: A stream of query updates.
 QueryStream = Stream[Update]
 
-#: A stream of index build progress.
+#: A stream of index build (or materialization) progress.
 BuildStream = Stream[BuildProgress]
+
+#: A stream of dataset import progress.
+ImportStream = Stream[ImportProgress]
+
+#: Names of labels: ``{label: name}``, or a sequence of names for labels 0, 1, ...
+LabelNames = Union[Mapping[int, str], Sequence[str], None]
 
 DEFAULT_QUERY_ADDRESS = "127.0.0.1:50052"
 DEFAULT_INDEX_ADDRESS = "127.0.0.1:50051"
@@ -106,7 +112,7 @@ class Client:
                 labels: Optional[Iterable[int]] = None, ids: Optional[Iterable[int]] = None,
                 id_range: Optional[Union[range, tuple[int, Optional[int]]]] = None, strategy: str = "bounds",
                 batch_size: int = 0, update_interval_ms: Optional[int] = None, no_cache: bool = False,
-                model: Optional[str] = None, dataset: Optional[str] = None,
+                fixed_batches: bool = False, model: Optional[str] = None, dataset: Optional[str] = None,
                 timeout: Optional[float] = None) -> QueryStream:
         """The `k` inputs nearest to `target` in the activation space of `group` at `layer`.
 
@@ -131,6 +137,8 @@ class Client:
             update_interval_ms: at most one update per this many ms; None = the service's default
                 (50 ms), 0 = every update. The first and last updates always come.
             no_cache: bypass the service's activation cache.
+            fixed_batches: verify in batches of exactly `batch_size` instead of adaptive ones
+                (for comparisons: same answer, different inference counts).
             model, dataset: override the client's defaults.
             timeout: seconds for the whole stream (None = the client's default).
         """
@@ -138,7 +146,7 @@ class Client:
             layer=self._layer(layer, model, dataset), target=_target(target), k=k,
             distance=_choice(DISTANCES, distance, "distance"), weights=list(weights or []),
             include_target=include_target, filter=_filter(labels, ids, id_range),
-            options=_options(strategy, batch_size, update_interval_ms, no_cache))
+            options=_options(strategy, batch_size, update_interval_ms, no_cache, fixed_batches))
         request.group.CopyFrom(self._group(group, request.layer))
         call = self._query.TopKSimilar(request, timeout=self._timeout(timeout))
         return Stream(call, Update.from_proto, "TopKSimilar")
@@ -147,7 +155,7 @@ class Client:
                 aggregate: str = "sum", labels: Optional[Iterable[int]] = None, ids: Optional[Iterable[int]] = None,
                 id_range: Optional[Union[range, tuple[int, Optional[int]]]] = None, strategy: str = "bounds",
                 batch_size: int = 0, update_interval_ms: Optional[int] = None, no_cache: bool = False,
-                model: Optional[str] = None, dataset: Optional[str] = None,
+                fixed_batches: bool = False, model: Optional[str] = None, dataset: Optional[str] = None,
                 timeout: Optional[float] = None) -> QueryStream:
         """The `k` inputs with the highest aggregate activation of `group` at `layer`.
 
@@ -156,7 +164,8 @@ class Client:
         """
         request = qpb.TopKHighestRequest(
             layer=self._layer(layer, model, dataset), k=k, aggregate=_choice(AGGREGATES, aggregate, "aggregate"),
-            filter=_filter(labels, ids, id_range), options=_options(strategy, batch_size, update_interval_ms, no_cache))
+            filter=_filter(labels, ids, id_range),
+            options=_options(strategy, batch_size, update_interval_ms, no_cache, fixed_batches))
         if target is not None:
             request.target.CopyFrom(_target(target))
         request.group.CopyFrom(self._group(group, request.layer))
@@ -223,7 +232,19 @@ class Client:
                     timeout: Optional[float] = None) -> BuildStream:
         """Builds (or rebuilds) a layer's index. Returns a stream of :class:`BuildProgress`;
         ``.result().index`` is the published :class:`IndexInfo`. Breaking out of the loop cancels
-        the build (nothing is published)."""
+        the build (nothing is published).
+
+        Args:
+            partitions: partitions per neuron, a power of two in [2, 256]; 0 = the default (16)
+                or chosen from `storage_budget`.
+            ratio: fraction of inputs whose exact activation is kept per neuron, in [0, 0.5];
+                None = the default (0.01) or chosen from `storage_budget`.
+            storage_budget: when > 0, the index may use at most this fraction of full
+                materialization; partitions and ratio are chosen to fit (explicit values win).
+            batch_size: inference batch size (0 = the service's default).
+            memory_budget_mb: MiB for the activation matrix before the build spills to disk
+                (0 = the service's default).
+        """
         request = ipb.BuildIndexRequest(layer=self._layer(layer, model, dataset), partitions=partitions,
                                         storage_budget=storage_budget, batch_size=batch_size,
                                         memory_budget_mb=memory_budget_mb)
@@ -232,40 +253,88 @@ class Client:
         call = self._index.BuildIndex(request, timeout=self._timeout(timeout))
         return Stream(call, BuildProgress.from_proto, "BuildIndex")
 
-    def add_model(self, name: str, path: str, *, replace: bool = False, timeout: Optional[float] = None) -> ModelInfo:
-        """Registers an ONNX model from a path under the service's data root."""
-        request = ipb.AddModelRequest(name=name, path=path, replace=replace)
+    def materialize_layer(self, layer: str, *, batch_size: int = 0, model: Optional[str] = None,
+                          dataset: Optional[str] = None, timeout: Optional[float] = None) -> BuildStream:
+        """Stores every activation of a layer (what ``strategy="materialized"`` scans). Returns a
+        stream of :class:`BuildProgress`, like :meth:`build_index`."""
+        request = ipb.MaterializeLayerRequest(layer=self._layer(layer, model, dataset), batch_size=batch_size)
+        call = self._index.MaterializeLayer(request, timeout=self._timeout(timeout))
+        return Stream(call, BuildProgress.from_proto, "MaterializeLayer")
+
+    def add_model(self, name: str, path: str, *, preprocessing: str = "", replace: bool = False,
+                  timeout: Optional[float] = None) -> ModelInfo:
+        """Registers an ONNX model from a path under the service's data root.
+
+        `preprocessing`: optional path (under the data root) of a preprocessing ONNX model
+        composed in front of the model: one float input, one float output of exactly the model's
+        input shape, same opsets. Datasets can then stay as stored (e.g. uint8 pixels)."""
+        request = ipb.AddModelRequest(name=name, path=path, replace=replace, preprocessing_path=preprocessing)
         return ModelInfo.from_proto(self._unary(self._index, "AddModel", request, timeout))
 
-    def upload_model(self, name: str, file: Union[str, os.PathLike, bytes], *, replace: bool = False,
+    def upload_model(self, name: str, file: Union[str, os.PathLike, bytes], *,
+                     preprocessing: Union[str, os.PathLike, bytes, None] = None, replace: bool = False,
                      timeout: Optional[float] = None) -> ModelInfo:
-        """Uploads and registers an ONNX model from a local file (or its bytes)."""
-        if isinstance(file, bytes):
-            data = file
-        else:
-            with open(file, "rb") as f:
-                data = f.read()
+        """Uploads and registers an ONNX model from a local file (or its bytes), optionally with a
+        preprocessing model composed in front of it (as in :meth:`add_model`)."""
+        data = _read_bytes(file)
+        pre = _read_bytes(preprocessing) if preprocessing is not None else b""
         chunk = 1 << 20
 
         def chunks() -> Iterable[ipb.UploadModelChunk]:
-            yield ipb.UploadModelChunk(name=name, replace=replace, data=data[:chunk])
-            for start in range(chunk, len(data), chunk):
-                yield ipb.UploadModelChunk(data=data[start:start + chunk])
+            yield ipb.UploadModelChunk(name=name, replace=replace, data=data[:chunk], preprocessing_data=pre[:chunk])
+            for start in range(chunk, max(len(data), len(pre)), chunk):
+                yield ipb.UploadModelChunk(data=data[start:start + chunk], preprocessing_data=pre[start:start + chunk])
 
         return ModelInfo.from_proto(self._unary(self._index, "UploadModel", chunks(), timeout))
 
     def import_dataset(self, name: str, inputs: Union[str, Sequence[str]], labels: Union[str, Sequence[str], None] = None,
-                       *, scale: float = 0.0, shift: float = 0.0, input_shape: Sequence[int] = (),
+                       *, scale: float = 0.0, shift: float = 0.0, mean: Sequence[float] = (),
+                       std: Sequence[float] = (), label_names: LabelNames = None, input_shape: Sequence[int] = (),
                        replace: bool = False, timeout: Optional[float] = None) -> DatasetInfo:
-        """Imports a dataset from files under the service's data root (idx, idx.gz or .npy).
-        Several `inputs` (and as many `labels`) are concatenated in order; the model sees
-        ``stored * scale + shift`` (scale 0 means 1)."""
+        """Imports a dataset from files under the service's data root (idx or .npy, optionally
+        gzip-compressed). Several `inputs` (and as many `labels`) are concatenated in order.
+
+        Args:
+            scale, shift, mean, std: the preprocessing applied whenever the model is fed:
+                ``(stored * scale + shift - mean[c]) / std[c]``, c the index along the first axis
+                of the input shape; scale 0 means 1; `mean`/`std` empty, one value, or one per
+                channel. E.g. uint8 ImageNet pixels: ``scale=1/255, mean=[0.485, 0.456, 0.406],
+                std=[0.229, 0.224, 0.225]``.
+            label_names: names shown beside label numbers: a dict ``{0: "T-shirt/top", ...}`` or
+                a sequence (label 0 first); needs `labels`.
+            input_shape: the shape the model sees for one input, e.g. ``(1, 28, 28)``; empty =
+                the file's per-input shape.
+            replace: replace a dataset of that name (refused while indexes use it).
+        """
+        request = self._import_request(name, inputs, labels, scale, shift, mean, std, label_names, input_shape, replace)
+        return DatasetInfo.from_proto(self._unary(self._index, "ImportDataset", request, timeout))
+
+    def import_dataset_with_progress(self, name: str, inputs: Union[str, Sequence[str]],
+                                     labels: Union[str, Sequence[str], None] = None, *, scale: float = 0.0,
+                                     shift: float = 0.0, mean: Sequence[float] = (), std: Sequence[float] = (),
+                                     label_names: LabelNames = None, input_shape: Sequence[int] = (),
+                                     replace: bool = False, timeout: Optional[float] = None) -> ImportStream:
+        """:meth:`import_dataset`, streaming :class:`ImportProgress` while the files are read;
+        ``.result().dataset`` is the imported :class:`DatasetInfo`. Leaving the loop early
+        abandons the import (nothing is stored)."""
+        request = self._import_request(name, inputs, labels, scale, shift, mean, std, label_names, input_shape, replace)
+        call = self._index.ImportDatasetWithProgress(request, timeout=self._timeout(timeout))
+        return Stream(call, ImportProgress.from_proto, "ImportDatasetWithProgress")
+
+    @staticmethod
+    def _import_request(name: str, inputs: Union[str, Sequence[str]], labels: Union[str, Sequence[str], None],
+                        scale: float, shift: float, mean: Sequence[float], std: Sequence[float],
+                        label_names: LabelNames, input_shape: Sequence[int], replace: bool) -> ipb.ImportDatasetRequest:
         inputs = [inputs] if isinstance(inputs, str) else list(inputs)
         label_files = [labels] if isinstance(labels, str) else list(labels or [""] * len(inputs))
-        request = ipb.ImportDatasetRequest(
+        if isinstance(label_names, Mapping):
+            names = {int(k): str(v) for k, v in label_names.items()}
+        else:
+            names = {i: str(v) for i, v in enumerate(label_names or [])}
+        return ipb.ImportDatasetRequest(
             name=name, parts=[ipb.DatasetPart(inputs_path=i, labels_path=l) for i, l in zip(inputs, label_files)],
-            preprocessing=ipb.Preprocessing(scale=scale, shift=shift), input_shape=list(input_shape), replace=replace)
-        return DatasetInfo.from_proto(self._unary(self._index, "ImportDataset", request, timeout))
+            preprocessing=ipb.Preprocessing(scale=scale, shift=shift, mean=list(mean), std=list(std)),
+            input_shape=list(input_shape), replace=replace, label_names=names)
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -299,6 +368,13 @@ def _address(address: str) -> str:
     return address
 
 
+def _read_bytes(file: Union[str, os.PathLike, bytes]) -> bytes:
+    if isinstance(file, bytes):
+        return file
+    with open(file, "rb") as f:
+        return f.read()
+
+
 def _target(target: Target) -> qpb.Target:
     if isinstance(target, (int, np.integer)) and not isinstance(target, bool):
         return qpb.Target(input_id=int(target))
@@ -328,8 +404,10 @@ def _filter(labels: Optional[Iterable[int]], ids: Optional[Iterable[int]],
     return result
 
 
-def _options(strategy: str, batch_size: int, update_interval_ms: Optional[int], no_cache: bool) -> qpb.QueryOptions:
-    options = qpb.QueryOptions(strategy=_choice(STRATEGIES, strategy, "strategy"), batch_size=batch_size, no_cache=no_cache)
+def _options(strategy: str, batch_size: int, update_interval_ms: Optional[int], no_cache: bool,
+             fixed_batches: bool) -> qpb.QueryOptions:
+    options = qpb.QueryOptions(strategy=_choice(STRATEGIES, strategy, "strategy"), batch_size=batch_size,
+                               no_cache=no_cache, fixed_batches=fixed_batches)
     if update_interval_ms is not None:
         options.min_update_interval_ms = update_interval_ms
     return options
