@@ -63,32 +63,52 @@ class Client:
     ...     for update in client.similar("/block3/block3.2/Relu_output_0", target=42, group=top(3), k=20):
     ...         print(update.final_count, update.threshold)
 
-    Addresses default to the environment variables ``DEEPEVEREST_QUERY`` and ``DEEPEVEREST_INDEX``,
-    then to the services' defaults. ``model`` and ``dataset`` name what every call uses unless it
-    says otherwise; left empty, the service uses the only registered model (dataset). ``timeout``
-    (seconds) bounds every call unless the call gives its own; None = no deadline.
-    ``credentials`` (e.g. ``grpc.ssl_channel_credentials()``) makes the channels use TLS.
+    Addresses (``host:port``, ``http://host:port`` or ``https://host:port``) default to the
+    environment variables ``DEEPEVEREST_QUERY`` and ``DEEPEVEREST_INDEX``, then to the services'
+    defaults. ``model`` and ``dataset`` name what every call uses unless it says otherwise; left
+    empty, the service uses the only registered model (dataset). ``timeout`` (seconds) bounds
+    every call unless the call gives its own; None = no deadline.
+
+    ``api_key`` (default: the environment variable ``DEEPEVEREST_API_KEY``) goes with every call
+    as ``authorization: Bearer <key>``, for services that require keys. An ``https://`` address
+    connects with TLS, trusting the system's CAs, or the PEM file ``ca_file`` (default:
+    ``DEEPEVEREST_CA_FILE``) for a private CA; ``credentials`` (e.g.
+    ``grpc.ssl_channel_credentials(...)`` with a client certificate) forces TLS with those.
+    ``options`` are extra gRPC channel options.
     """
 
     def __init__(self, query: Optional[str] = None, index: Optional[str] = None, *, model: str = "",
-                 dataset: str = "", timeout: Optional[float] = None,
-                 credentials: Optional[grpc.ChannelCredentials] = None,
+                 dataset: str = "", timeout: Optional[float] = None, api_key: Optional[str] = None,
+                 ca_file: Optional[str] = None, credentials: Optional[grpc.ChannelCredentials] = None,
                  options: Sequence[tuple[str, object]] = ()) -> None:
-        self.query_address = _address(query or os.environ.get("DEEPEVEREST_QUERY") or DEFAULT_QUERY_ADDRESS)
-        self.index_address = _address(index or os.environ.get("DEEPEVEREST_INDEX") or DEFAULT_INDEX_ADDRESS)
+        query = query or os.environ.get("DEEPEVEREST_QUERY") or DEFAULT_QUERY_ADDRESS
+        index = index or os.environ.get("DEEPEVEREST_INDEX") or DEFAULT_INDEX_ADDRESS
+        self.query_address = _address(query)
+        self.index_address = _address(index)
         self.model = model
         self.dataset = dataset
         self.timeout = timeout
+        key = api_key if api_key is not None else os.environ.get("DEEPEVEREST_API_KEY", "")
+        # Metadata on each call rather than call credentials: those need TLS, keys work without too.
+        self._metadata = (("authorization", f"Bearer {key}"),) if key else ()
+        ca_file = ca_file if ca_file is not None else os.environ.get("DEEPEVEREST_CA_FILE") or None
         # Activation tensors of big layers exceed gRPC's 4 MiB default.
         channel_options = [("grpc.max_receive_message_length", 256 << 20), *options]
 
         def channel(address: str) -> grpc.Channel:
-            if credentials is not None:
-                return grpc.secure_channel(address, credentials, options=channel_options)
-            return grpc.insecure_channel(address, options=channel_options)
+            tls = credentials
+            if tls is None and address.startswith("https://"):
+                roots = None
+                if ca_file:
+                    with open(ca_file, "rb") as f:
+                        roots = f.read()
+                tls = grpc.ssl_channel_credentials(root_certificates=roots)
+            if tls is not None:
+                return grpc.secure_channel(_address(address), tls, options=channel_options)
+            return grpc.insecure_channel(_address(address), options=channel_options)
 
-        self._query_channel = channel(self.query_address)
-        self._index_channel = channel(self.index_address)
+        self._query_channel = channel(query)
+        self._index_channel = channel(index)
         self._query = qgrpc.QueryServiceStub(self._query_channel)
         self._index = igrpc.IndexServiceStub(self._index_channel)
 
@@ -148,7 +168,7 @@ class Client:
             include_target=include_target, filter=_filter(labels, ids, id_range),
             options=_options(strategy, batch_size, update_interval_ms, no_cache, fixed_batches))
         request.group.CopyFrom(self._group(group, request.layer))
-        call = self._query.TopKSimilar(request, timeout=self._timeout(timeout))
+        call = self._query.TopKSimilar(request, timeout=self._timeout(timeout), metadata=self._metadata)
         return Stream(call, Update.from_proto, "TopKSimilar")
 
     def highest(self, layer: str, group: Union[Group, str], k: int = 20, *, target: Optional[Target] = None,
@@ -169,7 +189,7 @@ class Client:
         if target is not None:
             request.target.CopyFrom(_target(target))
         request.group.CopyFrom(self._group(group, request.layer))
-        call = self._query.TopKHighest(request, timeout=self._timeout(timeout))
+        call = self._query.TopKHighest(request, timeout=self._timeout(timeout), metadata=self._metadata)
         return Stream(call, Update.from_proto, "TopKHighest")
 
     def activations(self, layer: str, target: Target, *, top_m: int = 0, model: Optional[str] = None,
@@ -250,7 +270,7 @@ class Client:
                                         memory_budget_mb=memory_budget_mb)
         if ratio is not None:
             request.ratio = ratio
-        call = self._index.BuildIndex(request, timeout=self._timeout(timeout))
+        call = self._index.BuildIndex(request, timeout=self._timeout(timeout), metadata=self._metadata)
         return Stream(call, BuildProgress.from_proto, "BuildIndex")
 
     def materialize_layer(self, layer: str, *, batch_size: int = 0, model: Optional[str] = None,
@@ -258,7 +278,7 @@ class Client:
         """Stores every activation of a layer (what ``strategy="materialized"`` scans). Returns a
         stream of :class:`BuildProgress`, like :meth:`build_index`."""
         request = ipb.MaterializeLayerRequest(layer=self._layer(layer, model, dataset), batch_size=batch_size)
-        call = self._index.MaterializeLayer(request, timeout=self._timeout(timeout))
+        call = self._index.MaterializeLayer(request, timeout=self._timeout(timeout), metadata=self._metadata)
         return Stream(call, BuildProgress.from_proto, "MaterializeLayer")
 
     def add_model(self, name: str, path: str, *, preprocessing: str = "", replace: bool = False,
@@ -318,7 +338,7 @@ class Client:
         ``.result().dataset`` is the imported :class:`DatasetInfo`. Leaving the loop early
         abandons the import (nothing is stored)."""
         request = self._import_request(name, inputs, labels, scale, shift, mean, std, label_names, input_shape, replace)
-        call = self._index.ImportDatasetWithProgress(request, timeout=self._timeout(timeout))
+        call = self._index.ImportDatasetWithProgress(request, timeout=self._timeout(timeout), metadata=self._metadata)
         return Stream(call, ImportProgress.from_proto, "ImportDatasetWithProgress")
 
     @staticmethod
@@ -355,13 +375,13 @@ class Client:
     def _unary(self, stub: object, method: str, request: object, timeout: Optional[float]):  # noqa: ANN201
         """Calls a unary (or client-streaming) method, raising DeepEverestError on failure."""
         try:
-            return getattr(stub, method)(request, timeout=self._timeout(timeout))
+            return getattr(stub, method)(request, timeout=self._timeout(timeout), metadata=self._metadata)
         except grpc.RpcError as error:
             raise from_rpc_error(error, method) from None
 
 
 def _address(address: str) -> str:
-    """Accepts host:port or an http:// URL (as the CLI takes)."""
+    """host:port of host:port, http://host:port or https://host:port (as the CLI takes)."""
     for prefix in ("http://", "https://"):
         if address.startswith(prefix):
             return address[len(prefix):].rstrip("/")

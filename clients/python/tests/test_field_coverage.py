@@ -95,9 +95,9 @@ class Recorder:
     def __getattr__(self, name: str):  # noqa: ANN204
         method = self.service.methods_by_name[name]
 
-        def invoke(request, timeout=None):  # noqa: ANN001, ANN202
+        def invoke(request, timeout=None, metadata=()):  # noqa: ANN001, ANN202
             requests = list(request) if method.client_streaming else [request]
-            self.calls.append((method.full_name, requests))
+            self.calls.append((method.full_name, requests, tuple(metadata or ())))
             response = RESPONSES.get(name) or message_class(method.output_type)()
             return FakeCall(response) if method.server_streaming else response
 
@@ -133,10 +133,10 @@ def set_paths(message, prefix: str = "") -> set[str]:  # noqa: ANN001
     return paths
 
 
-@pytest.fixture(scope="module")
-def recorded() -> list:
+def record(**client_args: object) -> list:
+    """Every call of CALLS: (RPC, its requests, its metadata)."""
     calls: list = []
-    client = Client("127.0.0.1:1", index="127.0.0.1:1")
+    client = Client("127.0.0.1:1", index="127.0.0.1:1", **client_args)
     client._query = Recorder(SERVICES[0], calls)
     client._index = Recorder(SERVICES[1], calls)
     for method, args, kwargs in CALLS:
@@ -147,15 +147,20 @@ def recorded() -> list:
     return calls
 
 
+@pytest.fixture(scope="module")
+def recorded() -> list:
+    return record()
+
+
 def test_every_rpc_is_called_by_a_public_method(recorded: list) -> None:
     every = {m.full_name for service in SERVICES for m in service.methods}
-    assert every - {name for name, _ in recorded} == set(), "RPCs no client method calls"
+    assert every - {name for name, _, _ in recorded} == set(), "RPCs no client method calls"
 
 
 @pytest.mark.parametrize("method", [m for service in SERVICES for m in service.methods], ids=lambda m: m.name)
 def test_every_request_field_is_reachable(recorded: list, method) -> None:  # noqa: ANN001
     expected = field_paths(method.input_type)
-    reached = set().union(*(set_paths(r) for name, requests in recorded if name == method.full_name for r in requests))
+    reached = set().union(*(set_paths(r) for name, requests, _ in recorded if name == method.full_name for r in requests))
     missing = sorted(expected - reached)
     assert not missing, f"{method.input_type.name} fields the Python client cannot set: {missing}"
 
@@ -169,3 +174,12 @@ def test_the_walk_finds_nested_fields() -> None:
     assert "label_names" in field_paths(ipb.ImportDatasetRequest.DESCRIPTOR)
     assert set_paths(qpb.Target(input_id=3)) == {"input_id"}
     assert set_paths(qpb.TopKSimilarRequest(k=0)) == set(), "a default value is not a set field"
+
+
+def test_an_api_key_goes_with_every_call(recorded: list, monkeypatch) -> None:  # noqa: ANN001
+    assert all(metadata == () for _, _, metadata in recorded), "no key, no authorization header"
+    keyed = record(api_key="k" * 16)
+    assert len(keyed) == len(recorded)
+    assert all(metadata == (("authorization", "Bearer " + "k" * 16),) for _, _, metadata in keyed)
+    monkeypatch.setenv("DEEPEVEREST_API_KEY", "from-the-environment")
+    assert {metadata for _, _, metadata in record()} == {(("authorization", "Bearer from-the-environment"),)}
