@@ -3,7 +3,7 @@
 
 The one fixture every client test suite shares (pytest, node --test, the cross-client test):
 
-    /usr/bin/python3 clients/testing/services.py [--inputs 1000] [--layer NAME]
+    /usr/bin/python3 clients/testing/services.py [--inputs 1000] [--layer NAME] [--bare]
 
 It creates a temporary data root holding the demo model and the first N Fashion-MNIST test
 images, starts the IndexService and the QueryService from their Release builds on ports picked
@@ -15,7 +15,9 @@ then prints ONE line of JSON describing what runs:
      "unindexed_layer": "...", "inputs": 1000, "data_root": "...", "cli": ["dotnet", ".../deepeverest.dll", ...]}
 
 and then waits until its standard input closes (the test process exits or closes the pipe), when
-it stops both services and deletes the data root. Only the standard library is used.
+it stops both services and deletes the data root. With --bare nothing is registered (no model,
+dataset or index; "model", "dataset" and "layer" are then empty), for a test that brings its own.
+Only the standard library is used.
 """
 
 from __future__ import annotations
@@ -176,6 +178,7 @@ def main() -> int:
     parser.add_argument("--inputs", type=int, default=1000, help="Fashion-MNIST test images to import (default 1000)")
     parser.add_argument("--layer", default=LAYER, help="layer to index")
     parser.add_argument("--config", default=os.environ.get("CONFIG", "Release"), help="build configuration")
+    parser.add_argument("--bare", action="store_true", help="register nothing: empty services over an empty data root")
     args = parser.parse_args()
 
     services = Services(args.config, args.inputs, args.layer)
@@ -185,11 +188,13 @@ def main() -> int:
         index, index_http = services.start_one("index-service", services.index_dll)
         query, query_http = services.start_one("query-service", services.query_dll)
         cli = services.cli(index, query)
-        services.prepare(cli)
+        if not args.bare:
+            services.prepare(cli)
         print(json.dumps({
             "index": index, "query": query, "index_http": index_http, "query_http": query_http,
-            "model": MODEL, "dataset": DATASET, "layer": args.layer, "unindexed_layer": UNINDEXED_LAYER,
-            "inputs": args.inputs, "data_root": services.data, "cli": cli,
+            "model": "" if args.bare else MODEL, "dataset": "" if args.bare else DATASET,
+            "layer": "" if args.bare else args.layer, "unindexed_layer": "" if args.bare else UNINDEXED_LAYER,
+            "inputs": 0 if args.bare else args.inputs, "data_root": services.data, "cli": cli,
         }), flush=True)
         # Until the test process closes our stdin (or exits).
         sys.stdin.read()
