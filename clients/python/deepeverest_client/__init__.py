@@ -15,7 +15,7 @@ status code and the service's message.
 
 try:
     from ._proto.deepeverest.v1 import query_service_pb2 as _check  # noqa: F401
-except ImportError as error:  # pragma: no cover - a checkout without generated code
+except ImportError as error:  # pragma: no cover - the committed generated code was deleted
     raise ImportError(
         "deepeverest_client's generated code is missing: run `make python-client` at the repository root "
         "(or /usr/bin/python3 clients/python/build_protos.py)") from error
