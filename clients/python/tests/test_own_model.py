@@ -4,6 +4,8 @@ On services of its own (nothing registered), the example uploads the model, impo
 folder with mean/std preprocessing and label names, builds an index, runs a highest and a similar
 query and saves a PNG grid. Its answers must equal the CLI's --json answers and a brute force over
 every input's activations (fetched with GetActivations), scores bit for bit, ties by input id.
+Then the same model uploaded with its normalization as a composed preprocessing model, over the
+same pixels imported without preprocessing, must see the same activations.
 """
 
 from __future__ import annotations
@@ -43,9 +45,14 @@ class SmallCnn(nn.Module):
         self.classifier = nn.Linear(32 * 8 * 8, 10)
     def forward(self, x):
         return self.classifier(self.features(x).flatten(1))
+class Normalize(nn.Module):
+    def forward(self, pixels):
+        return (pixels / 255 - 0.286) / 0.353
 batch = {0: "batch"}
 torch.onnx.export(SmallCnn().eval(), torch.zeros(1, 3, 32, 32), sys.argv[1], opset_version=13,
                   input_names=["image"], output_names=["logits"], dynamic_axes={"image": batch, "logits": batch})
+torch.onnx.export(Normalize(), torch.zeros(1, 3, 32, 32), sys.argv[2], opset_version=13,
+                  input_names=["pixels"], output_names=["image"], dynamic_axes={"pixels": batch, "image": batch})
 """
 
 
@@ -77,8 +84,8 @@ def ranked(scores: dict[int, float], descending: bool, k: int) -> list[list]:
 @pytest.fixture(scope="module")
 def run(bare_services: dict, tmp_path_factory) -> dict:
     work = tmp_path_factory.mktemp("own")
-    model = str(work / "small_cnn.onnx")
-    export = subprocess.run([sys.executable, "-c", EXPORT, model], capture_output=True, text=True, timeout=600,
+    model, normalize = str(work / "small_cnn.onnx"), str(work / "normalize.onnx")
+    export = subprocess.run([sys.executable, "-c", EXPORT, model, normalize], capture_output=True, text=True, timeout=600,
                             env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
     assert export.returncode == 0, export.stderr
     classes = image_folder(str(work / "images"))
@@ -92,7 +99,8 @@ def run(bare_services: dict, tmp_path_factory) -> dict:
          "--out", str(out), "--answers", str(answers)],
         capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
-    return {"out": out, "answers": json.loads(answers.read_text()), "stdout": result.stdout, "classes": classes}
+    return {"out": out, "answers": json.loads(answers.read_text()), "stdout": result.stdout, "classes": classes,
+            "normalize": normalize, "model": model}
 
 
 def test_example_saves_a_png_grid(run: dict) -> None:
@@ -154,3 +162,20 @@ def sum_in_order(terms) -> float:  # noqa: ANN001
     for term in terms:
         total += term
     return total
+
+
+def test_a_composed_preprocessing_model_sees_what_mean_and_std_give(run: dict, bare_services: dict) -> None:
+    # The walk-through's second way (README step 7), from Python: the normalization as an ONNX
+    # model composed in front, the same pixels imported without preprocessing.
+    with Client(bare_services["query"], index=bare_services["index"], timeout=300) as client:
+        composed = client.upload_model("small_cnn_pre", run["model"], preprocessing=run["normalize"])
+        plain = next(m for m in client.list_models() if m.name == "small_cnn")
+        assert composed.source_sha256 == plain.sha256 and composed.preprocessing_sha256
+        assert composed.sha256 != plain.sha256 and composed.input_shape == (3, 32, 32)
+        raw = client.import_dataset("fashion-folder-raw", "own/fashion-folder-images.npy",
+                                    "own/fashion-folder-labels.npy", label_names=run["classes"])
+        assert (raw.scale, raw.mean, raw.std) == (1.0, (), ())
+        for i in (0, 3, 77):
+            by_model = client.activations(LAYER, i, model="small_cnn_pre", dataset="fashion-folder-raw").values
+            by_import = client.activations(LAYER, i, model="small_cnn", dataset="fashion-folder").values
+            np.testing.assert_allclose(by_model, by_import, rtol=1e-4, atol=1e-5)
