@@ -3,7 +3,7 @@
 
 The one fixture every client test suite shares (pytest, node --test, the cross-client test):
 
-    /usr/bin/python3 clients/testing/services.py [--inputs 1000] [--layer NAME] [--bare]
+    /usr/bin/python3 clients/testing/services.py [--inputs 1000] [--layer NAME] [--bare] [--key ROLE:KEY ...]
 
 It creates a temporary data root holding the demo model and the first N Fashion-MNIST test
 images, starts the IndexService and the QueryService from their Release builds on ports picked
@@ -17,6 +17,8 @@ then prints ONE line of JSON describing what runs:
 and then waits until its standard input closes (the test process exits or closes the pipe), when
 it stops both services and deletes the data root. With --bare nothing is registered (no model,
 dataset or index; "model", "dataset" and "layer" are then empty), for a test that brings its own.
+Each --key (role `read` or `admin`, key of at least 16 characters; with --bare only) makes both
+services require API keys (docs/security.md) and accept that one.
 Only the standard library is used.
 """
 
@@ -80,8 +82,9 @@ def has_http_endpoint() -> bool:
 class Services:
     """Both services as child processes, with their logs in a work directory."""
 
-    def __init__(self, config: str, inputs: int, layer: str) -> None:
+    def __init__(self, config: str, inputs: int, layer: str, keys: list[str] | None = None) -> None:
         self.config = config
+        self.keys = keys or []
         self.inputs = inputs
         self.layer = layer
         self.work = tempfile.mkdtemp(prefix="deepeverest-clients-")
@@ -102,6 +105,9 @@ class Services:
         """Starts one service; returns its gRPC address and HTTP base URL (None without one)."""
         grpc_port, http_port = free_port(), free_port()
         args = ["dotnet", dll, "--DeepEverest:DataRoot", self.data, "--DeepEverest:Kernels", "Cpu"]
+        for n, key in enumerate(self.keys):
+            role, _, secret = key.partition(":")
+            args += [f"--DeepEverest:Auth:Keys:test{n}:Role", role, f"--DeepEverest:Auth:Keys:test{n}:Key", secret]
         if self.http:
             args += ["--Kestrel:Endpoints:Grpc:Url", f"http://127.0.0.1:{grpc_port}",
                      "--Kestrel:Endpoints:Http:Url", f"http://127.0.0.1:{http_port}"]
@@ -179,9 +185,12 @@ def main() -> int:
     parser.add_argument("--layer", default=LAYER, help="layer to index")
     parser.add_argument("--config", default=os.environ.get("CONFIG", "Release"), help="build configuration")
     parser.add_argument("--bare", action="store_true", help="register nothing: empty services over an empty data root")
+    parser.add_argument("--key", action="append", default=[], help="ROLE:KEY the services accept (with --bare)")
     args = parser.parse_args()
+    if args.key and not args.bare:
+        parser.error("--key needs --bare (the preparation runs without a key)")
 
-    services = Services(args.config, args.inputs, args.layer)
+    services = Services(args.config, args.inputs, args.layer, args.key)
     # A terminated harness still stops its services.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
