@@ -3,7 +3,7 @@
 
 The one fixture every client test suite shares (pytest, node --test, the cross-client test):
 
-    /usr/bin/python3 clients/testing/services.py [--inputs 1000] [--layer NAME] [--bare] [--key ROLE:KEY ...]
+    /usr/bin/python3 clients/testing/services.py [--inputs 1000] [--layer NAME] [--bare] [--key ROLE:KEY ...] [--tls DIR]
 
 It creates a temporary data root holding the demo model and the first N Fashion-MNIST test
 images, starts the IndexService and the QueryService from their Release builds on ports picked
@@ -18,7 +18,8 @@ and then waits until its standard input closes (the test process exits or closes
 it stops both services and deletes the data root. With --bare nothing is registered (no model,
 dataset or index; "model", "dataset" and "layer" are then empty), for a test that brings its own.
 Each --key (role `read` or `admin`, key of at least 16 characters; with --bare only) makes both
-services require API keys (docs/security.md) and accept that one.
+services require API keys (docs/security.md) and accept that one. --tls DIR (with --bare) serves
+both ports over TLS with DIR/tls.crt and DIR/tls.key; the addresses then read https://...
 Only the standard library is used.
 """
 
@@ -82,9 +83,11 @@ def has_http_endpoint() -> bool:
 class Services:
     """Both services as child processes, with their logs in a work directory."""
 
-    def __init__(self, config: str, inputs: int, layer: str, keys: list[str] | None = None) -> None:
+    def __init__(self, config: str, inputs: int, layer: str, keys: list[str] | None = None,
+                 tls: str | None = None) -> None:
         self.config = config
         self.keys = keys or []
+        self.tls = os.path.abspath(tls) if tls else None
         self.inputs = inputs
         self.layer = layer
         self.work = tempfile.mkdtemp(prefix="deepeverest-clients-")
@@ -108,11 +111,16 @@ class Services:
         for n, key in enumerate(self.keys):
             role, _, secret = key.partition(":")
             args += [f"--DeepEverest:Auth:Keys:test{n}:Role", role, f"--DeepEverest:Auth:Keys:test{n}:Key", secret]
+        scheme = "https" if self.tls else "http"
+        if self.tls:
+            # Absolute paths: Kestrel resolves relative ones against the application's directory.
+            args += ["--Kestrel:Certificates:Default:Path", os.path.join(self.tls, "tls.crt"),
+                     "--Kestrel:Certificates:Default:KeyPath", os.path.join(self.tls, "tls.key")]
         if self.http:
-            args += ["--Kestrel:Endpoints:Grpc:Url", f"http://127.0.0.1:{grpc_port}",
-                     "--Kestrel:Endpoints:Http:Url", f"http://127.0.0.1:{http_port}"]
+            args += ["--Kestrel:Endpoints:Grpc:Url", f"{scheme}://127.0.0.1:{grpc_port}",
+                     "--Kestrel:Endpoints:Http:Url", f"{scheme}://127.0.0.1:{http_port}"]
         else:
-            args += ["--urls", f"http://127.0.0.1:{grpc_port}"]
+            args += ["--urls", f"{scheme}://127.0.0.1:{grpc_port}"]
         log = os.path.join(self.work, f"{name}.log")
         self.logs.append(log)
         with open(log, "wb") as out:
@@ -121,10 +129,12 @@ class Services:
         self.processes.append(process)
         ports = [grpc_port] + ([http_port] if self.http else [])
         wait_for_ports(process, ports, log)
-        return f"127.0.0.1:{grpc_port}", f"http://127.0.0.1:{http_port}" if self.http else None
+        grpc_address = f"https://127.0.0.1:{grpc_port}" if self.tls else f"127.0.0.1:{grpc_port}"
+        return grpc_address, f"{scheme}://127.0.0.1:{http_port}" if self.http else None
 
     def cli(self, index: str, query: str) -> list[str]:
-        return ["dotnet", self.cli_dll, "--index-service", f"http://{index}", "--query-service", f"http://{query}"]
+        url = lambda address: address if address.startswith("https://") else f"http://{address}"  # noqa: E731
+        return ["dotnet", self.cli_dll, "--index-service", url(index), "--query-service", url(query)]
 
     def prepare(self, cli: list[str]) -> None:
         """Registers the model, imports the dataset and builds the index, with the CLI."""
@@ -186,11 +196,12 @@ def main() -> int:
     parser.add_argument("--config", default=os.environ.get("CONFIG", "Release"), help="build configuration")
     parser.add_argument("--bare", action="store_true", help="register nothing: empty services over an empty data root")
     parser.add_argument("--key", action="append", default=[], help="ROLE:KEY the services accept (with --bare)")
+    parser.add_argument("--tls", help="folder of tls.crt and tls.key to serve TLS with (with --bare)")
     args = parser.parse_args()
-    if args.key and not args.bare:
-        parser.error("--key needs --bare (the preparation runs without a key)")
+    if (args.key or args.tls) and not args.bare:
+        parser.error("--key and --tls need --bare (the preparation runs without a key, over plain HTTP/2)")
 
-    services = Services(args.config, args.inputs, args.layer, args.key)
+    services = Services(args.config, args.inputs, args.layer, args.key, args.tls)
     # A terminated harness still stops its services.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
