@@ -155,7 +155,7 @@ class DatasetInfo:
     shift: float
     mean: tuple[float, ...] = ()
     std: tuple[float, ...] = ()
-    label_names: dict[int, str] = field(default_factory=dict)
+    label_names: dict[int, str] = field(default_factory=dict, hash=False)  # hash=False: stays hashable
     element_type: str = "unspecified"
 
     def label_name(self, label: int) -> str:
