@@ -14,7 +14,8 @@ namespace DeepEverest.Core.Query.Bounds;
 /// for distances. R is bounded per neuron, as usual. The parts are added (max for linf) in interval
 /// arithmetic rounded outward, widened by the rounding error of the kernels' double sum over the
 /// group, and finished like a cost; the result is intersected with the per-neuron bounds of the
-/// whole group.
+/// whole group. This class splits the group and bounds R; the per-input arithmetic runs in the
+/// kernels (<see cref="SummaryProblem"/>, <see cref="IKernels.SummaryBounds"/>).
 /// </summary>
 internal sealed partial class SummaryBounds
 {
