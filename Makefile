@@ -102,22 +102,26 @@ test-fresh:
 	env -u MAKEFLAGS -u MAKELEVEL XDG_CACHE_HOME="$$cache" "$$clone/.ci/run"; \
 	rm -rf "$$clone" "$$cache"; echo "test-fresh: passed"
 
-# Python and Node clients (clients/): Debian packages and npm modules, the Python client's code
-# generated from protos/, and their tests against real services (clients/testing/services.py).
+# Python and Node clients (clients/): Debian packages and npm modules, and their tests against
+# real services (clients/testing/services.py). The Python client's gRPC code is committed
+# (clients/python/deepeverest_client/_proto): `make python-client` regenerates it after a .proto
+# changes, and a test of clients-check fails while the committed code is stale. clients-check also
+# installs the package with pip into a fresh venv (offline, no protoc) and runs the end-to-end
+# example (examples/own_model.py) on a model exported with torch.
 clients-setup:
 	@tools/setup-clients.sh
 
 python-client: clients-setup
 	$(PYTHON) clients/python/build_protos.py
 
-clients-check: python-client
+clients-check: clients-setup
 	$(PYTHON) -m pytest -q -p no:cacheprovider clients/python/tests
 	cd clients/node && node --test test/client.test.js
 
 test-clients: build clients-check
 
 # The README's picture of the Python example (docs/images/python-similar-grid.png).
-client-picture: build python-client
+client-picture: build clients-setup
 	$(PYTHON) clients/python/examples/regenerate_picture.py
 
 # The `deepeverest` command on the PATH ($(CLI_TOOLS)): `make build` packs src/Cli as a .NET tool
@@ -159,13 +163,14 @@ bench-resnet-quick: build
 format:
 	$(DOTNET) format DeepEverest.sln
 
-# Both service images (Containerfile), built offline with podman on a local Debian base.
+# Both service images (Containerfile), built offline with podman on a local Debian base; the
+# console target fills the npm cache that the image's console stage installs from offline.
 images: console
 	tools/images.sh
 
 # The images run under podman as the rendered chart describes them: import, build, query over
 # native gRPC, gRPC-Web and JSON, /metrics, clean SIGTERM (minutes; not part of make test).
-test-images: setup images
+test-images: setup build images
 	$(DOTNET) build tests/DeepEverest.Deploy.Tests -c $(CONFIG) -v minimal -nologo
 	$(DOTNET) test tests/DeepEverest.Deploy.Tests -c $(CONFIG) --no-build -v minimal -nologo --logger "console;verbosity=normal" --filter "Category=Images"
 

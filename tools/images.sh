@@ -10,7 +10,9 @@
 #     a debootstrap of Debian bookworm from Debian's packages (what runtime-deps holds: libc,
 #     libstdc++, libssl, zlib, CA certificates, tzdata);
 #   - the builder (BUILD_IMAGE, public default mcr.microsoft.com/dotnet/sdk:10.0) is the same
-#     base, with this machine's .NET SDK mounted read-only at /usr/share/dotnet for the build.
+#     base, with this machine's .NET SDK mounted read-only at /usr/share/dotnet for the build;
+#   - the console's builder (NODE_IMAGE, public default node:20-bookworm-slim) is the same base,
+#     with this machine's node and npm mounted read-only and its npm cache for an offline `npm ci`.
 # NuGet restore runs here first (it fills ~/.nuget/packages, from the registry this machine
 # reaches); the build then mounts that cache read-only and runs with no network at all.
 set -euo pipefail
@@ -22,6 +24,11 @@ TAG=${TAG:-$(sed -n 's/^appVersion: *"\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' helm/deepe
 BASE=${BASE:-localhost/deepeverest-base:bookworm}
 SDK_DIR=${SDK_DIR:-$(dirname "$(readlink -f "$(command -v dotnet)")")}
 NUGET_CACHE=${NUGET_PACKAGES:-$HOME/.nuget/packages}
+# The console stage runs on the local base with this machine's Node.js and npm, offline, from the
+# npm cache that `make console` (a prerequisite of `make images`) filled with console/'s packages.
+NODE_BIN=${NODE_BIN:-$(readlink -f "$(command -v node)")}
+NPM_DIR=${NPM_DIR:-$(npm root -g)/npm}
+NPM_CACHE=${NPM_CACHE:-$(npm config get cache)}
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 # 1. Tools (Debian packages), only when missing.
@@ -60,9 +67,12 @@ done
 build() {
   local target=$1 name=$2
   podman build --network none --target "$target" -f Containerfile \
-    --build-arg BASE_IMAGE="$BASE" --build-arg BUILD_IMAGE="$BASE" \
+    --build-arg BASE_IMAGE="$BASE" --build-arg BUILD_IMAGE="$BASE" --build-arg NODE_IMAGE="$BASE" \
     --build-arg NUGET_PACKAGES=/nuget \
+    --build-arg NPM_CONFIG_CACHE=/npm-cache --build-arg NPM_CONFIG_OFFLINE=true \
     --volume "$SDK_DIR:/usr/share/dotnet:ro" --volume "$NUGET_CACHE:/nuget:ro" \
+    --volume "$NODE_BIN:/usr/local/bin/node:ro" --volume "$NPM_DIR:/usr/local/lib/node_modules/npm:ro" \
+    --volume "$NPM_CACHE:/npm-cache" \
     --layers -t "localhost/$name:$TAG" . >"$log" 2>&1 || { tail -n 60 "$log" >&2; exit 1; }
 }
 log=$(mktemp)

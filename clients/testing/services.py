@@ -3,7 +3,7 @@
 
 The one fixture every client test suite shares (pytest, node --test, the cross-client test):
 
-    /usr/bin/python3 clients/testing/services.py [--inputs 1000] [--layer NAME]
+    /usr/bin/python3 clients/testing/services.py [--inputs 1000] [--layer NAME] [--bare] [--key ROLE:KEY ...] [--tls DIR]
 
 It creates a temporary data root holding the demo model and the first N Fashion-MNIST test
 images, starts the IndexService and the QueryService from their Release builds on ports picked
@@ -15,7 +15,12 @@ then prints ONE line of JSON describing what runs:
      "unindexed_layer": "...", "inputs": 1000, "data_root": "...", "cli": ["dotnet", ".../deepeverest.dll", ...]}
 
 and then waits until its standard input closes (the test process exits or closes the pipe), when
-it stops both services and deletes the data root. Only the standard library is used.
+it stops both services and deletes the data root. With --bare nothing is registered (no model,
+dataset or index; "model", "dataset" and "layer" are then empty), for a test that brings its own.
+Each --key (role `read` or `admin`, key of at least 16 characters; with --bare only) makes both
+services require API keys (docs/security.md) and accept that one. --tls DIR (with --bare) serves
+both ports over TLS with DIR/tls.crt and DIR/tls.key; the addresses then read https://...
+Only the standard library is used.
 """
 
 from __future__ import annotations
@@ -78,8 +83,11 @@ def has_http_endpoint() -> bool:
 class Services:
     """Both services as child processes, with their logs in a work directory."""
 
-    def __init__(self, config: str, inputs: int, layer: str) -> None:
+    def __init__(self, config: str, inputs: int, layer: str, keys: list[str] | None = None,
+                 tls: str | None = None) -> None:
         self.config = config
+        self.keys = keys or []
+        self.tls = os.path.abspath(tls) if tls else None
         self.inputs = inputs
         self.layer = layer
         self.work = tempfile.mkdtemp(prefix="deepeverest-clients-")
@@ -100,11 +108,19 @@ class Services:
         """Starts one service; returns its gRPC address and HTTP base URL (None without one)."""
         grpc_port, http_port = free_port(), free_port()
         args = ["dotnet", dll, "--DeepEverest:DataRoot", self.data, "--DeepEverest:Kernels", "Cpu"]
+        for n, key in enumerate(self.keys):
+            role, _, secret = key.partition(":")
+            args += [f"--DeepEverest:Auth:Keys:test{n}:Role", role, f"--DeepEverest:Auth:Keys:test{n}:Key", secret]
+        scheme = "https" if self.tls else "http"
+        if self.tls:
+            # Absolute paths: Kestrel resolves relative ones against the application's directory.
+            args += ["--Kestrel:Certificates:Default:Path", os.path.join(self.tls, "tls.crt"),
+                     "--Kestrel:Certificates:Default:KeyPath", os.path.join(self.tls, "tls.key")]
         if self.http:
-            args += ["--Kestrel:Endpoints:Grpc:Url", f"http://127.0.0.1:{grpc_port}",
-                     "--Kestrel:Endpoints:Http:Url", f"http://127.0.0.1:{http_port}"]
+            args += ["--Kestrel:Endpoints:Grpc:Url", f"{scheme}://127.0.0.1:{grpc_port}",
+                     "--Kestrel:Endpoints:Http:Url", f"{scheme}://127.0.0.1:{http_port}"]
         else:
-            args += ["--urls", f"http://127.0.0.1:{grpc_port}"]
+            args += ["--urls", f"{scheme}://127.0.0.1:{grpc_port}"]
         log = os.path.join(self.work, f"{name}.log")
         self.logs.append(log)
         with open(log, "wb") as out:
@@ -113,10 +129,12 @@ class Services:
         self.processes.append(process)
         ports = [grpc_port] + ([http_port] if self.http else [])
         wait_for_ports(process, ports, log)
-        return f"127.0.0.1:{grpc_port}", f"http://127.0.0.1:{http_port}" if self.http else None
+        grpc_address = f"https://127.0.0.1:{grpc_port}" if self.tls else f"127.0.0.1:{grpc_port}"
+        return grpc_address, f"{scheme}://127.0.0.1:{http_port}" if self.http else None
 
     def cli(self, index: str, query: str) -> list[str]:
-        return ["dotnet", self.cli_dll, "--index-service", f"http://{index}", "--query-service", f"http://{query}"]
+        url = lambda address: address if address.startswith("https://") else f"http://{address}"  # noqa: E731
+        return ["dotnet", self.cli_dll, "--index-service", url(index), "--query-service", url(query)]
 
     def prepare(self, cli: list[str]) -> None:
         """Registers the model, imports the dataset and builds the index, with the CLI."""
@@ -176,20 +194,27 @@ def main() -> int:
     parser.add_argument("--inputs", type=int, default=1000, help="Fashion-MNIST test images to import (default 1000)")
     parser.add_argument("--layer", default=LAYER, help="layer to index")
     parser.add_argument("--config", default=os.environ.get("CONFIG", "Release"), help="build configuration")
+    parser.add_argument("--bare", action="store_true", help="register nothing: empty services over an empty data root")
+    parser.add_argument("--key", action="append", default=[], help="ROLE:KEY the services accept (with --bare)")
+    parser.add_argument("--tls", help="folder of tls.crt and tls.key to serve TLS with (with --bare)")
     args = parser.parse_args()
+    if (args.key or args.tls) and not args.bare:
+        parser.error("--key and --tls need --bare (the preparation runs without a key, over plain HTTP/2)")
 
-    services = Services(args.config, args.inputs, args.layer)
+    services = Services(args.config, args.inputs, args.layer, args.key, args.tls)
     # A terminated harness still stops its services.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         index, index_http = services.start_one("index-service", services.index_dll)
         query, query_http = services.start_one("query-service", services.query_dll)
         cli = services.cli(index, query)
-        services.prepare(cli)
+        if not args.bare:
+            services.prepare(cli)
         print(json.dumps({
             "index": index, "query": query, "index_http": index_http, "query_http": query_http,
-            "model": MODEL, "dataset": DATASET, "layer": args.layer, "unindexed_layer": UNINDEXED_LAYER,
-            "inputs": args.inputs, "data_root": services.data, "cli": cli,
+            "model": "" if args.bare else MODEL, "dataset": "" if args.bare else DATASET,
+            "layer": "" if args.bare else args.layer, "unindexed_layer": "" if args.bare else UNINDEXED_LAYER,
+            "inputs": 0 if args.bare else args.inputs, "data_root": services.data, "cli": cli,
         }), flush=True)
         # Until the test process closes our stdin (or exits).
         sys.stdin.read()

@@ -81,7 +81,7 @@ public static class ResNetReport
 
     private static void Goals(StringBuilder md, ResNetBenchmarkResults r, string[] kinds)
     {
-        md.AppendLine("## Goals (issue 14), measured");
+        md.AppendLine("## Goals, measured");
         md.AppendLine();
         md.AppendLine("Speedup = ReprocessAll's median time for the layer over a query's time to its exact answer (bounds with adaptive batches); medians per layer and group kind over both query types. Inferences / oracle: median over queries with a positive oracle minimum. Ceiling = inputs / (oracle minimum + 1), the median over the cell's queries: ReprocessAll infers every input, and an exact algorithm using this index infers at least the target and the oracle minimum, so at the same cost per inference and no other cost none is faster by more than this. A measured speedup may pass it a little where ReprocessAll's inferences ran slower (load, batch shapes); a cell whose ceiling is well under 200x cannot meet the goal without a finer index (larger P or MAI): on one neuron the target's whole partition, (n - MAI) / (P - 1) = 660 inputs here, lies at distance 0 from it.");
         md.AppendLine();

@@ -67,6 +67,20 @@ test('highest with filters: the answer equals the CLI --json answer', async () =
   assert.ok(ours.at(-1).hits.every((h) => [1, 7].includes(h.label)));
 });
 
+test('README: highest over an open rectangle equals the CLI --group rect:5,*,*', async () => {
+  // The README's request: channel 5 at every position without knowing the layer's shape.
+  const request = {
+    layer: { layer: services.layer },
+    group: { rectangle: { ranges: [{ start: '5', end: '6' }, { openEnd: true }, { openEnd: true }] } },
+    k: 10,
+    aggregate: 'AGGREGATE_SUM',
+  };
+  const ours = await readAll(client.query.topKHighest(request));
+  const cli = await runCli(services, 'query', 'highest', '--layer', services.layer, '--group', 'rect:5,*,*', '--k', '10');
+  assert.equal(ours.at(-1).done, true);
+  assert.deepEqual(rows(ours.at(-1)), rows(cli.at(-1)));
+});
+
 test('the stream refines: several updates, monotone threshold, exact last', async () => {
   const all = await readAll(client.query.topKSimilar(similar(31, { topOfTarget: 10 }, 30,
     { batchSize: 4, minUpdateIntervalMs: 0, noCache: true })));

@@ -15,24 +15,24 @@ status code and the service's message.
 
 try:
     from ._proto.deepeverest.v1 import query_service_pb2 as _check  # noqa: F401
-except ImportError as error:  # pragma: no cover - a checkout without generated code
+except ImportError as error:  # pragma: no cover - the committed generated code was deleted
     raise ImportError(
         "deepeverest_client's generated code is missing: run `make python-client` at the repository root "
         "(or /usr/bin/python3 clients/python/build_protos.py)") from error
 
-from .client import BuildStream, Client, QueryStream, StoredInput, Target, stored
+from .client import BuildStream, Client, ImportStream, QueryStream, StoredInput, Target, stored
 from .errors import (AlreadyExists, Cancelled, DeadlineExceeded, DeepEverestError, FailedPrecondition,
                      InvalidArgument, NotFound, ResourceExhausted, Unavailable)
 from .groups import Group, at, format_group, neurons, parse, rect, top
 from .streams import Stream
-from .types import (Activations, BuildProgress, DatasetInfo, Hit, IndexInfo, Input, LayerInfo, ModelInfo,
-                    QueryStats, Update)
+from .types import (Activations, BuildProgress, DatasetInfo, Hit, ImportProgress, IndexInfo, Input, LayerInfo,
+                    ModelInfo, QueryStats, Update)
 
 __all__ = [
-    "Client", "QueryStream", "BuildStream", "Stream", "Target", "StoredInput", "stored",
+    "Client", "QueryStream", "BuildStream", "ImportStream", "Stream", "Target", "StoredInput", "stored",
     "Group", "top", "neurons", "at", "rect", "parse", "format_group",
     "Update", "Hit", "QueryStats", "Activations", "Input", "ModelInfo", "DatasetInfo", "LayerInfo", "IndexInfo",
-    "BuildProgress",
+    "BuildProgress", "ImportProgress",
     "DeepEverestError", "InvalidArgument", "NotFound", "FailedPrecondition", "ResourceExhausted", "AlreadyExists",
     "DeadlineExceeded", "Cancelled", "Unavailable",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Iterable, Optional, Sequence, Union
+from typing import Iterable, Mapping, Optional, Sequence, Union
 
 import grpc
 import numpy as np
@@ -17,8 +17,8 @@ from ._proto.deepeverest.v1 import query_service_pb2_grpc as qgrpc
 from .errors import from_rpc_error
 from .groups import Group, parse, top
 from .streams import Stream
-from .types import (AGGREGATES, DISTANCES, STRATEGIES, Activations, BuildProgress, DatasetInfo, IndexInfo, Input,
-                    LayerInfo, ModelInfo, Update)
+from .types import (AGGREGATES, DISTANCES, STRATEGIES, Activations, BuildProgress, DatasetInfo, ImportProgress,
+                    IndexInfo, Input, LayerInfo, ModelInfo, Update)
 
 @dataclass(frozen=True)
 class StoredInput:
@@ -42,8 +42,14 @@ Target = Union[int, np.integer, np.ndarray, Sequence[float], StoredInput]
 #: A stream of query updates.
 QueryStream = Stream[Update]
 
-#: A stream of index build progress.
+#: A stream of index build (or materialization) progress.
 BuildStream = Stream[BuildProgress]
+
+#: A stream of dataset import progress.
+ImportStream = Stream[ImportProgress]
+
+#: Names of labels: ``{label: name}``, or a sequence of names for labels 0, 1, ...
+LabelNames = Union[Mapping[int, str], Sequence[str], None]
 
 DEFAULT_QUERY_ADDRESS = "127.0.0.1:50052"
 DEFAULT_INDEX_ADDRESS = "127.0.0.1:50051"
@@ -57,32 +63,52 @@ class Client:
     ...     for update in client.similar("/block3/block3.2/Relu_output_0", target=42, group=top(3), k=20):
     ...         print(update.final_count, update.threshold)
 
-    Addresses default to the environment variables ``DEEPEVEREST_QUERY`` and ``DEEPEVEREST_INDEX``,
-    then to the services' defaults. ``model`` and ``dataset`` name what every call uses unless it
-    says otherwise; left empty, the service uses the only registered model (dataset). ``timeout``
-    (seconds) bounds every call unless the call gives its own; None = no deadline.
-    ``credentials`` (e.g. ``grpc.ssl_channel_credentials()``) makes the channels use TLS.
+    Addresses (``host:port``, ``http://host:port`` or ``https://host:port``) default to the
+    environment variables ``DEEPEVEREST_QUERY`` and ``DEEPEVEREST_INDEX``, then to the services'
+    defaults. ``model`` and ``dataset`` name what every call uses unless it says otherwise; left
+    empty, the service uses the only registered model (dataset). ``timeout`` (seconds) bounds
+    every call unless the call gives its own; None = no deadline.
+
+    ``api_key`` (default: the environment variable ``DEEPEVEREST_API_KEY``) goes with every call
+    as ``authorization: Bearer <key>``, for services that require keys. An ``https://`` address
+    connects with TLS, trusting the system's CAs, or the PEM file ``ca_file`` (default:
+    ``DEEPEVEREST_CA_FILE``) for a private CA; ``credentials`` (e.g.
+    ``grpc.ssl_channel_credentials(...)`` with a client certificate) forces TLS with those.
+    ``options`` are extra gRPC channel options.
     """
 
     def __init__(self, query: Optional[str] = None, index: Optional[str] = None, *, model: str = "",
-                 dataset: str = "", timeout: Optional[float] = None,
-                 credentials: Optional[grpc.ChannelCredentials] = None,
+                 dataset: str = "", timeout: Optional[float] = None, api_key: Optional[str] = None,
+                 ca_file: Optional[str] = None, credentials: Optional[grpc.ChannelCredentials] = None,
                  options: Sequence[tuple[str, object]] = ()) -> None:
-        self.query_address = _address(query or os.environ.get("DEEPEVEREST_QUERY") or DEFAULT_QUERY_ADDRESS)
-        self.index_address = _address(index or os.environ.get("DEEPEVEREST_INDEX") or DEFAULT_INDEX_ADDRESS)
+        query = query or os.environ.get("DEEPEVEREST_QUERY") or DEFAULT_QUERY_ADDRESS
+        index = index or os.environ.get("DEEPEVEREST_INDEX") or DEFAULT_INDEX_ADDRESS
+        self.query_address = _address(query)
+        self.index_address = _address(index)
         self.model = model
         self.dataset = dataset
         self.timeout = timeout
+        key = api_key if api_key is not None else os.environ.get("DEEPEVEREST_API_KEY", "")
+        # Metadata on each call rather than call credentials: those need TLS, keys work without too.
+        self._metadata = (("authorization", f"Bearer {key}"),) if key else ()
+        ca_file = ca_file if ca_file is not None else os.environ.get("DEEPEVEREST_CA_FILE") or None
         # Activation tensors of big layers exceed gRPC's 4 MiB default.
         channel_options = [("grpc.max_receive_message_length", 256 << 20), *options]
 
         def channel(address: str) -> grpc.Channel:
-            if credentials is not None:
-                return grpc.secure_channel(address, credentials, options=channel_options)
-            return grpc.insecure_channel(address, options=channel_options)
+            tls = credentials
+            if tls is None and address.startswith("https://"):
+                roots = None
+                if ca_file:
+                    with open(ca_file, "rb") as f:
+                        roots = f.read()
+                tls = grpc.ssl_channel_credentials(root_certificates=roots)
+            if tls is not None:
+                return grpc.secure_channel(_address(address), tls, options=channel_options)
+            return grpc.insecure_channel(_address(address), options=channel_options)
 
-        self._query_channel = channel(self.query_address)
-        self._index_channel = channel(self.index_address)
+        self._query_channel = channel(query)
+        self._index_channel = channel(index)
         self._query = qgrpc.QueryServiceStub(self._query_channel)
         self._index = igrpc.IndexServiceStub(self._index_channel)
 
@@ -106,7 +132,7 @@ class Client:
                 labels: Optional[Iterable[int]] = None, ids: Optional[Iterable[int]] = None,
                 id_range: Optional[Union[range, tuple[int, Optional[int]]]] = None, strategy: str = "bounds",
                 batch_size: int = 0, update_interval_ms: Optional[int] = None, no_cache: bool = False,
-                model: Optional[str] = None, dataset: Optional[str] = None,
+                fixed_batches: bool = False, model: Optional[str] = None, dataset: Optional[str] = None,
                 timeout: Optional[float] = None) -> QueryStream:
         """The `k` inputs nearest to `target` in the activation space of `group` at `layer`.
 
@@ -131,6 +157,8 @@ class Client:
             update_interval_ms: at most one update per this many ms; None = the service's default
                 (50 ms), 0 = every update. The first and last updates always come.
             no_cache: bypass the service's activation cache.
+            fixed_batches: verify in batches of exactly `batch_size` instead of adaptive ones
+                (for comparisons: same answer, different inference counts).
             model, dataset: override the client's defaults.
             timeout: seconds for the whole stream (None = the client's default).
         """
@@ -138,16 +166,16 @@ class Client:
             layer=self._layer(layer, model, dataset), target=_target(target), k=k,
             distance=_choice(DISTANCES, distance, "distance"), weights=list(weights or []),
             include_target=include_target, filter=_filter(labels, ids, id_range),
-            options=_options(strategy, batch_size, update_interval_ms, no_cache))
+            options=_options(strategy, batch_size, update_interval_ms, no_cache, fixed_batches))
         request.group.CopyFrom(self._group(group, request.layer))
-        call = self._query.TopKSimilar(request, timeout=self._timeout(timeout))
+        call = self._query.TopKSimilar(request, timeout=self._timeout(timeout), metadata=self._metadata)
         return Stream(call, Update.from_proto, "TopKSimilar")
 
     def highest(self, layer: str, group: Union[Group, str], k: int = 20, *, target: Optional[Target] = None,
                 aggregate: str = "sum", labels: Optional[Iterable[int]] = None, ids: Optional[Iterable[int]] = None,
                 id_range: Optional[Union[range, tuple[int, Optional[int]]]] = None, strategy: str = "bounds",
                 batch_size: int = 0, update_interval_ms: Optional[int] = None, no_cache: bool = False,
-                model: Optional[str] = None, dataset: Optional[str] = None,
+                fixed_batches: bool = False, model: Optional[str] = None, dataset: Optional[str] = None,
                 timeout: Optional[float] = None) -> QueryStream:
         """The `k` inputs with the highest aggregate activation of `group` at `layer`.
 
@@ -156,11 +184,12 @@ class Client:
         """
         request = qpb.TopKHighestRequest(
             layer=self._layer(layer, model, dataset), k=k, aggregate=_choice(AGGREGATES, aggregate, "aggregate"),
-            filter=_filter(labels, ids, id_range), options=_options(strategy, batch_size, update_interval_ms, no_cache))
+            filter=_filter(labels, ids, id_range),
+            options=_options(strategy, batch_size, update_interval_ms, no_cache, fixed_batches))
         if target is not None:
             request.target.CopyFrom(_target(target))
         request.group.CopyFrom(self._group(group, request.layer))
-        call = self._query.TopKHighest(request, timeout=self._timeout(timeout))
+        call = self._query.TopKHighest(request, timeout=self._timeout(timeout), metadata=self._metadata)
         return Stream(call, Update.from_proto, "TopKHighest")
 
     def activations(self, layer: str, target: Target, *, top_m: int = 0, model: Optional[str] = None,
@@ -223,49 +252,109 @@ class Client:
                     timeout: Optional[float] = None) -> BuildStream:
         """Builds (or rebuilds) a layer's index. Returns a stream of :class:`BuildProgress`;
         ``.result().index`` is the published :class:`IndexInfo`. Breaking out of the loop cancels
-        the build (nothing is published)."""
+        the build (nothing is published).
+
+        Args:
+            partitions: partitions per neuron, a power of two in [2, 256]; 0 = the default (16)
+                or chosen from `storage_budget`.
+            ratio: fraction of inputs whose exact activation is kept per neuron, in [0, 0.5];
+                None = the default (0.01) or chosen from `storage_budget`.
+            storage_budget: when > 0, the index may use at most this fraction of full
+                materialization; partitions and ratio are chosen to fit (explicit values win).
+            batch_size: inference batch size (0 = the service's default).
+            memory_budget_mb: MiB for the activation matrix before the build spills to disk
+                (0 = the service's default).
+        """
         request = ipb.BuildIndexRequest(layer=self._layer(layer, model, dataset), partitions=partitions,
                                         storage_budget=storage_budget, batch_size=batch_size,
                                         memory_budget_mb=memory_budget_mb)
         if ratio is not None:
             request.ratio = ratio
-        call = self._index.BuildIndex(request, timeout=self._timeout(timeout))
+        call = self._index.BuildIndex(request, timeout=self._timeout(timeout), metadata=self._metadata)
         return Stream(call, BuildProgress.from_proto, "BuildIndex")
 
-    def add_model(self, name: str, path: str, *, replace: bool = False, timeout: Optional[float] = None) -> ModelInfo:
-        """Registers an ONNX model from a path under the service's data root."""
-        request = ipb.AddModelRequest(name=name, path=path, replace=replace)
+    def materialize_layer(self, layer: str, *, batch_size: int = 0, model: Optional[str] = None,
+                          dataset: Optional[str] = None, timeout: Optional[float] = None) -> BuildStream:
+        """Stores every activation of a layer (what ``strategy="materialized"`` scans). Returns a
+        stream of :class:`BuildProgress`, like :meth:`build_index`."""
+        request = ipb.MaterializeLayerRequest(layer=self._layer(layer, model, dataset), batch_size=batch_size)
+        call = self._index.MaterializeLayer(request, timeout=self._timeout(timeout), metadata=self._metadata)
+        return Stream(call, BuildProgress.from_proto, "MaterializeLayer")
+
+    def add_model(self, name: str, path: str, *, preprocessing: str = "", replace: bool = False,
+                  timeout: Optional[float] = None) -> ModelInfo:
+        """Registers an ONNX model from a path under the service's data root.
+
+        `preprocessing`: optional path (under the data root) of a preprocessing ONNX model
+        composed in front of the model: one float input, one float output of exactly the model's
+        input shape, same opsets. Datasets can then stay as stored (e.g. uint8 pixels)."""
+        request = ipb.AddModelRequest(name=name, path=path, replace=replace, preprocessing_path=preprocessing)
         return ModelInfo.from_proto(self._unary(self._index, "AddModel", request, timeout))
 
-    def upload_model(self, name: str, file: Union[str, os.PathLike, bytes], *, replace: bool = False,
+    def upload_model(self, name: str, file: Union[str, os.PathLike, bytes], *,
+                     preprocessing: Union[str, os.PathLike, bytes, None] = None, replace: bool = False,
                      timeout: Optional[float] = None) -> ModelInfo:
-        """Uploads and registers an ONNX model from a local file (or its bytes)."""
-        if isinstance(file, bytes):
-            data = file
-        else:
-            with open(file, "rb") as f:
-                data = f.read()
+        """Uploads and registers an ONNX model from a local file (or its bytes), optionally with a
+        preprocessing model composed in front of it (as in :meth:`add_model`)."""
+        data = _read_bytes(file)
+        pre = _read_bytes(preprocessing) if preprocessing is not None else b""
         chunk = 1 << 20
 
         def chunks() -> Iterable[ipb.UploadModelChunk]:
-            yield ipb.UploadModelChunk(name=name, replace=replace, data=data[:chunk])
-            for start in range(chunk, len(data), chunk):
-                yield ipb.UploadModelChunk(data=data[start:start + chunk])
+            yield ipb.UploadModelChunk(name=name, replace=replace, data=data[:chunk], preprocessing_data=pre[:chunk])
+            for start in range(chunk, max(len(data), len(pre)), chunk):
+                yield ipb.UploadModelChunk(data=data[start:start + chunk], preprocessing_data=pre[start:start + chunk])
 
         return ModelInfo.from_proto(self._unary(self._index, "UploadModel", chunks(), timeout))
 
     def import_dataset(self, name: str, inputs: Union[str, Sequence[str]], labels: Union[str, Sequence[str], None] = None,
-                       *, scale: float = 0.0, shift: float = 0.0, input_shape: Sequence[int] = (),
+                       *, scale: float = 0.0, shift: float = 0.0, mean: Sequence[float] = (),
+                       std: Sequence[float] = (), label_names: LabelNames = None, input_shape: Sequence[int] = (),
                        replace: bool = False, timeout: Optional[float] = None) -> DatasetInfo:
-        """Imports a dataset from files under the service's data root (idx, idx.gz or .npy).
-        Several `inputs` (and as many `labels`) are concatenated in order; the model sees
-        ``stored * scale + shift`` (scale 0 means 1)."""
+        """Imports a dataset from files under the service's data root (idx or .npy, optionally
+        gzip-compressed). Several `inputs` (and as many `labels`) are concatenated in order.
+
+        Args:
+            scale, shift, mean, std: the preprocessing applied whenever the model is fed:
+                ``(stored * scale + shift - mean[c]) / std[c]``, c the index along the first axis
+                of the input shape; scale 0 means 1; `mean`/`std` empty, one value, or one per
+                channel. E.g. uint8 ImageNet pixels: ``scale=1/255, mean=[0.485, 0.456, 0.406],
+                std=[0.229, 0.224, 0.225]``.
+            label_names: names shown beside label numbers: a dict ``{0: "T-shirt/top", ...}`` or
+                a sequence (label 0 first); needs `labels`.
+            input_shape: the shape the model sees for one input, e.g. ``(1, 28, 28)``; empty =
+                the file's per-input shape.
+            replace: replace a dataset of that name (refused while indexes use it).
+        """
+        request = self._import_request(name, inputs, labels, scale, shift, mean, std, label_names, input_shape, replace)
+        return DatasetInfo.from_proto(self._unary(self._index, "ImportDataset", request, timeout))
+
+    def import_dataset_with_progress(self, name: str, inputs: Union[str, Sequence[str]],
+                                     labels: Union[str, Sequence[str], None] = None, *, scale: float = 0.0,
+                                     shift: float = 0.0, mean: Sequence[float] = (), std: Sequence[float] = (),
+                                     label_names: LabelNames = None, input_shape: Sequence[int] = (),
+                                     replace: bool = False, timeout: Optional[float] = None) -> ImportStream:
+        """:meth:`import_dataset`, streaming :class:`ImportProgress` while the files are read;
+        ``.result().dataset`` is the imported :class:`DatasetInfo`. Leaving the loop early
+        abandons the import (nothing is stored)."""
+        request = self._import_request(name, inputs, labels, scale, shift, mean, std, label_names, input_shape, replace)
+        call = self._index.ImportDatasetWithProgress(request, timeout=self._timeout(timeout), metadata=self._metadata)
+        return Stream(call, ImportProgress.from_proto, "ImportDatasetWithProgress")
+
+    @staticmethod
+    def _import_request(name: str, inputs: Union[str, Sequence[str]], labels: Union[str, Sequence[str], None],
+                        scale: float, shift: float, mean: Sequence[float], std: Sequence[float],
+                        label_names: LabelNames, input_shape: Sequence[int], replace: bool) -> ipb.ImportDatasetRequest:
         inputs = [inputs] if isinstance(inputs, str) else list(inputs)
         label_files = [labels] if isinstance(labels, str) else list(labels or [""] * len(inputs))
-        request = ipb.ImportDatasetRequest(
+        if isinstance(label_names, Mapping):
+            names = {int(k): str(v) for k, v in label_names.items()}
+        else:
+            names = {i: str(v) for i, v in enumerate(label_names or [])}
+        return ipb.ImportDatasetRequest(
             name=name, parts=[ipb.DatasetPart(inputs_path=i, labels_path=l) for i, l in zip(inputs, label_files)],
-            preprocessing=ipb.Preprocessing(scale=scale, shift=shift), input_shape=list(input_shape), replace=replace)
-        return DatasetInfo.from_proto(self._unary(self._index, "ImportDataset", request, timeout))
+            preprocessing=ipb.Preprocessing(scale=scale, shift=shift, mean=list(mean), std=list(std)),
+            input_shape=list(input_shape), replace=replace, label_names=names)
 
     def import_image_folder(self, name: str, folder: str, input_shape: Sequence[int], *, scale: float = 0.0,
                             shift: float = 0.0, mean: Sequence[float] = (), std: Sequence[float] = (),
@@ -299,17 +388,24 @@ class Client:
     def _unary(self, stub: object, method: str, request: object, timeout: Optional[float]):  # noqa: ANN201
         """Calls a unary (or client-streaming) method, raising DeepEverestError on failure."""
         try:
-            return getattr(stub, method)(request, timeout=self._timeout(timeout))
+            return getattr(stub, method)(request, timeout=self._timeout(timeout), metadata=self._metadata)
         except grpc.RpcError as error:
             raise from_rpc_error(error, method) from None
 
 
 def _address(address: str) -> str:
-    """Accepts host:port or an http:// URL (as the CLI takes)."""
+    """host:port of host:port, http://host:port or https://host:port (as the CLI takes)."""
     for prefix in ("http://", "https://"):
         if address.startswith(prefix):
             return address[len(prefix):].rstrip("/")
     return address
+
+
+def _read_bytes(file: Union[str, os.PathLike, bytes]) -> bytes:
+    if isinstance(file, bytes):
+        return file
+    with open(file, "rb") as f:
+        return f.read()
 
 
 def _target(target: Target) -> qpb.Target:
@@ -341,8 +437,10 @@ def _filter(labels: Optional[Iterable[int]], ids: Optional[Iterable[int]],
     return result
 
 
-def _options(strategy: str, batch_size: int, update_interval_ms: Optional[int], no_cache: bool) -> qpb.QueryOptions:
-    options = qpb.QueryOptions(strategy=_choice(STRATEGIES, strategy, "strategy"), batch_size=batch_size, no_cache=no_cache)
+def _options(strategy: str, batch_size: int, update_interval_ms: Optional[int], no_cache: bool,
+             fixed_batches: bool) -> qpb.QueryOptions:
+    options = qpb.QueryOptions(strategy=_choice(STRATEGIES, strategy, "strategy"), batch_size=batch_size,
+                               no_cache=no_cache, fixed_batches=fixed_batches)
     if update_interval_ms is not None:
         options.min_update_interval_ms = update_interval_ms
     return options

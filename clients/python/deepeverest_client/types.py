@@ -18,6 +18,7 @@ _STRATEGY_NAMES = {v: k for k, v in STRATEGIES.items()}
 _PHASES = {ipb.BUILD_PHASE_QUEUED: "queued", ipb.BUILD_PHASE_INFERENCE: "inference",
            ipb.BUILD_PHASE_CONSTRUCTION: "construction", ipb.BUILD_PHASE_PUBLISHING: "publishing",
            ipb.BUILD_PHASE_DONE: "done"}
+_ELEMENT_TYPES = {ipb.ELEMENT_TYPE_UINT8: "uint8", ipb.ELEMENT_TYPE_FLOAT32: "float32"}
 
 
 @dataclass(frozen=True)
@@ -120,20 +121,30 @@ class Input:
 
 @dataclass(frozen=True)
 class ModelInfo:
+    """A registered model. `sha256` and `bytes` are of the registered file (after composing a
+    preprocessing model); `source_sha256` of the model as given; `preprocessing_sha256` of the
+    preprocessing model composed in front, or empty."""
+
     name: str
     bytes: int
     sha256: str
     input_name: str
     input_shape: tuple[int, ...]
     layer_count: int
+    source_sha256: str = ""
+    preprocessing_sha256: str = ""
 
     @classmethod
     def from_proto(cls, m: ipb.ModelInfo) -> "ModelInfo":
-        return cls(m.name, m.bytes, m.sha256, m.input_name, tuple(m.input_shape), m.layer_count)
+        return cls(m.name, m.bytes, m.sha256, m.input_name, tuple(m.input_shape), m.layer_count,
+                   m.source_sha256, m.preprocessing_sha256)
 
 
 @dataclass(frozen=True)
 class DatasetInfo:
+    """An imported dataset. The model sees ``(stored * scale + shift - mean[c]) / std[c]``
+    (`mean`/`std` empty: no normalization); `label_names` maps labels to the names given at import."""
+
     name: str
     count: int
     input_shape: tuple[int, ...]
@@ -142,13 +153,48 @@ class DatasetInfo:
     stored_bytes: int
     scale: float
     shift: float
-    #: Names of labels by label: given at import, or the class folders of an image folder.
-    label_names: dict[int, str] = field(default_factory=dict)
+    mean: tuple[float, ...] = ()
+    std: tuple[float, ...] = ()
+    label_names: dict[int, str] = field(default_factory=dict, hash=False)  # hash=False: stays hashable
+    element_type: str = "unspecified"
+
+    def label_name(self, label: int) -> str:
+        """The name of a label, or its number when it has none."""
+        return self.label_names.get(label, str(label))
 
     @classmethod
     def from_proto(cls, d: ipb.DatasetInfo) -> "DatasetInfo":
+        p = d.preprocessing
         return cls(d.name, d.count, tuple(d.input_shape), d.has_labels, tuple(d.labels), d.stored_bytes,
-                   d.preprocessing.scale or 1.0, d.preprocessing.shift, dict(d.label_names))
+                   p.scale or 1.0, p.shift, tuple(p.mean), tuple(p.std), dict(sorted(d.label_names.items())),
+                   _ELEMENT_TYPES.get(d.element_type, "unspecified"))
+
+
+@dataclass(frozen=True)
+class ImportProgress:
+    """One progress message of a dataset import; `dataset` is set on the last."""
+
+    parts_done: int
+    parts_total: int
+    inputs_done: int
+    inputs_total: int
+    bytes_done: int
+    bytes_total: int
+    elapsed_ms: int
+    estimated_remaining_ms: int
+    message: str
+    dataset: Optional[DatasetInfo]
+
+    @property
+    def fraction(self) -> float:
+        """Completion in [0, 1] by bytes read."""
+        return 1.0 if self.dataset is not None else (self.bytes_done / self.bytes_total if self.bytes_total else 0.0)
+
+    @classmethod
+    def from_proto(cls, p: ipb.ImportProgress) -> "ImportProgress":
+        return cls(p.parts_done, p.parts_total, p.inputs_done, p.inputs_total, p.bytes_done, p.bytes_total,
+                   p.elapsed_ms, p.estimated_remaining_ms, p.message,
+                   DatasetInfo.from_proto(p.dataset) if p.HasField("dataset") else None)
 
 
 @dataclass(frozen=True)
@@ -180,12 +226,18 @@ class IndexInfo:
     inference_ms: int
     construction_ms: int
     materialized: bool
+    bits_per_code: int = 0
+    mai_per_neuron: int = 0
+    built_at_unix_ms: int = 0
+    spilled: bool = False
+    kernel_backend: str = ""
 
     @classmethod
     def from_proto(cls, i: ipb.IndexInfo) -> "IndexInfo":
         return cls(i.layer.model, i.layer.dataset, i.layer.layer, i.partitions, i.ratio, i.inputs, i.neurons,
                    tuple(i.layer_shape), i.index_bytes, i.full_materialization_bytes, i.storage_fraction,
-                   i.inference_ms, i.construction_ms, i.materialized)
+                   i.inference_ms, i.construction_ms, i.materialized, i.bits_per_code, i.mai_per_neuron,
+                   i.built_at_unix_ms, i.spilled, i.kernel_backend)
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@
         --target 0 --top 3 --k 15 --out grid.png
 
 Prints each streamed update, then saves the grid: the target first, then the hits in rank order,
-each titled with its id, label and exact distance. Needs the generated client code
-(`make python-client`) and Debian's python3-matplotlib.
+each titled with its id, label and exact distance. Needs the client (installed, or found
+beside this folder) and Debian's python3-matplotlib.
 """
 
 from __future__ import annotations

@@ -18,10 +18,9 @@ HARNESS = os.path.join(REPO, "clients", "testing", "services.py")
 from deepeverest_client import Client  # noqa: E402
 
 
-@pytest.fixture(scope="session")
-def services() -> Iterator[dict]:
-    """Both services on free loopback ports over a fresh data root with one indexed layer."""
-    process = subprocess.Popen([sys.executable, HARNESS], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+def start_services(*args: str) -> Iterator[dict]:
+    """Runs the harness with `args` until the caller is done; yields its description."""
+    process = subprocess.Popen([sys.executable, HARNESS, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     line = process.stdout.readline()
     if not line:
         process.wait()
@@ -31,6 +30,19 @@ def services() -> Iterator[dict]:
     finally:
         process.stdin.close()
         process.wait(timeout=60)
+
+
+@pytest.fixture(scope="session")
+def services() -> Iterator[dict]:
+    """Both services on free loopback ports over a fresh data root with one indexed layer."""
+    yield from start_services()
+
+
+@pytest.fixture(scope="module")
+def bare_services() -> Iterator[dict]:
+    """Both services over an empty data root (nothing registered), for a test that brings its own
+    model and dataset: the services fixture's tests rely on theirs being the only ones."""
+    yield from start_services("--bare")
 
 
 @pytest.fixture()
