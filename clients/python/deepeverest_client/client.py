@@ -364,10 +364,25 @@ class Client:
         and label names. The service decodes each image and resizes it to ``input_shape``
         ``(channels, height, width)``, 1 channel for grey or 3 for RGB, stored as uint8: give e.g.
         ``scale=1/255``. A bad file raises InvalidArgument naming it, and nothing is stored."""
-        request = ipb.ImportDatasetRequest(
+        request = self._folder_request(name, folder, input_shape, scale, shift, mean, std, replace)
+        return DatasetInfo.from_proto(self._unary(self._index, "ImportDataset", request, timeout))
+
+    def import_image_folder_with_progress(self, name: str, folder: str, input_shape: Sequence[int], *,
+                                          scale: float = 0.0, shift: float = 0.0, mean: Sequence[float] = (),
+                                          std: Sequence[float] = (), replace: bool = False,
+                                          timeout: Optional[float] = None) -> ImportStream:
+        """:meth:`import_image_folder`, streaming :class:`ImportProgress` (class folders as parts)
+        while the images are decoded; ``.result().dataset`` is the imported :class:`DatasetInfo`."""
+        request = self._folder_request(name, folder, input_shape, scale, shift, mean, std, replace)
+        call = self._index.ImportDatasetWithProgress(request, timeout=self._timeout(timeout), metadata=self._metadata)
+        return Stream(call, ImportProgress.from_proto, "ImportDatasetWithProgress")
+
+    @staticmethod
+    def _folder_request(name: str, folder: str, input_shape: Sequence[int], scale: float, shift: float,
+                        mean: Sequence[float], std: Sequence[float], replace: bool) -> ipb.ImportDatasetRequest:
+        return ipb.ImportDatasetRequest(
             name=name, image_folder=folder, input_shape=list(input_shape), replace=replace,
             preprocessing=ipb.Preprocessing(scale=scale, shift=shift, mean=list(mean), std=list(std)))
-        return DatasetInfo.from_proto(self._unary(self._index, "ImportDataset", request, timeout))
 
     # -- helpers ----------------------------------------------------------------------------
 

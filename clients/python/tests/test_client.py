@@ -278,7 +278,11 @@ def test_import_image_folder_names_labels_after_class_folders(client: Client, se
                 f.write(_grey_png(40 + i, 30, value))
 
     # Named to sort after the harness's dataset, which other tests expect first.
-    dataset = client.import_image_folder("zz-py-pictures", "py-pictures", (1, 28, 28), scale=1 / 255, replace=True)
+    stream = client.import_image_folder_with_progress("zz-py-pictures", "py-pictures", (1, 28, 28), scale=1 / 255,
+                                                      replace=True)
+    messages = list(stream)
+    assert all(m.parts_total == 2 for m in messages)
+    dataset = messages[-1].dataset
 
     assert (dataset.count, dataset.input_shape, dataset.labels) == (4, (1, 28, 28), (0, 1))
     assert dataset.label_names == {0: "dark", 1: "light"}

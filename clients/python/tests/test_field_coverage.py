@@ -59,6 +59,8 @@ CALLS = [
           replace=True)),
     ("import_dataset_with_progress", ("d", "a.npy", "la.npy"),
      dict(scale=2, shift=1, mean=[0.5], std=[0.5], label_names={0: "cat"}, input_shape=(4,), replace=True)),
+    ("import_image_folder", ("d", "pictures", (3, 8, 8)), dict(scale=1 / 255, shift=1, mean=[0.5], std=[0.5], replace=True)),
+    ("import_image_folder_with_progress", ("d", "pictures", (1, 8, 8)), dict(scale=2)),
 ]
 
 # Responses the client's conversions can read (an empty tensor has no shape to reshape to).

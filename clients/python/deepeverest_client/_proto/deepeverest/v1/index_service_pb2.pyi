@@ -123,7 +123,7 @@ class DescribeIndexRequest(_message.Message):
     def __init__(self, layer: _Optional[_Union[_common_pb2.LayerRef, _Mapping]] = ...) -> None: ...
 
 class ImportDatasetRequest(_message.Message):
-    __slots__ = ["input_shape", "label_names", "name", "parts", "preprocessing", "replace"]
+    __slots__ = ["image_folder", "input_shape", "label_names", "name", "parts", "preprocessing", "replace"]
     class LabelNamesEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -131,19 +131,21 @@ class ImportDatasetRequest(_message.Message):
         key: int
         value: str
         def __init__(self, key: _Optional[int] = ..., value: _Optional[str] = ...) -> None: ...
+    IMAGE_FOLDER_FIELD_NUMBER: _ClassVar[int]
     INPUT_SHAPE_FIELD_NUMBER: _ClassVar[int]
     LABEL_NAMES_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     PARTS_FIELD_NUMBER: _ClassVar[int]
     PREPROCESSING_FIELD_NUMBER: _ClassVar[int]
     REPLACE_FIELD_NUMBER: _ClassVar[int]
+    image_folder: str
     input_shape: _containers.RepeatedScalarFieldContainer[int]
     label_names: _containers.ScalarMap[int, str]
     name: str
     parts: _containers.RepeatedCompositeFieldContainer[DatasetPart]
     preprocessing: Preprocessing
     replace: bool
-    def __init__(self, name: _Optional[str] = ..., parts: _Optional[_Iterable[_Union[DatasetPart, _Mapping]]] = ..., preprocessing: _Optional[_Union[Preprocessing, _Mapping]] = ..., input_shape: _Optional[_Iterable[int]] = ..., replace: bool = ..., label_names: _Optional[_Mapping[int, str]] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., parts: _Optional[_Iterable[_Union[DatasetPart, _Mapping]]] = ..., preprocessing: _Optional[_Union[Preprocessing, _Mapping]] = ..., input_shape: _Optional[_Iterable[int]] = ..., replace: bool = ..., label_names: _Optional[_Mapping[int, str]] = ..., image_folder: _Optional[str] = ...) -> None: ...
 
 class ImportProgress(_message.Message):
     __slots__ = ["bytes_done", "bytes_total", "dataset", "elapsed_ms", "estimated_remaining_ms", "inputs_done", "inputs_total", "message", "parts_done", "parts_total"]

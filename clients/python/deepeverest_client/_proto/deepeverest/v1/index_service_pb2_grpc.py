@@ -10,9 +10,9 @@ class IndexServiceStub(object):
     Every path in a request is resolved under the service's data root, one component at a time:
     symbolic links may be used while they stay inside it; a path that leads outside (by "..", an
     absolute path or a link), loops through links, holds a NUL, is longer than 4096 bytes, or names
-    anything but a regular file (a directory, pipe, socket or device) is refused with
-    INVALID_ARGUMENT (NOT_FOUND when no such file exists under the root). Messages never show the
-    data root's absolute path.
+    anything but a regular file (a directory, pipe, socket or device; a folder for
+    ImportDatasetRequest.image_folder) is refused with INVALID_ARGUMENT (NOT_FOUND when no such file
+    exists under the root). Messages never show the data root's absolute path.
     """
 
     def __init__(self, channel):
@@ -88,16 +88,17 @@ class IndexServiceServicer(object):
     Every path in a request is resolved under the service's data root, one component at a time:
     symbolic links may be used while they stay inside it; a path that leads outside (by "..", an
     absolute path or a link), loops through links, holds a NUL, is longer than 4096 bytes, or names
-    anything but a regular file (a directory, pipe, socket or device) is refused with
-    INVALID_ARGUMENT (NOT_FOUND when no such file exists under the root). Messages never show the
-    data root's absolute path.
+    anything but a regular file (a directory, pipe, socket or device; a folder for
+    ImportDatasetRequest.image_folder) is refused with INVALID_ARGUMENT (NOT_FOUND when no such file
+    exists under the root). Messages never show the data root's absolute path.
     """
 
     def ImportDataset(self, request, context):
         """Imports a dataset from files under the data root: idx or .npy, either optionally
-        gzip-compressed (recognised by content). Parts are concatenated in order: ids run 0..n-1 over
-        part 1, then part 2, ... Files are streamed in bounded memory; the dataset becomes visible
-        only when every part was read, and a failed or cancelled import leaves nothing behind.
+        gzip-compressed (recognised by content), or a folder of PNG and JPEG images (image_folder).
+        Parts are concatenated in order: ids run 0..n-1 over part 1, then part 2, ... Files are
+        streamed in bounded memory; the dataset becomes visible only when every part (or image) was
+        read, and a failed or cancelled import leaves nothing behind.
         Limits (IndexService settings): a compressed file may inflate to at most
         DeepEverest:MaxDecompressedMb MiB (RESOURCE_EXHAUSTED beyond, refused from its header before
         inflating); at most DeepEverest:MaxConcurrentImports imports run at once (RESOURCE_EXHAUSTED
@@ -268,9 +269,9 @@ class IndexService(object):
     Every path in a request is resolved under the service's data root, one component at a time:
     symbolic links may be used while they stay inside it; a path that leads outside (by "..", an
     absolute path or a link), loops through links, holds a NUL, is longer than 4096 bytes, or names
-    anything but a regular file (a directory, pipe, socket or device) is refused with
-    INVALID_ARGUMENT (NOT_FOUND when no such file exists under the root). Messages never show the
-    data root's absolute path.
+    anything but a regular file (a directory, pipe, socket or device; a folder for
+    ImportDatasetRequest.image_folder) is refused with INVALID_ARGUMENT (NOT_FOUND when no such file
+    exists under the root). Messages never show the data root's absolute path.
     """
 
     @staticmethod
