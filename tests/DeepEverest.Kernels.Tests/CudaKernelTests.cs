@@ -6,7 +6,8 @@ namespace DeepEverest.Kernels.Tests;
 /// <summary>
 /// The ILGPU kernels on a real CUDA device against the scalar reference. Skipped (visibly) without
 /// a GPU. The arithmetic-sensitive cases are the point: ExactCosts checks that no multiply-add was
-/// contracted into an FMA by ptxas, and the LInf bounds check .NET max semantics on the device.
+/// contracted into an FMA by ptxas, the LInf bounds check .NET max semantics on the device, and
+/// the summary bounds check their directed rounding.
 /// </summary>
 public sealed class CudaKernelTests
 {
@@ -39,6 +40,32 @@ public sealed class CudaKernelTests
             kernels.GroupBounds(problem, actualLower, actualUpper);
             BitAssert.Equal(lower, actualLower, $"{kind} lower");
             BitAssert.Equal(upper, actualUpper, $"{kind} upper");
+        }
+    }
+
+    [CudaFact]
+    public void SummaryBoundsAndDual_EveryKind_MatchReferenceBitForBit()
+    {
+        // The directed rounding (ulp steps on the bits, .NET max/min, no fused multiply-add in the
+        // dual's sums) is what a GPU could get wrong while the CPU accelerator gets it right.
+        using IlgpuKernels kernels = CreateCuda();
+        var rng = new Random(64);
+        foreach (ScoreKind kind in TestData.Kinds)
+        {
+            foreach (DataShape shape in new[] { DataShape.Random, DataShape.Relu })
+            {
+                SummaryData data = SummaryData.Create(rng, kind, 2000, [16, 1, 9], 5, shape, zeroSegment: shape == DataShape.Relu, targetFromRow0: true);
+                int[] inputs = data.AllInputs;
+                double[] lower = [.. inputs.Select(_ => double.NegativeInfinity)];
+                double[] upper = [.. inputs.Select(_ => double.PositiveInfinity)];
+                (double[] expectedLower, double[] expectedUpper) = ScalarReference.SummaryBounds(data.Problem, inputs, data.ResidualLower, data.ResidualUpper, lower, upper);
+                kernels.SummaryBounds(data.Problem, inputs, data.ResidualLower, data.ResidualUpper, lower, upper);
+                BitAssert.Equal(expectedLower, lower, $"{kind} {shape} lower");
+                BitAssert.Equal(expectedUpper, upper, $"{kind} {shape} upper");
+                double[] expectedDual = ScalarReference.SummaryDualLower(data.Problem, inputs, data.ResidualLower, data.ResidualUpper, lower);
+                kernels.SummaryDualLower(data.Problem, inputs, data.ResidualLower, data.ResidualUpper, lower);
+                BitAssert.Equal(expectedDual, lower, $"{kind} {shape} dual");
+            }
         }
     }
 

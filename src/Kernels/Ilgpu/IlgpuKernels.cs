@@ -1,4 +1,5 @@
 using DeepEverest.Kernels.Simd;
+using DeepEverest.Kernels.Summary;
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Algorithms.RadixSortOperations;
@@ -44,6 +45,8 @@ internal sealed partial class IlgpuKernels : IKernels
         _buildKeys = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<ulong>, ArrayView<int>, int>(BuildKeysKernel);
         _buildRanks = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, BuildParameters>(BuildRanksKernel);
         _packCodes = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<byte>, BuildParameters>(PackCodesKernel);
+        _summaryBounds = accelerator.LoadAutoGroupedStreamKernel<Index1D, SummaryViews, SummaryParameters, int>(SummaryBoundsKernel);
+        _summaryDual = accelerator.LoadAutoGroupedStreamKernel<Index1D, SummaryViews, DualViews, SummaryParameters, DualParameters, int>(SummaryDualKernel);
         _sortPairs = accelerator.CreateRadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense, AscendingUInt64>();
     }
 
@@ -115,17 +118,6 @@ internal sealed partial class IlgpuKernels : IKernels
     /// <remarks>On the host: the inputs are the few candidates the coarse bounds leave.</remarks>
     public void RefineBounds(in BoundsProblem problem, ReadOnlySpan<int> inputs, Span<double> lower, Span<double> upper) =>
         SimdKernels.RefineOnHost(problem, inputs, lower, upper);
-
-    /// <inheritdoc/>
-    /// <remarks>On the host: the per-input work is O(segments), and every step rounds with
-    /// <see cref="Math.BitIncrement"/> / <see cref="Math.BitDecrement"/>.</remarks>
-    public void SummaryBounds(in SummaryProblem problem, ReadOnlySpan<int> inputs, ReadOnlySpan<double> residualLower, ReadOnlySpan<double> residualUpper, Span<double> lower, Span<double> upper) =>
-        SimdKernels.SummaryBoundsOnHost(problem, inputs, residualLower, residualUpper, lower, upper);
-
-    /// <inheritdoc/>
-    /// <remarks>On the host: the inputs are the few candidates the other bounds leave.</remarks>
-    public void SummaryDualLower(in SummaryProblem problem, ReadOnlySpan<int> inputs, ReadOnlySpan<double> residualLower, ReadOnlySpan<double> residualUpper, Span<double> lower) =>
-        SimdKernels.SummaryDualLowerOnHost(problem, inputs, residualLower, residualUpper, lower);
 
     /// <inheritdoc/>
     public void ExactCosts(in CostFunction cost, ReadOnlySpan<float> activations, int rows, Span<double> costs)

@@ -6,8 +6,8 @@ namespace DeepEverest.Kernels.Simd;
 /// <see cref="IKernels.SummaryBounds"/> and <see cref="IKernels.SummaryDualLower"/>: the summary
 /// bounds of large groups, input by input with <see cref="SummaryArithmetic"/> (the scalar
 /// definition), over blocks of inputs split across cores when there is enough work. They stay
-/// scalar on every path: each step rounds one ulp outward through <see cref="Math.BitIncrement"/>
-/// and <see cref="Math.BitDecrement"/>, square roots and branches per segment, and the work per
+/// scalar on every path: each step rounds one ulp outward (<see cref="SummaryRounding.Up"/> and
+/// <see cref="SummaryRounding.Down"/>), square roots and branches per segment, and the work per
 /// input is O(segments) (O(segment neurons) for the dual), small beside the per-neuron bounds.
 /// </content>
 internal sealed partial class SimdKernels
@@ -29,7 +29,7 @@ internal sealed partial class SimdKernels
     public void SummaryDualLower(in SummaryProblem problem, ReadOnlySpan<int> inputs, ReadOnlySpan<double> residualLower, ReadOnlySpan<double> residualUpper, Span<double> lower) =>
         SummaryDualLowerOnHost(problem, inputs, residualLower, residualUpper, lower);
 
-    /// <summary>The host implementation of <see cref="IKernels.SummaryBounds"/>, shared with the GPU backend.</summary>
+    /// <summary>The host implementation of <see cref="IKernels.SummaryBounds"/>.</summary>
     internal static unsafe void SummaryBoundsOnHost(SummaryProblem problem, ReadOnlySpan<int> inputs, ReadOnlySpan<double> residualLower, ReadOnlySpan<double> residualUpper, Span<double> lower, Span<double> upper)
     {
         KernelArguments.CheckSummary(problem, inputs, residualLower, residualUpper, lower, upper);
@@ -55,7 +55,7 @@ internal sealed partial class SimdKernels
         }
     }
 
-    /// <summary>The host implementation of <see cref="IKernels.SummaryDualLower"/>, shared with the GPU backend.</summary>
+    /// <summary>The host implementation of <see cref="IKernels.SummaryDualLower"/>.</summary>
     internal static unsafe void SummaryDualLowerOnHost(SummaryProblem problem, ReadOnlySpan<int> inputs, ReadOnlySpan<double> residualLower, ReadOnlySpan<double> residualUpper, Span<double> lower)
     {
         KernelArguments.CheckSummary(problem, inputs, residualLower, residualUpper, lower, lower);

@@ -1,3 +1,5 @@
+using static DeepEverest.Kernels.Summary.SummaryRounding;
+
 namespace DeepEverest.Kernels.Summary;
 
 /// <summary>
@@ -10,42 +12,47 @@ namespace DeepEverest.Kernels.Summary;
 /// (Q', S' the ends of the intervals that make the last terms smallest) is at most ||a - t||^2 for
 /// the true a. The multipliers are chosen by bisection in plain double (any choice is sound);
 /// g is then evaluated once with every operation rounded outward, so the result is a lower
-/// bound of the real squared distance.
+/// bound of the real squared distance. Generic over the boxes, so that ILGPU compiles the same
+/// code for its kernel: every product that feeds a sum is <see cref="SummaryRounding.Mul"/>
+/// (never fused on CUDA), and Max, Clamp and the ulp steps are <see cref="SummaryRounding"/>'s.
 /// </summary>
 internal static class SegmentDual
 {
     private const int Steps = 24;
 
-    /// <summary>The bound (>= 0); <paramref name="lower"/> / <paramref name="upper"/> are the activations' intervals.</summary>
-    public static double Lower(ReadOnlySpan<float> lower, ReadOnlySpan<float> upper, ReadOnlySpan<float> target, double sumLower, double sumUpper, double squareLower, double squareUpper)
+    /// <summary>The bound (>= 0); <paramref name="boxes"/> holds the activations' intervals and the target.</summary>
+    public static double Lower<TBoxes>(TBoxes boxes, double sumLower, double sumUpper, double squareLower, double squareUpper)
+        where TBoxes : struct, ISegmentBoxes
     {
-        double lambda = SolveLambda(lower, upper, target, 0, squareLower, squareUpper);
-        double mu = SolveMu(lower, upper, target, lambda, sumLower, sumUpper);
-        lambda = SolveLambda(lower, upper, target, mu, squareLower, squareUpper);
-        return Math.Max(0, Rigorous(lower, upper, target, lambda, mu, sumLower, sumUpper, squareLower, squareUpper));
+        double lambda = SolveLambda(boxes, 0, squareLower, squareUpper);
+        double mu = SolveMu(boxes, lambda, sumLower, sumUpper);
+        lambda = SolveLambda(boxes, mu, squareLower, squareUpper);
+        return Max(0, Rigorous(boxes, lambda, mu, sumLower, sumUpper, squareLower, squareUpper));
     }
 
     /// <summary>The minimiser a*_j = clamp((t_j - mu / 2) / (1 + lambda), lo_j, hi_j): its sum and sum of squares.</summary>
-    private static (double Sum, double Square) Minimiser(ReadOnlySpan<float> lower, ReadOnlySpan<float> upper, ReadOnlySpan<float> target, double lambda, double mu)
+    private static (double Sum, double Square) Minimiser<TBoxes>(TBoxes boxes, double lambda, double mu)
+        where TBoxes : struct, ISegmentBoxes
     {
         double c = 1 + lambda;
         double half = mu / 2;
         double sum = 0;
         double square = 0;
-        for (int j = 0; j < target.Length; j++)
+        for (int j = 0; j < boxes.Count; j++)
         {
-            double a = Math.Clamp((target[j] - half) / c, lower[j], upper[j]);
+            double a = Clamp((boxes.Target(j) - half) / c, boxes.Lower(j), boxes.Upper(j));
             sum += a;
-            square += a * a;
+            square += Mul(a, a);
         }
 
         return (sum, square);
     }
 
     /// <summary>Lambda (> -1) where the minimiser's sum of squares meets [Q-, Q+], for fixed mu (it falls as lambda grows).</summary>
-    private static double SolveLambda(ReadOnlySpan<float> lower, ReadOnlySpan<float> upper, ReadOnlySpan<float> target, double mu, double squareLower, double squareUpper)
+    private static double SolveLambda<TBoxes>(TBoxes boxes, double mu, double squareLower, double squareUpper)
+        where TBoxes : struct, ISegmentBoxes
     {
-        double square = Minimiser(lower, upper, target, 0, mu).Square;
+        double square = Minimiser(boxes, 0, mu).Square;
         if (square >= squareLower && square <= squareUpper)
         {
             return 0;
@@ -57,7 +64,7 @@ internal static class SegmentDual
         {
             a = 0;
             b = 1;
-            for (int i = 0; i < 60 && Minimiser(lower, upper, target, b, mu).Square > squareUpper; i++)
+            for (int i = 0; i < 60 && Minimiser(boxes, b, mu).Square > squareUpper; i++)
             {
                 a = b;
                 b *= 2;
@@ -72,7 +79,7 @@ internal static class SegmentDual
         for (int i = 0; i < Steps; i++)
         {
             double m = (a + b) / 2;
-            double s = Minimiser(lower, upper, target, m, mu).Square;
+            double s = Minimiser(boxes, m, mu).Square;
             if (s > squareUpper)
             {
                 a = m;
@@ -91,9 +98,10 @@ internal static class SegmentDual
     }
 
     /// <summary>Mu where the minimiser's sum meets [S-, S+], for fixed lambda (it falls as mu grows).</summary>
-    private static double SolveMu(ReadOnlySpan<float> lower, ReadOnlySpan<float> upper, ReadOnlySpan<float> target, double lambda, double sumLower, double sumUpper)
+    private static double SolveMu<TBoxes>(TBoxes boxes, double lambda, double sumLower, double sumUpper)
+        where TBoxes : struct, ISegmentBoxes
     {
-        double sum = Minimiser(lower, upper, target, lambda, 0).Sum;
+        double sum = Minimiser(boxes, lambda, 0).Sum;
         if (sum >= sumLower && sum <= sumUpper)
         {
             return 0;
@@ -101,10 +109,10 @@ internal static class SegmentDual
 
         double sign = sum > sumUpper ? 1 : -1;
         double a = 0;
-        double b = 1e-3 * (1 + Math.Abs(sumLower) / target.Length);
+        double b = 1e-3 * (1 + Math.Abs(sumLower) / boxes.Count);
         for (int i = 0; i < 80; i++)
         {
-            double s = Minimiser(lower, upper, target, lambda, sign * b).Sum;
+            double s = Minimiser(boxes, lambda, sign * b).Sum;
             if (sign > 0 ? s <= sumUpper : s >= sumLower)
             {
                 break;
@@ -117,7 +125,7 @@ internal static class SegmentDual
         for (int i = 0; i < Steps; i++)
         {
             double m = (a + b) / 2;
-            double s = Minimiser(lower, upper, target, lambda, sign * m).Sum;
+            double s = Minimiser(boxes, lambda, sign * m).Sum;
             bool tooFar = sign > 0 ? s < sumLower : s > sumUpper;
             bool notFarEnough = sign > 0 ? s > sumUpper : s < sumLower;
             if (notFarEnough)
@@ -138,9 +146,10 @@ internal static class SegmentDual
     }
 
     /// <summary>g(lambda, mu) with every operation rounded toward a smaller result: a lower bound of the real g.</summary>
-    private static double Rigorous(ReadOnlySpan<float> lower, ReadOnlySpan<float> upper, ReadOnlySpan<float> target, double lambda, double mu, double sumLower, double sumUpper, double squareLower, double squareUpper)
+    private static double Rigorous<TBoxes>(TBoxes boxes, double lambda, double mu, double sumLower, double sumUpper, double squareLower, double squareUpper)
+        where TBoxes : struct, ISegmentBoxes
     {
-        if (!double.IsFinite(lambda) || !double.IsFinite(mu) || lambda <= -1 + 1e-12)
+        if (!IsFinite(lambda) || !IsFinite(mu) || lambda <= -1 + 1e-12)
         {
             return 0;
         }
@@ -158,11 +167,11 @@ internal static class SegmentDual
 
         double half = mu / 2;
         double total = 0;
-        for (int j = 0; j < target.Length; j++)
+        for (int j = 0; j < boxes.Count; j++)
         {
-            double t = target[j];
-            double lo = lower[j];
-            double hi = upper[j];
+            double t = boxes.Target(j);
+            double lo = boxes.Lower(j);
+            double hi = boxes.Upper(j);
             double term;
             if (lo == hi)
             {
@@ -171,7 +180,7 @@ internal static class SegmentDual
             else
             {
                 double vertex = (t - half) / (1 + lambda);
-                double margin = (1e-7 * (Math.Abs(vertex) + Math.Abs(lo) + Math.Abs(hi))) + 1e-300;
+                double margin = Mul(1e-7, Math.Abs(vertex) + Math.Abs(lo) + Math.Abs(hi)) + 1e-300;
                 if (vertex < lo - margin)
                 {
                     term = AtLower(lo, t, lambda, mu);
@@ -185,8 +194,8 @@ internal static class SegmentDual
                     // The unconstrained minimum t^2 - (t - mu/2)^2 / (1 + lambda): at most the box's.
                     double wLower = Down(t - half);
                     double wUpper = Up(t - half);
-                    double w2 = Up(Math.Max(Up(wLower * wLower), Up(wUpper * wUpper)));
-                    term = Down((t * t) - Up(w2 / cLower));
+                    double w2 = Up(Max(Up(wLower * wLower), Up(wUpper * wUpper)));
+                    term = Down(Mul(t, t) - Up(w2 / cLower));
                 }
             }
 
@@ -208,8 +217,4 @@ internal static class SegmentDual
         // a * a is exact (a float); each product and sum rounds once, moved down.
         return Down(Down(d2 + Down(lambda * (a * a))) + Down(mu * a));
     }
-
-    private static double Down(double x) => Math.BitDecrement(x);
-
-    private static double Up(double x) => Math.BitIncrement(x);
 }

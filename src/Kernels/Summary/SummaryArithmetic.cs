@@ -1,11 +1,13 @@
+using static DeepEverest.Kernels.Summary.SummaryRounding;
+
 namespace DeepEverest.Kernels.Summary;
 
 /// <summary>
 /// Interval arithmetic of the summary bounds of one input (<see cref="SummaryProblem"/>):
 /// per-segment terms, the kernels' accumulator, outward rounding. This is the scalar definition
 /// every <see cref="IKernels"/> implementation reproduces bit for bit; docs/large-groups.md proves
-/// each step. Every rounding is directed (<see cref="Down"/>, <see cref="Up"/>,
-/// <see cref="SqrtDown"/>) and squares are clamped at 0: a bound that is one ulp too tight is not a
+/// each step. Every rounding is directed (<see cref="SummaryRounding.Down"/>, <see cref="SummaryRounding.Up"/>,
+/// <see cref="SummaryRounding.SqrtDown"/>) and squares are clamped at 0: a bound that is one ulp too tight is not a
 /// bound, and pruned true answers (issue 23).
 /// </summary>
 internal static class SummaryArithmetic
@@ -18,27 +20,9 @@ internal static class SummaryArithmetic
     /// converted to its accumulator), and intersects them with [lower, upper].
     /// <paramref name="segmentLower"/>, when not empty, holds better lower bounds of each segment's part.
     /// </summary>
-    public static void Intersect(SummaryProblem p, int i, double residualLower, double residualUpper, ReadOnlySpan<double> segmentLower, ref double lower, ref double upper)
+    public static void Intersect(SummaryProblem p, int i, double residualLower, double residualUpper, double[] segmentLower, ref double lower, ref double upper)
     {
-        (double accLower, double accUpper) = Accumulator(p, i, residualLower, residualUpper, segmentLower);
-        CostFunction cost = p.Cost;
-        double costLower;
-        double costUpper;
-        switch (cost.Kind)
-        {
-            case ScoreKind.L2:
-                costLower = cost.Finish(Math.Max(0, accLower));
-                costUpper = cost.Finish(Math.Max(0, accUpper));
-                break;
-            case ScoreKind.L2Norm:
-                costLower = cost.Finish(Math.Min(0, accLower));
-                costUpper = cost.Finish(Math.Min(0, accUpper));
-                break;
-            default:
-                costLower = cost.Finish(accLower);
-                costUpper = cost.Finish(accUpper);
-                break;
-        }
+        (double costLower, double costUpper) = Cost(new SummaryParameters(p), new HostInput(p, i, segmentLower), residualLower, residualUpper);
 
         // Both intervals contain the exact cost, so their intersection does. A NaN end says nothing
         // (and Math.Max would propagate it into a bound no comparison passes): it is never taken.
@@ -47,21 +31,45 @@ internal static class SummaryArithmetic
     }
 
     /// <summary>
-    /// An interval that contains the kernels' double accumulator (before the finish) of input i.
+    /// Bounds of the kernels' cost of one input (before intersecting with prior bounds), from its
+    /// segments and the residual's bounds. Shared by the host and the ILGPU kernels: it calls only
+    /// <see cref="SummaryRounding"/>, <see cref="Math.Sqrt(double)"/> and <see cref="Math.Abs(double)"/>.
     /// </summary>
-    private static (double Lower, double Upper) Accumulator(SummaryProblem p, int i, double residualLower, double residualUpper, ReadOnlySpan<double> segmentLowerBounds)
+    public static (double Lower, double Upper) Cost<TInput>(SummaryParameters p, TInput input, double residualLower, double residualUpper)
+        where TInput : struct, ISummaryInput
     {
-        if (p.Cost.CombinesByMax)
+        (double accLower, double accUpper) = Accumulator(p, input, residualLower, residualUpper);
+        switch ((ScoreKind)p.Kind)
+        {
+            case ScoreKind.L2:
+                return (Math.Sqrt(Max(0, accLower)), Math.Sqrt(Max(0, accUpper)));
+            case ScoreKind.L2Norm:
+                return (-Math.Sqrt(-Min(0, accLower)), -Math.Sqrt(-Min(0, accUpper)));
+            case ScoreKind.Mean:
+                // CostFunction.Finish: the mean divides by g.
+                return (accLower / p.GroupSize, accUpper / p.GroupSize);
+            default:
+                return (accLower, accUpper);
+        }
+    }
+
+    /// <summary>
+    /// An interval that contains the kernels' double accumulator (before the finish) of one input.
+    /// </summary>
+    private static (double Lower, double Upper) Accumulator<TInput>(SummaryParameters p, TInput input, double residualLower, double residualUpper)
+        where TInput : struct, ISummaryInput
+    {
+        if (p.ByMax != 0)
         {
             // linf: the kernels' max of computed terms rounds nothing; each computed term is within
             // 3u (relative) of its real value.
             double lo = residualLower;
             double hi = residualUpper;
-            for (int s = 0; s < p.Segments.Length; s++)
+            for (int s = 0; s < p.Segments; s++)
             {
-                (double segmentLower, double segmentUpper) = SegmentTerms(p, s, i);
-                lo = Math.Max(lo, Down(segmentLower * (1 - (3 * U))));
-                hi = Math.Max(hi, Up(segmentUpper * (1 + (3 * U))));
+                (double segmentLower, double segmentUpper) = SegmentTerms(p.Kind, input.Segment(s), input.Sum(s), input.Square(s));
+                lo = Max(lo, Down(segmentLower * (1 - (3 * U))));
+                hi = Max(hi, Up(segmentUpper * (1 + (3 * U))));
             }
 
             return (lo, hi);
@@ -71,27 +79,29 @@ internal static class SummaryArithmetic
         double realLower = residualLower;
         double realUpper = residualUpper;
         double magnitude = p.ResidualMagnitude;
-        for (int s = 0; s < p.Segments.Length; s++)
+        for (int s = 0; s < p.Segments; s++)
         {
-            (double segmentLower, double segmentUpper) = SegmentTerms(p, s, i);
-            if (!segmentLowerBounds.IsEmpty)
+            SummarySegment seg = input.Segment(s);
+            float square = input.Square(s);
+            (double segmentLower, double segmentUpper) = SegmentTerms(p.Kind, seg, input.Sum(s), square);
+            if (input.HasSegmentLower)
             {
-                segmentLower = Math.Max(segmentLower, segmentLowerBounds[s]);
+                segmentLower = Max(segmentLower, input.SegmentLower(s));
             }
 
             realLower = Down(realLower + segmentLower);
             realUpper = Up(realUpper + segmentUpper);
-            if (!p.SameSign)
+            if (p.SameSign == 0)
             {
                 // Sum of |a| over the segment <= sqrt(m * sum of squares) (Cauchy-Schwarz).
-                magnitude = Up(magnitude + Up(Math.Sqrt(Up(p.Segments[s].Count * SquareUpper(p, s, i)))));
+                magnitude = Up(magnitude + Up(Math.Sqrt(Up(seg.Count * SquareUpper(seg, square)))));
             }
         }
 
-        if (p.SameSign)
+        if (p.SameSign != 0)
         {
             // The sum of the terms' magnitudes is |real sum|, within the interval.
-            magnitude = Up(Math.Max(Math.Abs(realLower), Math.Abs(realUpper)));
+            magnitude = Up(Max(Math.Abs(realLower), Math.Abs(realUpper)));
         }
 
         // The residual's own sum error (its sub-problem's, relative to its magnitudes, at most the
@@ -100,16 +110,15 @@ internal static class SummaryArithmetic
         return (Down(realLower - slack), Up(realUpper + slack));
     }
 
-    /// <summary>Real bounds of segment s's part of the cost (sum of its terms, or max for linf) for input i.</summary>
-    private static (double Lower, double Upper) SegmentTerms(SummaryProblem p, int s, int i)
+    /// <summary>Real bounds of a segment's part of the cost (sum of its terms, or max for linf) for an input with the stored summaries <paramref name="storedSum"/> and <paramref name="storedSquare"/>.</summary>
+    private static (double Lower, double Upper) SegmentTerms(int kind, SummarySegment seg, float storedSum, float storedSquare)
     {
-        SummarySegment seg = p.Segments[s];
         double sumRadius = seg.SumRadius;
-        double sumLower = Down(p.Sums[s][i] - sumRadius);
-        double sumUpper = Up(p.Sums[s][i] + sumRadius);
-        double squareLower = Math.Max(0, Down(p.Squares[s][i] - seg.SquareRadius));
-        double squareUpper = SquareUpper(p, s, i);
-        switch (p.Cost.Kind)
+        double sumLower = Down(storedSum - sumRadius);
+        double sumUpper = Up(storedSum + sumRadius);
+        double squareLower = Max(0, Down(storedSquare - seg.SquareRadius));
+        double squareUpper = SquareUpper(seg, storedSquare);
+        switch ((ScoreKind)kind)
         {
             case ScoreKind.Sum:
             case ScoreKind.Mean:
@@ -131,10 +140,10 @@ internal static class SummaryArithmetic
         // Moving a zero one ulp down makes it negative (-2^-1074): a target's own row, or any input
         // whose summaries meet the target's (an all-zero channel of both), has every gap 0, and
         // the square root of that is NaN, which pruned the input (issue 23). Clamp at 0.
-        double squaredLower = Math.Max(0, Math.Max(Down(normGap * normGap), Down(Down(Down(sumGap * sumGap) / m) + Down(spreadGap * spreadGap))));
+        double squaredLower = Max(0, Max(Down(normGap * normGap), Down(Down(Down(sumGap * sumGap) / m) + Down(spreadGap * spreadGap))));
         double lower;
         double upper;
-        switch (p.Cost.Kind)
+        switch ((ScoreKind)kind)
         {
             case ScoreKind.L2:
                 lower = squaredLower;
@@ -142,20 +151,20 @@ internal static class SummaryArithmetic
                 if (seg.NonNegative)
                 {
                     // <a, t> >= 0, so ||a - t||^2 <= ||a||^2 + ||t||^2.
-                    upper = Math.Min(upper, Up(squareUpper + seg.TargetSquareUpper));
+                    upper = Min(upper, Up(squareUpper + seg.TargetSquareUpper));
                 }
 
                 break;
             case ScoreKind.L1:
                 // sum |a - t| >= |sum a - sum t| and >= ||a - t||_2.
-                lower = Math.Max(sumGap, SqrtDown(squaredLower));
+                lower = Max(sumGap, SqrtDown(squaredLower));
                 upper = seg.NonNegative
                     ? Up(sumUpper + seg.TargetSum.Upper)
                     : Up(Up(Math.Sqrt(Up(m * squareUpper))) + seg.TargetMagnitude);
                 break;
             default:
                 // linf: max |a - t| >= |sum a - sum t| / m and >= ||a - t||_2 / sqrt(m).
-                lower = Math.Max(Down(sumGap / m), SqrtDown(Down(squaredLower / m)));
+                lower = Max(Down(sumGap / m), SqrtDown(Down(squaredLower / m)));
                 upper = Up(normUpper + seg.TargetMaxAbs);
                 break;
         }
@@ -167,26 +176,29 @@ internal static class SummaryArithmetic
     /// The dual lower bound of segment s's part of an l2 cost (real, weighted) for input i;
     /// <paramref name="lo"/> and <paramref name="hi"/> are scratch of at least the segment's size.
     /// </summary>
-    public static double DualLower(SummaryProblem p, int s, int i, Span<float> lo, Span<float> hi)
+    public static double DualLower(SummaryProblem p, int s, int i, float[] lo, float[] hi)
     {
         SummarySegment seg = p.Segments[s];
-        int m = seg.Count;
         int start = p.SegmentStarts[s];
-        FillBoxes(p, start, m, i, lo, hi);
-        ReadOnlySpan<float> t = p.Target.AsSpan(start, m);
-        double sumRadius = seg.SumRadius;
-        double sumLower = Down(p.Sums[s][i] - sumRadius);
-        double sumUpper = Up(p.Sums[s][i] + sumRadius);
-        double squareLower = Math.Max(0, Down(p.Squares[s][i] - seg.SquareRadius));
-        double dual = SegmentDual.Lower(lo[..m], hi[..m], t, sumLower, sumUpper, squareLower, SquareUpper(p, s, i));
-        return Down(dual * seg.Weight);
+        FillBoxes(p, start, seg.Count, i, lo, hi);
+        return DualLower(seg, p.Sums[s][i], p.Squares[s][i], new HostBoxes(lo, hi, p.Target, start, seg.Count));
     }
 
-    /// <summary>The larger of a lower bound and a candidate, ignoring a NaN candidate.</summary>
-    public static double TightenLower(double lower, double candidate) => candidate > lower ? candidate : lower;
-
-    /// <summary>The smaller of an upper bound and a candidate, ignoring a NaN candidate.</summary>
-    public static double TightenUpper(double upper, double candidate) => candidate < upper ? candidate : upper;
+    /// <summary>
+    /// The dual lower bound of a segment's part of an l2 cost (real, weighted) for an input with
+    /// the stored summaries <paramref name="storedSum"/> / <paramref name="storedSquare"/> and the
+    /// activation intervals <paramref name="boxes"/>. Shared by the host and the ILGPU kernel.
+    /// </summary>
+    public static double DualLower<TBoxes>(SummarySegment seg, float storedSum, float storedSquare, TBoxes boxes)
+        where TBoxes : struct, ISegmentBoxes
+    {
+        double sumRadius = seg.SumRadius;
+        double sumLower = Down(storedSum - sumRadius);
+        double sumUpper = Up(storedSum + sumRadius);
+        double squareLower = Max(0, Down(storedSquare - seg.SquareRadius));
+        double dual = SegmentDual.Lower(boxes, sumLower, sumUpper, squareLower, SquareUpper(seg, storedSquare));
+        return Down(dual * seg.Weight);
+    }
 
     /// <summary>
     /// What the index says of input i's activations in one segment, neuron by neuron: the interval
@@ -229,27 +241,41 @@ internal static class SummaryArithmetic
     public static (double Lower, double Upper) Spread(double sumLower, double sumUpper, double squareLower, double squareUpper, double m)
     {
         double sumSquaredLower = sumLower >= 0 ? Down(sumLower * sumLower) : sumUpper <= 0 ? Down(sumUpper * sumUpper) : 0;
-        double sumSquaredUpper = Up(Math.Max(sumLower * sumLower, sumUpper * sumUpper));
-        double lower = Math.Max(0, Down(squareLower - Up(sumSquaredUpper / m)));
-        double upper = Math.Max(0, Up(squareUpper - Down(sumSquaredLower / m)));
+        double sumSquaredUpper = Up(Max(sumLower * sumLower, sumUpper * sumUpper));
+        double lower = Max(0, Down(squareLower - Up(sumSquaredUpper / m)));
+        double upper = Max(0, Up(squareUpper - Down(sumSquaredLower / m)));
         return (SqrtDown(lower), Up(Math.Sqrt(upper)));
     }
 
-    private static double SquareUpper(SummaryProblem p, int s, int i) => Up(p.Squares[s][i] + p.Segments[s].SquareRadius);
+    private static double SquareUpper(SummarySegment seg, float storedSquare) => Up(storedSquare + seg.SquareRadius);
 
     /// <summary>Distance between two intervals (0 when they meet), rounded down.</summary>
     private static double Gap(double aLower, double aUpper, double bLower, double bUpper) =>
-        Math.Max(0, Math.Max(Down(bLower - aUpper), Down(aLower - bUpper)));
+        Max(0, Max(Down(bLower - aUpper), Down(aLower - bUpper)));
 
-    /// <summary>The next double toward -infinity: x rounded down after one round-to-nearest operation.</summary>
-    public static double Down(double x) => Math.BitDecrement(x);
+    /// <summary>The summaries of one input of a host <see cref="SummaryProblem"/>.</summary>
+    private readonly struct HostInput(SummaryProblem problem, int input, double[] segmentLower) : ISummaryInput
+    {
+        public bool HasSegmentLower => segmentLower.Length > 0;
 
-    /// <summary>
-    /// A lower bound of the square root of a real number that is at least <paramref name="x"/> and
-    /// at least 0: never NaN, also when x, moved one ulp down from 0, is slightly negative.
-    /// </summary>
-    public static double SqrtDown(double x) => x > 0 ? Math.Max(0, Down(Math.Sqrt(x))) : 0;
+        public SummarySegment Segment(int s) => problem.Segments[s];
 
-    /// <summary>The next double toward +infinity.</summary>
-    public static double Up(double x) => Math.BitIncrement(x);
+        public float Sum(int s) => problem.Sums[s][input];
+
+        public float Square(int s) => problem.Squares[s][input];
+
+        public double SegmentLower(int s) => segmentLower[s];
+    }
+
+    /// <summary>A segment's boxes in host scratch and its target in <see cref="SummaryProblem.Target"/>.</summary>
+    private readonly struct HostBoxes(float[] lower, float[] upper, float[] target, int targetStart, int count) : ISegmentBoxes
+    {
+        public int Count => count;
+
+        public float Lower(int j) => lower[j];
+
+        public float Upper(int j) => upper[j];
+
+        public float Target(int j) => target[targetStart + j];
+    }
 }

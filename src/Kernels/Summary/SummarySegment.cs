@@ -44,12 +44,12 @@ internal readonly record struct SummarySegment(
 
         // As for the stored summaries: (m + 1) u relative to the magnitudes covers the double sums.
         double slack = (count + 1) * SummaryArithmetic.U;
-        double targetSumRadius = SummaryArithmetic.Up(slack * magnitude);
-        double targetSquareRadius = SummaryArithmetic.Up(slack * square);
-        double squareLower = Math.Max(0, SummaryArithmetic.Down(square - targetSquareRadius));
-        double squareUpper = SummaryArithmetic.Up(square + targetSquareRadius);
-        double sumLower = SummaryArithmetic.Down(sum - targetSumRadius);
-        double sumUpper = SummaryArithmetic.Up(sum + targetSumRadius);
+        double targetSumRadius = SummaryRounding.Up(slack * magnitude);
+        double targetSquareRadius = SummaryRounding.Up(slack * square);
+        double squareLower = Math.Max(0, SummaryRounding.Down(square - targetSquareRadius));
+        double squareUpper = SummaryRounding.Up(square + targetSquareRadius);
+        double sumLower = SummaryRounding.Down(sum - targetSumRadius);
+        double sumUpper = SummaryRounding.Up(sum + targetSumRadius);
         return new SummarySegment(
             count,
             weight,
@@ -57,9 +57,9 @@ internal readonly record struct SummarySegment(
             sumRadius,
             squareRadius,
             (sumLower, sumUpper),
-            (SummaryArithmetic.SqrtDown(squareLower), SummaryArithmetic.Up(Math.Sqrt(squareUpper))),
+            (SummaryRounding.SqrtDown(squareLower), SummaryRounding.Up(Math.Sqrt(squareUpper))),
             squareUpper,
-            SummaryArithmetic.Up(magnitude * (1 + slack)),
+            SummaryRounding.Up(magnitude * (1 + slack)),
             maxAbs,
             SummaryArithmetic.Spread(sumLower, sumUpper, squareLower, squareUpper, count));
     }
