@@ -229,14 +229,7 @@ internal sealed partial class SummaryBounds
     /// </summary>
     public void Tight(ReadOnlySpan<int> inputs, Span<double> lower, Span<double> upper, double limit)
     {
-        double[] residualLower = [];
-        double[] residualUpper = [];
-        if (_residual is not null)
-        {
-            residualLower = new double[inputs.Length];
-            residualUpper = new double[inputs.Length];
-            _residual.Tight(inputs, residualLower, residualUpper);
-        }
+        (double[] residualLower, double[] residualUpper) = ResidualTight(inputs);
 
         _kernels.SummaryBounds(_problem, inputs, residualLower, residualUpper, lower, upper);
         if (!CanRefine)
@@ -283,15 +276,22 @@ internal sealed partial class SummaryBounds
             return;
         }
 
-        double[] residualLower = [];
-        double[] residualUpper = [];
-        if (_residual is not null)
-        {
-            residualLower = new double[inputs.Length];
-            residualUpper = new double[inputs.Length];
-            _residual.Tight(inputs, residualLower, residualUpper);
-        }
+        (double[] residualLower, double[] residualUpper) = ResidualTight(inputs);
 
         _kernels.SummaryDualLower(_problem, inputs, residualLower, residualUpper, lower);
+    }
+
+    /// <summary>The residual's tight bounds for <paramref name="inputs"/> (empty arrays when the group has no residual).</summary>
+    private (double[] Lower, double[] Upper) ResidualTight(ReadOnlySpan<int> inputs)
+    {
+        if (_residual is null)
+        {
+            return ([], []);
+        }
+
+        var lower = new double[inputs.Length];
+        var upper = new double[inputs.Length];
+        _residual.Tight(inputs, lower, upper);
+        return (lower, upper);
     }
 }
