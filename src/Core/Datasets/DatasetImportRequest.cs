@@ -7,10 +7,12 @@ namespace DeepEverest.Core.Datasets;
 /// <param name="InputShape">Per-input shape the model sees, or empty for the file's.</param>
 /// <param name="Replace">Whether an existing dataset of that name may be replaced.</param>
 /// <param name="LabelNames">Names of labels (by label), or null for none.</param>
+/// <param name="Slice">Import only these inputs of the source (an input-range shard), or null for all.</param>
 public sealed record DatasetImportRequest(
     string Name,
     IReadOnlyList<DatasetPartPaths> Parts,
     InputPreprocessing Preprocessing,
     IReadOnlyList<long> InputShape,
     bool Replace,
-    IReadOnlyDictionary<int, string>? LabelNames = null);
+    IReadOnlyDictionary<int, string>? LabelNames = null,
+    ImportSlice? Slice = null);
