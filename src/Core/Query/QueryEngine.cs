@@ -118,7 +118,7 @@ public sealed class QueryEngine : IDisposable
     {
         using StoreReader snapshot = _store.Snapshot();
         var record = snapshot.RequireDataset(CatalogDefaults.Dataset(snapshot, dataset, "dataset"));
-        inputId = InputIdSpace.Of(record).LocalId(inputId, "input_id");
+        inputId = InputIdSpace.Of(record).LocalId(inputId, "input_id", ErrorKind.NotFound);
         byte[] raw = snapshot.ReadRawInput(record, inputId);
         var values = new float[StoreReader.InputElements(record)];
         InputPreprocessing.DecodeStored(record, raw, values);

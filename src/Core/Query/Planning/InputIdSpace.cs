@@ -60,7 +60,10 @@ internal sealed class InputIdSpace
     /// outside the source is InvalidArgument; an id of the source that another shard holds is
     /// FailedPrecondition naming this shard's range (a router sends such a target as a tensor).
     /// </summary>
-    public long LocalId(long id, string field)
+    /// <param name="id">A global id.</param>
+    /// <param name="field">The request field, for messages.</param>
+    /// <param name="outside">The status of an id outside the source (as a whole dataset answers it).</param>
+    public long LocalId(long id, string field, ErrorKind outside = ErrorKind.InvalidArgument)
     {
         if (IsWhole)
         {
@@ -69,7 +72,7 @@ internal sealed class InputIdSpace
 
         if (id < 0 || id >= Total)
         {
-            throw DeepEverestException.Invalid($"{field} {id} is out of range: dataset '{_dataset}' has ids 0..{Total - 1}.");
+            throw new DeepEverestException(outside, $"{field} {id} is out of range: dataset '{_dataset}' has ids 0..{Total - 1}.");
         }
 
         if (id < Start || id >= End)
