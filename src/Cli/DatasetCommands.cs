@@ -49,7 +49,10 @@ internal static class DatasetCommands
         var inputs = new Option<string[]>("--inputs")
         {
             Description = "Inputs file (idx, idx.gz or .npy) under the service's data root; repeat for more parts, concatenated in order.",
-            Required = true,
+        };
+        var imageFolder = new Option<string>("--image-folder")
+        {
+            Description = "Instead of --inputs: a folder under the service's data root with one subfolder of PNG/JPEG images per class (torchvision's ImageFolder); classes sorted by name are the labels and label names. Needs --input-shape C,H,W (C = 1 grey or 3 RGB): images are resized to H x W.",
         };
         var labels = new Option<string[]>("--labels")
         {
@@ -98,14 +101,19 @@ internal static class DatasetCommands
             Description = "Import only shard I/N (I from 0) of N near-equal input ranges, e.g. 2/4; the alternative to --range.",
             CustomParser = ValueParsers.ShardOf,
         };
-        var command = new Command("import", "Import a dataset from files under the service's data root (progress bar).")
+        var command = new Command("import", "Import a dataset from files, or a folder of images, under the service's data root (progress bar).")
         {
-            name, inputs, labels, scale, shift, mean, std, inputShape, replace, labelNames, range, shard,
+            name, inputs, imageFolder, labels, scale, shift, mean, std, inputShape, replace, labelNames, range, shard,
         };
         globals.SetAction(command, async (session, parse, cancellationToken) =>
         {
             string[] inputFiles = parse.GetValue(inputs) ?? [];
             string[] labelFiles = parse.GetValue(labels) ?? [];
+            string? folder = parse.GetValue(imageFolder);
+            if ((inputFiles.Length == 0) == string.IsNullOrEmpty(folder))
+            {
+                throw new CliException("give either --inputs (array files) or --image-folder (a folder of images), not both.");
+            }
 
             // Every part has labels or none has (the service requires it), so the i-th --labels
             // belongs to the i-th --inputs.
@@ -130,6 +138,7 @@ internal static class DatasetCommands
                     Std = { parse.GetValue(std) ?? [] },
                 },
                 Replace = parse.GetValue(replace),
+                ImageFolder = folder ?? "",
             };
             for (int i = 0; i < inputFiles.Length; i++)
             {

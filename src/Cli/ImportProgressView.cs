@@ -40,7 +40,7 @@ internal static class ImportProgressView
                         task.Value = message.BytesDone;
                         string eta = message.EstimatedRemainingMs > 0 ? " ETA " + Format.Duration(message.EstimatedRemainingMs) : "";
                         task.Description = Describe(Format.Invariant(
-                            $"{Format.Count(message.InputsDone)}/{Format.Count(message.InputsTotal)} inputs, part {Math.Min(message.PartsDone + 1, message.PartsTotal)}/{message.PartsTotal}, {Format.Bytes(message.BytesDone)}/{Format.Bytes(message.BytesTotal)}{eta}"));
+                            $"{Format.Count(message.InputsDone)}/{Format.Count(message.InputsTotal)} inputs, {message.Message}, {Format.Bytes(message.BytesDone)}/{Format.Bytes(message.BytesTotal)}{eta}"));
                         last = message;
                     }
 

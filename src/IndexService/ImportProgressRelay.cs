@@ -62,7 +62,7 @@ internal sealed class ImportProgressRelay : IProgress<DatasetImportProgress>
             BytesTotal = p.BytesTotal,
             ElapsedMs = elapsedMs,
             EstimatedRemainingMs = p.PartsDone == p.PartsTotal ? 0 : remaining,
-            Message = p.PartsDone == p.PartsTotal ? "committing" : $"reading part {p.PartsDone + 1} of {p.PartsTotal}",
+            Message = p.PartsDone == p.PartsTotal ? "committing" : $"reading {p.PartName} {p.PartsDone + 1} of {p.PartsTotal}",
         };
     }
 }

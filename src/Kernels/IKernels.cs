@@ -46,6 +46,26 @@ public interface IKernels : IDisposable
     void RefineBounds(in BoundsProblem problem, ReadOnlySpan<int> inputs, Span<double> lower, Span<double> upper);
 
     /// <summary>
+    /// Intersects <c>[lower[r], upper[r]]</c> with the summary bounds of input <c>inputs[r]</c>: real
+    /// bounds of each covered segment's part of the cost from the input's stored sum and sum of
+    /// squares, added (max for linf) to <c>[residualLower[r], residualUpper[r]]</c> (real bounds of
+    /// the residual neurons' accumulator; empty spans mean no residual) in interval arithmetic
+    /// rounded outward, widened by the double sum's rounding error, and finished like the cost
+    /// (docs/large-groups.md). A NaN end is never taken. The result contains the exact cost of
+    /// <see cref="ExactCosts"/> whenever the inputs did.
+    /// </summary>
+    void SummaryBounds(in SummaryProblem problem, ReadOnlySpan<int> inputs, ReadOnlySpan<double> residualLower, ReadOnlySpan<double> residualUpper, Span<double> lower, Span<double> upper);
+
+    /// <summary>
+    /// For l2 costs (<see cref="SummaryProblem.CanRefine"/>; a no-op otherwise), raises
+    /// <c>lower[r]</c> to the summary bound of input <c>inputs[r]</c> in which each segment's lower
+    /// part is also bounded by the Lagrangian dual of its activations' boxes (their partitions or
+    /// MAI values) and its summaries: O(segment neurons) per input. Residual spans as in
+    /// <see cref="SummaryBounds"/>.
+    /// </summary>
+    void SummaryDualLower(in SummaryProblem problem, ReadOnlySpan<int> inputs, ReadOnlySpan<double> residualLower, ReadOnlySpan<double> residualUpper, Span<double> lower);
+
+    /// <summary>
     /// Exact costs of <paramref name="rows"/> activation vectors of the group, row-major
     /// (<c>activations[r*g + j]</c>), with the same arithmetic as <see cref="RefineBounds"/>.
     /// </summary>

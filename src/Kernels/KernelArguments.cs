@@ -96,4 +96,28 @@ internal static class KernelArguments
             throw new ArgumentException(message + ".", name);
         }
     }
+
+    /// <summary>Checks the arguments of <see cref="IKernels.SummaryBounds"/> and <see cref="IKernels.SummaryDualLower"/>.</summary>
+    public static void CheckSummary(SummaryProblem problem, ReadOnlySpan<int> inputs, ReadOnlySpan<double> residualLower, ReadOnlySpan<double> residualUpper, Span<double> lower, Span<double> upper)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        int count = inputs.Length;
+        if (lower.Length < count || upper.Length < count)
+        {
+            throw new ArgumentException($"Bounds need room for {count} inputs.", lower.Length < count ? nameof(lower) : nameof(upper));
+        }
+
+        if (residualLower.Length != residualUpper.Length || (!residualLower.IsEmpty && residualLower.Length < count))
+        {
+            throw new ArgumentException($"Residual bounds need both ends of {count} inputs, or none.", nameof(residualLower));
+        }
+
+        foreach (int i in inputs)
+        {
+            if ((uint)i >= (uint)problem.Inputs)
+            {
+                throw new ArgumentOutOfRangeException(nameof(inputs), i, $"Inputs are ids in [0, {problem.Inputs}).");
+            }
+        }
+    }
 }

@@ -5,7 +5,7 @@ namespace DeepEverest.Kernels.Tests;
 /// <see cref="IKernels"/> and <see cref="CostFunction"/> with no tricks: bit-by-bit code access,
 /// linear MAI lookups, comparison sorts. Kernels must match it bit for bit.
 /// </summary>
-internal static class ScalarReference
+internal static partial class ScalarReference
 {
     /// <summary>Code of input i in a stream, read one bit at a time.</summary>
     public static int CodeAt(ReadOnlySpan<byte> stream, int bits, long i)

@@ -356,6 +356,19 @@ class Client:
             preprocessing=ipb.Preprocessing(scale=scale, shift=shift, mean=list(mean), std=list(std)),
             input_shape=list(input_shape), replace=replace, label_names=names)
 
+    def import_image_folder(self, name: str, folder: str, input_shape: Sequence[int], *, scale: float = 0.0,
+                            shift: float = 0.0, mean: Sequence[float] = (), std: Sequence[float] = (),
+                            replace: bool = False, timeout: Optional[float] = None) -> DatasetInfo:
+        """Imports a folder of PNG/JPEG images under the service's data root, laid out as torchvision's
+        ImageFolder (``folder/<class>/<image>``): the class folders, sorted by name, are the labels
+        and label names. The service decodes each image and resizes it to ``input_shape``
+        ``(channels, height, width)``, 1 channel for grey or 3 for RGB, stored as uint8: give e.g.
+        ``scale=1/255``. A bad file raises InvalidArgument naming it, and nothing is stored."""
+        request = ipb.ImportDatasetRequest(
+            name=name, image_folder=folder, input_shape=list(input_shape), replace=replace,
+            preprocessing=ipb.Preprocessing(scale=scale, shift=shift, mean=list(mean), std=list(std)))
+        return DatasetInfo.from_proto(self._unary(self._index, "ImportDataset", request, timeout))
+
     # -- helpers ----------------------------------------------------------------------------
 
     def _layer(self, layer: str, model: Optional[str], dataset: Optional[str]) -> cpb.LayerRef:

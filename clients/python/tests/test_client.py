@@ -254,3 +254,36 @@ def test_cli_npy_target_with_a_batch_axis_equals_python(client: Client, services
     answer = client.similar(services["layer"], target=image, group=top(3), k=5).result()
     assert hits(answer) == json_hits(cli[-1])
     assert answer.hits[0].input_id == 77
+
+
+def _grey_png(width: int, height: int, value: int) -> bytes:
+    """A greyscale 8-bit PNG of one value, written with zlib alone (no imaging library needed)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + bytes([value]) * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def test_import_image_folder_names_labels_after_class_folders(client: Client, services: dict) -> None:
+    root = os.path.join(services["data_root"], "py-pictures")
+    for label, (name, value) in enumerate([("dark", 30), ("light", 220)]):
+        os.makedirs(os.path.join(root, name), exist_ok=True)
+        for i in range(2):
+            with open(os.path.join(root, name, f"{i}.png"), "wb") as f:
+                f.write(_grey_png(40 + i, 30, value))
+
+    # Named to sort after the harness's dataset, which other tests expect first.
+    dataset = client.import_image_folder("zz-py-pictures", "py-pictures", (1, 28, 28), scale=1 / 255, replace=True)
+
+    assert (dataset.count, dataset.input_shape, dataset.labels) == (4, (1, 28, 28), (0, 1))
+    assert dataset.label_names == {0: "dark", 1: "light"}
+    with open(os.path.join(root, "light", "broken.png"), "wb") as f:
+        f.write(b"not a png")
+    with pytest.raises(InvalidArgument, match="py-pictures/light/broken.png"):
+        client.import_image_folder("zz-py-broken", "py-pictures", (1, 28, 28))
+    assert "zz-py-broken" not in [d.name for d in client.list_datasets()]

@@ -7,12 +7,12 @@ namespace DeepEverest.Core.Datasets;
 
 /// <summary>
 /// One dataset import, in three steps so that a service can hold its catalog lock only around the
-/// last: <see cref="Prepare"/> checks the request and every file's header (nothing is written, so
+/// last: <c>Prepare</c> checks the request and every file's header (nothing is written, so
 /// a bad request leaves no trace), <see cref="Run"/> streams the files into the store in bounded
 /// memory with progress, and <see cref="Commit"/> publishes the dataset atomically. Disposing an
 /// import that was not committed removes everything it wrote.
 /// </summary>
-public sealed class DatasetImport : IDisposable
+public sealed partial class DatasetImport : IDisposable
 {
     /// <summary>Most parts one import may have.</summary>
     public const int MaxParts = 1024;
@@ -29,10 +29,12 @@ public sealed class DatasetImport : IDisposable
     private readonly int _elementType;
     private readonly long _start;
     private readonly long _end;
+    private readonly ImageFolderPlan? _folder;
     private DatasetWriter? _writer;
 
-    private DatasetImport(StoreWriter store, DatasetImportRequest request, Func<string, string, DataFile> open, long maxDecompressedBytes, ArrayHeader[] headers, long[] inputShape, int elementType, long sourceInputs, (long Start, long End) range, long bytesTotal)
+    private DatasetImport(StoreWriter store, DatasetImportRequest request, Func<string, string, DataFile> open, long maxDecompressedBytes, ArrayHeader[] headers, long[] inputShape, int elementType, long sourceInputs, (long Start, long End) range, long bytesTotal, ImageFolderPlan? folder = null)
     {
+        _folder = folder;
         _store = store;
         _request = request;
         _open = open;
@@ -61,6 +63,7 @@ public sealed class DatasetImport : IDisposable
     /// <param name="open">Opens a file by (path, request field): <see cref="DataRoot.OpenRead"/> for client paths.</param>
     /// <param name="maxDecompressedBytes">Most bytes one compressed file may inflate to.</param>
     /// <param name="progress">Receives progress, or null.</param>
+    /// <param name="list">Lists a folder by (path, request field), for an image folder: <see cref="DataRoot.ListFolder"/> for client paths; null refuses image folders.</param>
     /// <param name="cancellationToken">Abandons the import (nothing is kept).</param>
     public static DatasetRecord Import(
         StoreWriter store,
@@ -68,9 +71,10 @@ public sealed class DatasetImport : IDisposable
         Func<string, string, DataFile> open,
         long maxDecompressedBytes = long.MaxValue,
         IProgress<DatasetImportProgress>? progress = null,
+        Func<string, string, IReadOnlyList<FolderEntry>>? list = null,
         CancellationToken cancellationToken = default)
     {
-        using DatasetImport import = Prepare(store, request, open, maxDecompressedBytes, cancellationToken);
+        using DatasetImport import = Prepare(store, request, open, list ?? NoListing, maxDecompressedBytes, cancellationToken);
         import.Run(progress, cancellationToken);
         return import.Commit();
     }
@@ -81,12 +85,33 @@ public sealed class DatasetImport : IDisposable
     /// against the files, the preprocessing, and the slice against the source's inputs. Writes nothing.
     /// </summary>
     /// <exception cref="DeepEverestException">InvalidArgument naming the field at fault (a slice past the source's end included); NotFound for a missing file; AlreadyExists / FailedPrecondition for the name.</exception>
-    public static DatasetImport Prepare(StoreWriter store, DatasetImportRequest request, Func<string, string, DataFile> open, long maxDecompressedBytes, CancellationToken cancellationToken)
+    public static DatasetImport Prepare(StoreWriter store, DatasetImportRequest request, Func<string, string, DataFile> open, long maxDecompressedBytes, CancellationToken cancellationToken) =>
+        Prepare(store, request, open, NoListing, maxDecompressedBytes, cancellationToken);
+
+    /// <summary>
+    /// <see cref="Prepare(StoreWriter, DatasetImportRequest, Func{string, string, DataFile}, long, CancellationToken)"/>
+    /// that can also import an image folder (<see cref="DatasetImportRequest.ImageFolder"/>), listing
+    /// it with <paramref name="list"/>: every class folder and image is listed, and the request
+    /// checked, before anything is written.
+    /// </summary>
+    /// <exception cref="DeepEverestException">InvalidArgument naming the field at fault; NotFound for a missing file or folder; AlreadyExists / FailedPrecondition for the name.</exception>
+    public static DatasetImport Prepare(
+        StoreWriter store,
+        DatasetImportRequest request,
+        Func<string, string, DataFile> open,
+        Func<string, string, IReadOnlyList<FolderEntry>> list,
+        long maxDecompressedBytes,
+        CancellationToken cancellationToken)
     {
         StoreLayout.ValidateName(request.Name, "dataset");
+        if (!string.IsNullOrEmpty(request.ImageFolder))
+        {
+            return PrepareImageFolder(store, request, open, list, cancellationToken);
+        }
+
         if (request.Parts.Count == 0)
         {
-            throw DeepEverestException.Invalid("parts is empty: give at least one part (an inputs file).");
+            throw DeepEverestException.Invalid("parts is empty: give at least one part (an inputs file), or an image_folder.");
         }
 
         if (request.Parts.Count > MaxParts)
@@ -183,7 +208,7 @@ public sealed class DatasetImport : IDisposable
 
     /// <summary>
     /// Streams every part into the store, a block at a time (memory: one block plus one part's
-    /// labels). Each file is opened again and must still have the header <see cref="Prepare"/> read.
+    /// labels). Each file is opened again and must still have the header <c>Prepare</c> read.
     /// </summary>
     public void Run(IProgress<DatasetImportProgress>? progress, CancellationToken cancellationToken)
     {
@@ -194,6 +219,12 @@ public sealed class DatasetImport : IDisposable
 
         InputPreprocessing pre = _request.Preprocessing;
         _writer = _store.BeginDataset(_request.Name, _inputShape, _elementType, pre.Scale, pre.Shift, pre.Mean, pre.Std);
+        if (_folder is not null)
+        {
+            RunImageFolder(_folder, progress, cancellationToken);
+            return;
+        }
+
         var clock = Stopwatch.StartNew();
         long inputsDone = 0;
         long bytesBefore = 0;
@@ -279,7 +310,11 @@ public sealed class DatasetImport : IDisposable
 
         CheckName(_store, _request.Name, _request.Replace);
         _writer.SetIdRange(_start, SourceInputs);
-        if (_request.LabelNames is { Count: > 0 } names)
+        if (_folder is not null)
+        {
+            _writer.SetLabelNames(ClassNames(_folder));
+        }
+        else if (_request.LabelNames is { Count: > 0 } names)
         {
             _writer.SetLabelNames(names);
         }

@@ -7,6 +7,11 @@ namespace DeepEverest.Core.Datasets;
 /// <param name="InputShape">Per-input shape the model sees, or empty for the file's.</param>
 /// <param name="Replace">Whether an existing dataset of that name may be replaced.</param>
 /// <param name="LabelNames">Names of labels (by label), or null for none.</param>
+/// <param name="ImageFolder">
+/// Instead of <paramref name="Parts"/>: a folder of PNG and JPEG images in torchvision's
+/// ImageFolder layout (one subfolder per class), or null. Needs <paramref name="InputShape"/>
+/// [channels, height, width].
+/// </param>
 /// <param name="Slice">Import only these inputs of the source (an input-range shard), or null for all.</param>
 public sealed record DatasetImportRequest(
     string Name,
@@ -15,4 +20,5 @@ public sealed record DatasetImportRequest(
     IReadOnlyList<long> InputShape,
     bool Replace,
     IReadOnlyDictionary<int, string>? LabelNames = null,
+    string? ImageFolder = null,
     ImportSlice? Slice = null);

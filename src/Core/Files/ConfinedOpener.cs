@@ -41,6 +41,22 @@ internal static class ConfinedOpener
 
         /// <summary>A component is longer than the filesystem allows.</summary>
         NameTooLong,
+
+        /// <summary>A directory was asked for and the path names something else.</summary>
+        NotDirectory,
+    }
+
+    /// <summary>What a walk should end on.</summary>
+    private enum Want
+    {
+        /// <summary>A regular file, opened for reading.</summary>
+        RegularFile,
+
+        /// <summary>A directory, returned as an O_PATH descriptor.</summary>
+        Directory,
+
+        /// <summary>Anything: only its kind and size are reported.</summary>
+        Kind,
     }
 
     /// <summary>Opens <paramref name="relative"/> (relative to <paramref name="root"/>) for reading, or says why not.</summary>
@@ -49,10 +65,29 @@ internal static class ConfinedOpener
     /// <param name="relative">Path relative to the root; may contain "..", "." and links.</param>
     /// <param name="handle">The open file, when the result is null.</param>
     /// <param name="length">Its size in bytes.</param>
-    public static Refusal? TryOpen(string root, string realRoot, string relative, out SafeFileHandle? handle, out long length)
+    public static Refusal? TryOpen(string root, string realRoot, string relative, out SafeFileHandle? handle, out long length) =>
+        Walk(root, realRoot, relative, Want.RegularFile, out handle, out length, out _, out _);
+
+    /// <summary>
+    /// Resolves <paramref name="relative"/> to a directory inside the root and returns an O_PATH
+    /// descriptor of it (the caller closes it with <see cref="LinuxFiles.Close"/>), or says why not.
+    /// </summary>
+    public static Refusal? TryOpenDirectory(string root, string realRoot, string relative, out int directory) =>
+        Walk(root, realRoot, relative, Want.Directory, out _, out _, out directory, out _);
+
+    /// <summary>
+    /// Says what <paramref name="relative"/> resolves to inside the root (links followed, confined
+    /// like <see cref="TryOpen"/>) without opening its contents: its kind and, for a regular file, its size.
+    /// </summary>
+    public static Refusal? TryResolveKind(string root, string realRoot, string relative, out LinuxFiles.FileKind kind, out long length) =>
+        Walk(root, realRoot, relative, Want.Kind, out _, out length, out _, out kind);
+
+    private static Refusal? Walk(string root, string realRoot, string relative, Want want, out SafeFileHandle? handle, out long length, out int directory, out LinuxFiles.FileKind kind)
     {
         handle = null;
         length = 0;
+        directory = -1;
+        kind = LinuxFiles.FileKind.Other;
         int rootFd = LinuxFiles.OpenDirectoryPath(root);
         if (rootFd < 0)
         {
@@ -132,8 +167,18 @@ internal static class ConfinedOpener
                         directories.Add(fd);
                         break;
 
-                    case LinuxFiles.FileKind.Regular when pending.Count == 0:
+                    case LinuxFiles.FileKind.Regular when pending.Count == 0 && want == Want.RegularFile:
                         return OpenRegular(current, component, fd, facts.Value, out handle, out length);
+
+                    case LinuxFiles.FileKind.Regular or LinuxFiles.FileKind.Other when pending.Count == 0 && want == Want.Kind:
+                        LinuxFiles.Close(fd);
+                        kind = facts.Value.Kind;
+                        length = facts.Value.Kind == LinuxFiles.FileKind.Regular ? facts.Value.Size : 0;
+                        return null;
+
+                    case LinuxFiles.FileKind.Regular when pending.Count == 0:
+                        LinuxFiles.Close(fd);
+                        return Refusal.NotDirectory;
 
                     case LinuxFiles.FileKind.Regular:
                         // A file used as a directory: the kernel says ENOTDIR, a user "no such file".
@@ -142,12 +187,24 @@ internal static class ConfinedOpener
 
                     default:
                         LinuxFiles.Close(fd);
-                        return Refusal.NotRegular;
+                        return want == Want.Directory && pending.Count == 0 ? Refusal.NotDirectory : Refusal.NotRegular;
                 }
             }
 
             // The path ended on a directory (the root itself, "sub/", "sub/..").
-            return Refusal.NotRegular;
+            switch (want)
+            {
+                case Want.Directory:
+                    // Handed to the caller, so kept out of the descriptors closed below.
+                    directory = directories[^1];
+                    directories.RemoveAt(directories.Count - 1);
+                    return null;
+                case Want.Kind:
+                    kind = LinuxFiles.FileKind.Directory;
+                    return null;
+                default:
+                    return Refusal.NotRegular;
+            }
         }
         finally
         {

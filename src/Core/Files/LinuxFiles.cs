@@ -6,7 +6,7 @@ namespace DeepEverest.Core.Files;
 
 /// <summary>
 /// The few Linux calls <see cref="ConfinedOpener"/> needs to walk a path one component at a time
-/// (openat, statx, readlinkat, realpath), bound without unsafe code. <c>struct statx</c> has the
+/// (openat, statx, readlinkat, realpath) and to list a directory (readdir), bound without unsafe code. <c>struct statx</c> has the
 /// same layout on every Linux architecture, unlike <c>struct stat</c>; the open flags that differ
 /// between architectures are chosen at run time.
 /// </summary>
@@ -41,8 +41,17 @@ internal static class LinuxFiles
 
     private const int StatxBufferBytes = 256;
 
+    // Offset of d_name in struct dirent (d_ino, d_off: 8 bytes each; d_reclen: 2; d_type: 1) on
+    // 64-bit Linux, glibc and musl alike.
+    private const int DirentNameOffset = 19;
+
     // O_NOFOLLOW is 0400000 on x86 and the asm-generic ABI, 0100000 on arm and arm64.
     private static readonly int _noFollow = RuntimeInformation.ProcessArchitecture is Architecture.Arm or Architecture.Arm64 ? 0x8000 : 0x20000;
+
+    // O_DIRECTORY is 0200000 on x86 and the asm-generic ABI, 040000 on arm and arm64.
+    private static readonly int _directory = RuntimeInformation.ProcessArchitecture is Architecture.Arm or Architecture.Arm64 ? 0x4000 : 0x10000;
+
+    private static readonly UTF8Encoding _strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>File types, from <c>stx_mode &amp; S_IFMT</c>.</summary>
     public enum FileKind
@@ -123,6 +132,62 @@ internal static class LinuxFiles
         return Encoding.UTF8.GetString(buffer, 0, end < 0 ? buffer.Length : end);
     }
 
+    /// <summary>
+    /// The names in the directory an O_PATH descriptor refers to, but "." and "..", read with
+    /// readdir: no entry is examined or followed (unlike the managed enumeration, which stats the
+    /// target of every symbolic link). Null when the directory cannot be read (errno set).
+    /// </summary>
+    /// <exception cref="DecoderFallbackException">A name is not valid UTF-8.</exception>
+    public static List<string>? ListNames(int directory)
+    {
+        int fd = openat(directory, ".", OReadOnly | _directory | _noFollow | OCloseOnExec, 0);
+        if (fd < 0)
+        {
+            return null;
+        }
+
+        IntPtr stream = fdopendir(fd);
+        if (stream == IntPtr.Zero)
+        {
+            Close(fd);
+            return null;
+        }
+
+        try
+        {
+            var names = new List<string>();
+            while (true)
+            {
+                IntPtr entry = readdir(stream);
+                if (entry == IntPtr.Zero)
+                {
+                    // End of the directory when errno is still 0 (cleared before each call).
+                    return LastError == 0 ? names : null;
+                }
+
+                IntPtr name = entry + DirentNameOffset;
+                int length = 0;
+                while (Marshal.ReadByte(name, length) != 0)
+                {
+                    length++;
+                }
+
+                var bytes = new byte[length];
+                Marshal.Copy(name, bytes, 0, length);
+                string decoded = _strictUtf8.GetString(bytes);
+                if (decoded is not ("." or ".."))
+                {
+                    names.Add(decoded);
+                }
+            }
+        }
+        finally
+        {
+            // Closes fd too.
+            _ = closedir(stream);
+        }
+    }
+
     /// <summary>Closes a descriptor (ignoring errors: nothing was written through it).</summary>
     public static void Close(int fd)
     {
@@ -152,5 +217,15 @@ internal static class LinuxFiles
 
     [DllImport("libc", SetLastError = true)]
     private static extern int close(int fd);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern IntPtr fdopendir(int fd);
+
+    // SetLastError clears errno before the call: readdir signals an error only through it.
+    [DllImport("libc", SetLastError = true)]
+    private static extern IntPtr readdir(IntPtr dirp);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int closedir(IntPtr dirp);
 #pragma warning restore SYSLIB1054
 }

@@ -46,7 +46,7 @@ internal sealed partial class IndexServiceImpl
 
         DatasetInfo dataset = await import.ConfigureAwait(false);
         ImportProgress done = last is null ? new ImportProgress() : ImportProgressRelay.ToMessage(last);
-        done.PartsDone = done.PartsTotal = request.Parts.Count;
+        done.PartsDone = done.PartsTotal = last?.PartsTotal ?? request.Parts.Count;
         done.InputsDone = done.InputsTotal = dataset.Count;
         done.BytesDone = done.BytesTotal;
         done.EstimatedRemainingMs = 0;
@@ -75,7 +75,7 @@ internal sealed partial class IndexServiceImpl
         DatasetImport import = await Task.Run(
             () =>
             {
-                DatasetImport prepared = DatasetImport.Prepare(store, core, OpenClientFile, maxDecompressed, cancellationToken);
+                DatasetImport prepared = DatasetImport.Prepare(store, core, OpenClientFile, ListClientFolder, maxDecompressed, cancellationToken);
                 try
                 {
                     prepared.Run(progress, cancellationToken);
@@ -99,6 +99,9 @@ internal sealed partial class IndexServiceImpl
     /// <summary>Opens a path a client gave, confined to the data root.</summary>
     private DataFile OpenClientFile(string path, string field) => DataRoot.OpenRead(store.DataRoot, path, field);
 
+    /// <summary>Lists a folder a client named, confined to the data root.</summary>
+    private IReadOnlyList<FolderEntry> ListClientFolder(string path, string field) => DataRoot.ListFolder(store.DataRoot, path, field);
+
     private static DatasetImportRequest ToImportRequest(ImportDatasetRequest request)
     {
         Preprocessing pre = request.Preprocessing ?? new Preprocessing();
@@ -112,6 +115,6 @@ internal sealed partial class IndexServiceImpl
             ImportDatasetRequest.SliceOneofCase.Shard => ImportSlice.Shard(request.Shard.Index, request.Shard.Count),
             _ => null,
         };
-        return new DatasetImportRequest(request.Name, parts, preprocessing, [.. request.InputShape], request.Replace, request.LabelNames, slice);
+        return new DatasetImportRequest(request.Name, parts, preprocessing, [.. request.InputShape], request.Replace, request.LabelNames, string.IsNullOrEmpty(request.ImageFolder) ? null : request.ImageFolder, slice);
     }
 }

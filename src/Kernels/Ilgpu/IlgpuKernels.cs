@@ -117,6 +117,17 @@ internal sealed partial class IlgpuKernels : IKernels
         SimdKernels.RefineOnHost(problem, inputs, lower, upper);
 
     /// <inheritdoc/>
+    /// <remarks>On the host: the per-input work is O(segments), and every step rounds with
+    /// <see cref="Math.BitIncrement"/> / <see cref="Math.BitDecrement"/>.</remarks>
+    public void SummaryBounds(in SummaryProblem problem, ReadOnlySpan<int> inputs, ReadOnlySpan<double> residualLower, ReadOnlySpan<double> residualUpper, Span<double> lower, Span<double> upper) =>
+        SimdKernels.SummaryBoundsOnHost(problem, inputs, residualLower, residualUpper, lower, upper);
+
+    /// <inheritdoc/>
+    /// <remarks>On the host: the inputs are the few candidates the other bounds leave.</remarks>
+    public void SummaryDualLower(in SummaryProblem problem, ReadOnlySpan<int> inputs, ReadOnlySpan<double> residualLower, ReadOnlySpan<double> residualUpper, Span<double> lower) =>
+        SimdKernels.SummaryDualLowerOnHost(problem, inputs, residualLower, residualUpper, lower);
+
+    /// <inheritdoc/>
     public void ExactCosts(in CostFunction cost, ReadOnlySpan<float> activations, int rows, Span<double> costs)
     {
         KernelArguments.CheckExactCosts(cost, activations, rows, costs);

@@ -1,7 +1,7 @@
 namespace DeepEverest.Kernels.Simd;
 
 /// <summary>
-/// A bounded max-heap of positions ordered by (cost, id, position), holding the k smallest seen so
+/// A bounded max-heap of positions ordered by (cost, id) (<see cref="TopKOrder"/>), then position, holding the k smallest seen so
 /// far; the root is the worst kept entry. Position breaks ties between equal (cost, id) pairs so
 /// the result is deterministic even with duplicate ids. NaN costs are refused by the callers.
 /// </summary>
@@ -109,18 +109,10 @@ internal ref struct TopKHeap
         _heap[at] = position;
     }
 
-    /// <summary>Whether position a orders strictly before position b.</summary>
+    /// <summary>Whether position a orders strictly before position b: by <see cref="TopKOrder"/>, then position.</summary>
     private readonly bool Before(int a, int b)
     {
-        double ca = _costs[a];
-        double cb = _costs[b];
-        if (ca != cb)
-        {
-            return ca < cb;
-        }
-
-        int ia = _ids[a];
-        int ib = _ids[b];
-        return ia != ib ? ia < ib : a < b;
+        int c = TopKOrder.Compare(_costs[a], _ids[a], _costs[b], _ids[b]);
+        return c != 0 ? c < 0 : a < b;
     }
 }

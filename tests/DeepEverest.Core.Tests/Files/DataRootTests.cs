@@ -185,6 +185,55 @@ public sealed class DataRootTests : IDisposable
     }
 
     [Fact]
+    public void ListFolder_Entries_SortedByCodePointWithKindsAndLinksResolvedInside()
+    {
+        string folder = Path.Combine(_root, "listed");
+        Directory.CreateDirectory(Path.Combine(folder, "b-dir"));
+        File.WriteAllText(Path.Combine(folder, "a.txt"), "12345");
+
+        // U+1F600 sorts after U+FFFD by code point, before it in UTF-16 ordinal order.
+        File.WriteAllText(Path.Combine(folder, "\U0001F600"), "");
+        File.WriteAllText(Path.Combine(folder, "\uFFFD"), "");
+        File.CreateSymbolicLink(Path.Combine(folder, "c-link"), "../inside.txt");
+        Directory.CreateSymbolicLink(Path.Combine(folder, "d-link"), Path.Combine(_root, "sub"));
+        using (Process mkfifo = Process.Start("mkfifo", Path.Combine(folder, "e-fifo")))
+        {
+            mkfifo.WaitForExit();
+        }
+
+        IReadOnlyList<FolderEntry> entries = DataRoot.ListFolder(_root, "listed", "folder");
+
+        Assert.Equal(
+            [
+                new FolderEntry("a.txt", FolderEntryKind.File, 5),
+                new FolderEntry("b-dir", FolderEntryKind.Folder, 0),
+                new FolderEntry("c-link", FolderEntryKind.File, 6),
+                new FolderEntry("d-link", FolderEntryKind.Folder, 0),
+                new FolderEntry("e-fifo", FolderEntryKind.Other, 0),
+                new FolderEntry("\uFFFD", FolderEntryKind.File, 0),
+                new FolderEntry("\U0001F600", FolderEntryKind.File, 0),
+            ],
+            entries);
+    }
+
+    [Fact]
+    public void ListFolder_EntryLinkingOutside_RefusedAlikeForExistingAndMissingTargets()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "leaky"));
+        Directory.CreateDirectory(Path.Combine(_root, "dangling"));
+        File.CreateSymbolicLink(Path.Combine(_root, "leaky", "x"), Path.Combine(_outside, "secret.txt"));
+        File.CreateSymbolicLink(Path.Combine(_root, "dangling", "x"), Path.Combine(_outside, "missing.txt"));
+        Directory.CreateSymbolicLink(Path.Combine(_root, "out"), _outside);
+
+        foreach (string folder in new[] { "leaky", "dangling", "out", "..", Path.Combine(_root, "..") })
+        {
+            var e = Assert.Throws<DeepEverestException>(() => DataRoot.ListFolder(_root, folder, "folder"));
+            Assert.Equal(ErrorKind.InvalidArgument, e.Kind);
+            Assert.Contains("leads outside the data root", e.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void Shorten_LongOrControlCharacters_ShownSafely()
     {
         string shown = DataFile.Shorten(new string('a', 500) + "\n");

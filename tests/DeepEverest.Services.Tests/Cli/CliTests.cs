@@ -139,6 +139,30 @@ public sealed partial class CliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DatasetsImport_ImageFolder_ImportsClassesAsNamedLabelsAndRefusesItBesideInputs()
+    {
+        foreach ((string name, byte shade) in new[] { ("dark", (byte)20), ("light", (byte)230) })
+        {
+            string folder = Path.Combine(_factory.DataRoot, "pictures", name);
+            Directory.CreateDirectory(folder);
+            await File.WriteAllBytesAsync(Path.Combine(folder, "1.png"), Core.Tests.Datasets.TestImages.SolidPng(40, 30, shade, shade, shade));
+            await File.WriteAllBytesAsync(Path.Combine(folder, "2.jpg"), Core.Tests.Datasets.TestImages.Jpeg(20, 20, (_, _) => (shade, shade, shade)));
+        }
+
+        (int code, string output, string error) = await RunAsync(
+            "--json", "datasets", "import", "--name", "pictures", "--image-folder", "pictures", "--input-shape", "1,28,28", "--scale", "1/255");
+
+        Assert.True(code == 0, error);
+        var dataset = JsonParser.Default.Parse<DatasetInfo>(output);
+        Assert.Equal(4, dataset.Count);
+        Assert.Equal(new Dictionary<int, string> { [0] = "dark", [1] = "light" }, dataset.LabelNames);
+
+        (code, _, error) = await RunAsync("datasets", "import", "--name", "both", "--image-folder", "pictures", "--inputs", "fashion-images.idx");
+        Assert.Equal(1, code);
+        Assert.Contains("give either --inputs (array files) or --image-folder", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task IndexBuild_CancelledLikeCtrlC_ExitsWithOneAndServiceLogsNoError()
     {
         await RunAsync("models", "add", "--name", "vgg", "--path", TestData.ModelFile);

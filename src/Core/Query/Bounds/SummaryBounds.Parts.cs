@@ -1,68 +1,12 @@
+using DeepEverest.Core.Indexing;
 using DeepEverest.Core.Storage;
 using DeepEverest.Kernels;
 
 namespace DeepEverest.Core.Query.Bounds;
 
-/// <summary>The parts a group splits into: covered segments and the residual neurons.</summary>
+/// <summary>The residual neurons, bounded per neuron by the kernels, and the helpers of <see cref="TryRead"/>.</summary>
 internal sealed partial class SummaryBounds
 {
-    /// <summary>A covered segment: its size, weight, sign, and (distances) the target's summaries as real intervals.</summary>
-    private readonly record struct Segment(
-        int Count,
-        double Weight,
-        bool NonNegative,
-        (double Lower, double Upper) TargetSum,
-        (double Lower, double Upper) TargetNorm,
-        double TargetSquareUpper,
-        double TargetMagnitude,
-        double TargetMaxAbs,
-        (double Lower, double Upper) TargetSpread)
-    {
-        /// <summary>A segment of an aggregate query (no target).</summary>
-        public static Segment ForAggregate(int count) => new(count, 1, false, default, default, 0, 0, 0, default);
-
-        /// <summary>
-        /// A segment of a distance query. <paramref name="nonNegative"/>: every activation of its
-        /// neurons is >= 0 (then so must the target be for the sign-based upper bounds).
-        /// </summary>
-        public static Segment ForTarget(int count, double weight, bool nonNegative, float[] target)
-        {
-            double sum = 0;
-            double square = 0;
-            double magnitude = 0;
-            double maxAbs = 0;
-            bool targetNonNegative = true;
-            foreach (float t in target)
-            {
-                double a = t;
-                sum += a;
-                square += a * a;
-                magnitude += Math.Abs(a);
-                maxAbs = Math.Max(maxAbs, Math.Abs(a));
-                targetNonNegative &= t >= 0;
-            }
-
-            // As for the stored summaries: (m + 1) u relative to the magnitudes covers the double sums.
-            double slack = (count + 1) * U;
-            double sumRadius = Up(slack * magnitude);
-            double squareRadius = Up(slack * square);
-            double squareLower = Math.Max(0, Down(square - squareRadius));
-            double squareUpper = Up(square + squareRadius);
-            double sumLower = Down(sum - sumRadius);
-            double sumUpper = Up(sum + sumRadius);
-            return new Segment(
-                count,
-                weight,
-                nonNegative && targetNonNegative,
-                (sumLower, sumUpper),
-                (SqrtDown(squareLower), Up(Math.Sqrt(squareUpper))),
-                squareUpper,
-                Up(magnitude * (1 + slack)),
-                maxAbs,
-                Spread(sumLower, sumUpper, squareLower, squareUpper, count));
-        }
-    }
-
     /// <summary>
     /// The residual neurons' per-neuron bounds, converted to real bounds of their accumulator
     /// (before any finish): a sub-problem of the group's index rows with a cost whose kernels'
@@ -151,4 +95,44 @@ internal sealed partial class SummaryBounds
             return negate ? (-b, -a) : (a, b);
         };
     }
+
+    private static int SegmentOf(SummaryLayout layout, int neuron)
+    {
+        int channel = neuron / layout.ChannelSize;
+        int offset = neuron % layout.ChannelSize;
+        int band = Array.BinarySearch(layout.Offsets, offset);
+        band = band >= 0 ? band : ~band - 1;
+        return (channel * layout.SegmentsPerChannel) + band;
+    }
+
+    /// <summary>Smallest and largest activation of each group neuron over the dataset, from its partitions.</summary>
+    private static (float[] Min, float[] Max) NeuronRanges(GroupIndexData data, int g, int partitions)
+    {
+        var min = new float[g];
+        var max = new float[g];
+        for (int j = 0; j < g; j++)
+        {
+            float lo = float.PositiveInfinity;
+            float hi = float.NegativeInfinity;
+            for (int p = 0; p < partitions; p++)
+            {
+                float a = data.PartMin[(j * partitions) + p];
+                float b = data.PartMax[(j * partitions) + p];
+                if (a <= b)
+                {
+                    lo = Math.Min(lo, a);
+                    hi = Math.Max(hi, b);
+                }
+            }
+
+            min[j] = lo;
+            max[j] = hi;
+        }
+
+        return (min, max);
+    }
+
+    private static double Down(double x) => Math.BitDecrement(x);
+
+    private static double Up(double x) => Math.BitIncrement(x);
 }

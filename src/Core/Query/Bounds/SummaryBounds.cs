@@ -14,39 +14,24 @@ namespace DeepEverest.Core.Query.Bounds;
 /// for distances. R is bounded per neuron, as usual. The parts are added (max for linf) in interval
 /// arithmetic rounded outward, widened by the rounding error of the kernels' double sum over the
 /// group, and finished like a cost; the result is intersected with the per-neuron bounds of the
-/// whole group.
+/// whole group. This class splits the group and bounds R; the per-input arithmetic runs in the
+/// kernels (<see cref="SummaryProblem"/>, <see cref="IKernels.SummaryBounds"/>).
 /// </summary>
 internal sealed partial class SummaryBounds
 {
-    private const double U = 1.0 / (1L << 53);
-
-    private readonly CostFunction _cost;
-    private readonly int _n;
-    private readonly Segment[] _segments;
-    private readonly SummaryRows _rows;
+    private readonly SummaryProblem _problem;
     private readonly Residual? _residual;
-    private readonly bool _sameSign;
-    private readonly double _residualMagnitude;
-    private readonly double _eta;
-    private readonly SegmentBoxes _boxes;
+    private readonly IKernels _kernels;
 
-    private SummaryBounds(CostFunction cost, int n, Segment[] segments, SummaryRows rows, Residual? residual, bool sameSign, double residualMagnitude, SegmentBoxes boxes)
+    private SummaryBounds(SummaryProblem problem, Residual? residual, IKernels kernels)
     {
-        _boxes = boxes;
-        _cost = cost;
-        _n = n;
-        _segments = segments;
-        _rows = rows;
+        _problem = problem;
         _residual = residual;
-        _sameSign = sameSign;
-        _residualMagnitude = residualMagnitude;
-        // Relative error of the kernels' double sum over g terms, each a few roundings off its real
-        // value: (g + 8) 2^-52 covers gamma(g - 1) and the terms' 4u, for any g below 2^40.
-        _eta = (cost.GroupSize + 8) * 2 * U;
+        _kernels = kernels;
     }
 
     /// <summary>Segments the group covers whole.</summary>
-    public int SegmentCount => _segments.Length;
+    public int SegmentCount => _problem.SegmentCount;
 
     /// <summary>
     /// The summary bounds of the query, or null when they do not apply: the index has no
@@ -152,7 +137,6 @@ internal sealed partial class SummaryBounds
             return null;
         }
 
-        var segments = new Segment[usable.Count];
         var inSegment = new bool[g];
         bool sameSign = cost.IsDistance || cost.Kind == ScoreKind.L2Norm;
         bool allNonNegative = true;
@@ -164,26 +148,18 @@ internal sealed partial class SummaryBounds
         }
 
         sameSign |= allNonNegative || allNonPositive;
-        var usedRows = new SummaryRows(new double[usable.Count], new double[usable.Count], new float[usable.Count][], new float[usable.Count][]);
+        int[][] segmentPositions = usable.Select(s => positions[segmentIds[s]].ToArray()).ToArray();
+        var segmentNonNegative = new bool[usable.Count];
         for (int u = 0; u < usable.Count; u++)
         {
-            int s = usable[u];
-            usedRows.SumRadius[u] = rows.SumRadius[s];
-            usedRows.SquareRadius[u] = rows.SquareRadius[s];
-            usedRows.Sums[u] = rows.Sums[s];
-            usedRows.Squares[u] = rows.Squares[s];
-            List<int> list = positions[segmentIds[s]];
             bool nonNegative = true;
-            foreach (int p in list)
+            foreach (int p in segmentPositions[u])
             {
                 inSegment[p] = true;
                 nonNegative &= min[p] >= 0;
             }
 
-            double weight = cost.Weights.IsEmpty ? 1 : cost.Weights[list[0]];
-            segments[u] = cost.IsDistance
-                ? Segment.ForTarget(list.Count, weight, nonNegative, list.Select(p => cost.Target[p]).ToArray())
-                : Segment.ForAggregate(list.Count);
+            segmentNonNegative[u] = nonNegative;
         }
 
         // The residual: every other neuron, bounded per neuron by a sub-problem of the index rows.
@@ -203,39 +179,58 @@ internal sealed partial class SummaryBounds
             residualMagnitude = Up(residualMagnitude + Math.Max(Math.Abs((double)min[p]), Math.Abs((double)max[p])));
         }
 
-        int[][] segmentPositions = usable.Select(u => positions[segmentIds[u]].ToArray()).ToArray();
-        var boxes = new SegmentBoxes(data, segmentPositions, n, partitions);
-        return new SummaryBounds(cost, n, segments, usedRows, residual, sameSign, residualMagnitude, boxes);
+        var problem = SummaryProblem.Create(
+            cost,
+            n,
+            segmentPositions,
+            segmentNonNegative,
+            [.. usable.Select(s => rows.SumRadius[s])],
+            [.. usable.Select(s => rows.SquareRadius[s])],
+            [.. usable.Select(s => rows.Sums[s])],
+            [.. usable.Select(s => rows.Squares[s])],
+            sameSign,
+            residualMagnitude,
+            partitions,
+            data.Codes,
+            data.PartMin,
+            data.PartMax,
+            data.MaiIds,
+            data.MaiValues);
+        return new SummaryBounds(problem, residual, ctx.Kernels);
     }
 
     /// <summary>Intersects the coarse bounds of every input with the summary bounds.</summary>
     public void Coarse(Span<double> lower, Span<double> upper)
     {
-        double[]? residualLower = null;
-        double[]? residualUpper = null;
+        int n = _problem.Inputs;
+        double[] residualLower = [];
+        double[] residualUpper = [];
         if (_residual is not null)
         {
-            residualLower = new double[_n];
-            residualUpper = new double[_n];
+            residualLower = new double[n];
+            residualUpper = new double[n];
             _residual.Coarse(residualLower, residualUpper);
         }
 
-        for (int i = 0; i < _n; i++)
+        int[] all = new int[n];
+        for (int i = 0; i < n; i++)
         {
-            Intersect(i, residualLower?[i] ?? 0, residualUpper?[i] ?? 0, null, ref lower[i], ref upper[i]);
+            all[i] = i;
         }
+
+        _kernels.SummaryBounds(_problem, all, residualLower, residualUpper, lower, upper);
     }
 
     /// <summary>
     /// Intersects the tight bounds of the given inputs with the summary bounds. For l2, inputs
     /// whose lower bound is still at most <paramref name="limit"/> also get the segments' dual
-    /// bounds (<see cref="SegmentDual"/>: their partitions and summaries together), which cost
-    /// O(segment size) each.
+    /// bounds (<see cref="IKernels.SummaryDualLower"/>: their partitions and summaries together),
+    /// which cost O(segment size) each.
     /// </summary>
     public void Tight(ReadOnlySpan<int> inputs, Span<double> lower, Span<double> upper, double limit)
     {
-        double[]? residualLower = null;
-        double[]? residualUpper = null;
+        double[] residualLower = [];
+        double[] residualUpper = [];
         if (_residual is not null)
         {
             residualLower = new double[inputs.Length];
@@ -243,11 +238,7 @@ internal sealed partial class SummaryBounds
             _residual.Tight(inputs, residualLower, residualUpper);
         }
 
-        for (int r = 0; r < inputs.Length; r++)
-        {
-            Intersect(inputs[r], residualLower?[r] ?? 0, residualUpper?[r] ?? 0, null, ref lower[r], ref upper[r]);
-        }
-
+        _kernels.SummaryBounds(_problem, inputs, residualLower, residualUpper, lower, upper);
         if (!CanRefine)
         {
             return;
@@ -263,27 +254,27 @@ internal sealed partial class SummaryBounds
         }
 
         var chosen = new int[refine.Count];
+        var chosenLower = new double[refine.Count];
         for (int q = 0; q < chosen.Length; q++)
         {
             chosen[q] = inputs[refine[q]];
+            chosenLower[q] = lower[refine[q]];
         }
 
-        var refined = new double[chosen.Length];
-        Array.Fill(refined, double.NegativeInfinity);
-        RefineLower(chosen, refined);
+        RefineLower(chosen, chosenLower);
         for (int q = 0; q < refine.Count; q++)
         {
-            lower[refine[q]] = TightenLower(lower[refine[q]], refined[q]);
+            lower[refine[q]] = chosenLower[q];
         }
     }
 
     /// <summary>Whether <see cref="RefineLower"/> can raise lower bounds (l2 costs).</summary>
-    public bool CanRefine => _cost.Kind == ScoreKind.L2;
+    public bool CanRefine => _problem.CanRefine;
 
     /// <summary>
     /// Raises the lower bounds of the given inputs with the segments' dual bounds
-    /// (<see cref="SegmentDual"/>: partitions and summaries together); O(segment sizes) per input,
-    /// in parallel for large amounts of work.
+    /// (<see cref="IKernels.SummaryDualLower"/>: partitions and summaries together); O(segment
+    /// sizes) per input.
     /// </summary>
     public void RefineLower(ReadOnlySpan<int> inputs, Span<double> lower)
     {
@@ -292,41 +283,15 @@ internal sealed partial class SummaryBounds
             return;
         }
 
-        int[] ids = inputs.ToArray();
-        double[]? residualLower = null;
-        double[]? residualUpper = null;
+        double[] residualLower = [];
+        double[] residualUpper = [];
         if (_residual is not null)
         {
-            residualLower = new double[ids.Length];
-            residualUpper = new double[ids.Length];
-            _residual.Tight(ids, residualLower, residualUpper);
+            residualLower = new double[inputs.Length];
+            residualUpper = new double[inputs.Length];
+            _residual.Tight(inputs, residualLower, residualUpper);
         }
 
-        long work = (long)ids.Length * _segments.Sum(seg => seg.Count);
-        var options = new ParallelOptions { MaxDegreeOfParallelism = work >= 200_000 ? Environment.ProcessorCount : 1 };
-        var refined = new double[ids.Length];
-        Parallel.For(0, ids.Length, options, () => new double[_segments.Length], (r, _, segmentLower) =>
-        {
-            for (int s = 0; s < _segments.Length; s++)
-            {
-                segmentLower[s] = DualLower(s, ids[r]);
-            }
-
-            double ignoredUpper = double.PositiveInfinity;
-            double dual = double.NegativeInfinity;
-            Intersect(ids[r], residualLower?[r] ?? 0, residualUpper?[r] ?? 0, segmentLower, ref dual, ref ignoredUpper);
-            refined[r] = dual;
-            return segmentLower;
-        }, _ => { });
-        for (int r = 0; r < ids.Length; r++)
-        {
-            lower[r] = TightenLower(lower[r], refined[r]);
-        }
+        _kernels.SummaryDualLower(_problem, inputs, residualLower, residualUpper, lower);
     }
-
-    /// <summary>The larger of a lower bound and a candidate, ignoring a NaN candidate.</summary>
-    internal static double TightenLower(double lower, double candidate) => candidate > lower ? candidate : lower;
-
-    /// <summary>The smaller of an upper bound and a candidate, ignoring a NaN candidate.</summary>
-    internal static double TightenUpper(double upper, double candidate) => candidate < upper ? candidate : upper;
 }

@@ -1,3 +1,5 @@
+using DeepEverest.Kernels;
+
 namespace DeepEverest.Core.Query.Results;
 
 /// <summary>
@@ -16,12 +18,8 @@ public sealed class TopKCollector
         _heap = new PriorityQueue<(double, int), (double, int)>(k + 1, Comparer<(double Cost, int Id)>.Create((a, b) => Compare(b, a)));
     }
 
-    /// <summary>Orders (cost, id) pairs: cost ascending, then id ascending.</summary>
-    public static int Compare((double Cost, int Id) a, (double Cost, int Id) b)
-    {
-        int c = a.Cost.CompareTo(b.Cost);
-        return c != 0 ? c : a.Id.CompareTo(b.Id);
-    }
+    /// <summary>Orders (cost, id) pairs: cost ascending, then id ascending (<see cref="TopKOrder"/>, shared with the kernels).</summary>
+    public static int Compare((double Cost, int Id) a, (double Cost, int Id) b) => TopKOrder.Compare(a, b);
 
     /// <summary>Pairs held (at most k).</summary>
     public int Count => _heap.Count;

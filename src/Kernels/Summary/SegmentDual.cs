@@ -1,4 +1,4 @@
-namespace DeepEverest.Core.Query.Bounds;
+namespace DeepEverest.Kernels.Summary;
 
 /// <summary>
 /// A lower bound of ||a - t||^2 over one summary segment that combines what the index knows of
