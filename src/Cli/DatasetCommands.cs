@@ -89,9 +89,21 @@ internal static class DatasetCommands
         {
             Description = "A text file on this machine naming the labels, one per line: line 1 names label 0, line 2 label 1, ...; a blank line leaves that label unnamed.",
         };
+        var range = new Option<InputRange?>("--range")
+        {
+            HelpName = "START:END",
+            Description = "Import only the global input ids START:END (end exclusive) of the parts concatenated, as an input-range shard (docs/scale-out.md).",
+            CustomParser = ValueParsers.IdRange,
+        };
+        var shard = new Option<ShardOf?>("--shard")
+        {
+            HelpName = "I/N",
+            Description = "Import only shard I/N (I from 0) of N near-equal input ranges, e.g. 2/4; the alternative to --range.",
+            CustomParser = ValueParsers.ShardOf,
+        };
         var command = new Command("import", "Import a dataset from files, or a folder of images, under the service's data root (progress bar).")
         {
-            name, inputs, imageFolder, labels, scale, shift, mean, std, inputShape, replace, labelNames,
+            name, inputs, imageFolder, labels, scale, shift, mean, std, inputShape, replace, labelNames, range, shard,
         };
         globals.SetAction(command, async (session, parse, cancellationToken) =>
         {
@@ -108,6 +120,11 @@ internal static class DatasetCommands
             if (labelFiles.Length != 0 && labelFiles.Length != inputFiles.Length)
             {
                 throw new CliException($"got {inputFiles.Length} --inputs and {labelFiles.Length} --labels: give one --labels per --inputs, or none.");
+            }
+
+            if (parse.GetValue(range) is not null && parse.GetValue(shard) is not null)
+            {
+                throw new CliException("give --range or --shard, not both.");
             }
 
             var request = new ImportDatasetRequest
@@ -129,6 +146,15 @@ internal static class DatasetCommands
             }
 
             request.InputShape.AddRange(parse.GetValue(inputShape) ?? []);
+            if (parse.GetValue(range) is { } ids)
+            {
+                request.InputRange = ids;
+            }
+            else if (parse.GetValue(shard) is { } slice)
+            {
+                request.Shard = slice;
+            }
+
             if (parse.GetValue(labelNames) is { } namesFile)
             {
                 request.LabelNames.Add(ReadLabelNames(namesFile));
@@ -143,7 +169,7 @@ internal static class DatasetCommands
             }
 
             session.Console.Out.WriteLine(Format.Invariant(
-                $"dataset {dataset.Name}: {Format.Count(dataset.Count)} inputs of shape {Format.Shape(dataset.InputShape)} ({dataset.ElementType}), {(dataset.HasLabels ? $"{dataset.Labels.Count} distinct labels" : "no labels")}, {Format.Bytes(dataset.StoredBytes)} stored"));
+                $"dataset {dataset.Name}: {Format.Count(dataset.Count)} inputs of shape {Format.Shape(dataset.InputShape)} ({dataset.ElementType}), {(dataset.HasLabels ? $"{dataset.Labels.Count} distinct labels" : "no labels")}, {Format.Bytes(dataset.StoredBytes)} stored{(IsShard(dataset) ? $", ids {Ids(dataset)}" : "")}"));
         });
         return command;
     }
@@ -164,12 +190,13 @@ internal static class DatasetCommands
                 return;
             }
 
-            Table table = Tables.Create("name", "inputs", "input shape", "type", "scale", "shift", "mean / std", "labels", "stored");
+            Table table = Tables.Create("name", "inputs", "ids", "input shape", "type", "scale", "shift", "mean / std", "labels", "stored");
             foreach (DatasetInfo d in response.Datasets)
             {
                 table.AddPlainRow(
                     d.Name,
                     Format.Count(d.Count),
+                    IsShard(d) ? Ids(d) : "all",
                     Format.Shape(d.InputShape),
                     d.ElementType.ToString(),
                     Format.Invariant($"{d.Preprocessing?.Scale ?? 1:G6}"),
@@ -185,4 +212,10 @@ internal static class DatasetCommands
         });
         return command;
     }
+
+    /// <summary>Whether a dataset is an input-range shard (holds part of its source's ids).</summary>
+    private static bool IsShard(DatasetInfo d) => d.InputRange is { } r && (r.Start != 0 || r.End != d.TotalCount);
+
+    /// <summary>A shard's global ids, e.g. "[250, 900) of 1,200".</summary>
+    private static string Ids(DatasetInfo d) => Format.Invariant($"[{d.InputRange.Start}, {d.InputRange.End}) of {Format.Count(d.TotalCount)}");
 }

@@ -45,6 +45,41 @@ internal static class ValueParsers
         return shape;
     }
 
+    /// <summary>
+    /// A range of global input ids <c>START:END</c> (end exclusive), e.g. <c>0:25000</c>; whether it
+    /// fits the source is the service's to say.
+    /// </summary>
+    public static Contracts.V1.InputRange? IdRange(ArgumentResult result)
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        string[] parts = text.Split(':', StringSplitOptions.TrimEntries);
+        if (parts.Length == 2
+            && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out long start)
+            && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out long end))
+        {
+            return new Contracts.V1.InputRange { Start = start, End = end };
+        }
+
+        result.AddError($"'{text}' is not an id range: give START:END (end exclusive), e.g. 0:25000.");
+        return null;
+    }
+
+    /// <summary>Shard <c>I/N</c> (I from 0), e.g. <c>2/4</c> for the third of four shards.</summary>
+    public static Contracts.V1.ShardOf? ShardOf(ArgumentResult result)
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        string[] parts = text.Split('/', StringSplitOptions.TrimEntries);
+        if (parts.Length == 2
+            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int index)
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int count))
+        {
+            return new Contracts.V1.ShardOf { Index = index, Count = count };
+        }
+
+        result.AddError($"'{text}' is not a shard: give I/N with I from 0, e.g. 2/4 for the third of four shards.");
+        return null;
+    }
+
     /// <summary>Comma-separated numbers or fractions, e.g. <c>0.485,0.456,0.406</c> (per-channel mean or std).</summary>
     public static float[] FloatList(ArgumentResult result)
     {

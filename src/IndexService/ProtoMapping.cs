@@ -17,6 +17,10 @@ internal static class ProtoMapping
             Preprocessing = new Preprocessing { Scale = record.Scale, Shift = record.Shift, Mean = { record.Mean }, Std = { record.Std } },
             HasLabels = record.HasLabels,
             StoredBytes = record.StoredBytes,
+
+            // Records written before shards have no range: a whole dataset.
+            InputRange = new InputRange { Start = record.IdStart, End = record.IdStart + record.Count },
+            TotalCount = Math.Max(record.TotalCount, record.IdStart + record.Count),
         };
         info.InputShape.AddRange(record.InputShape);
         info.Labels.AddRange(record.DistinctLabels);

@@ -210,6 +210,38 @@ public sealed class ArrayFileReader : IDisposable
         return items;
     }
 
+    /// <summary>
+    /// Moves past the next <paramref name="count"/> items without keeping them (an import of an
+    /// input range): a plain file seeks, a compressed one inflates them into a small scratch buffer.
+    /// Skipped items are not checked (their values are never stored).
+    /// </summary>
+    public void SkipItems(long count, CancellationToken cancellationToken)
+    {
+        if (count < 0 || count > Header.Items - _itemsRead)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), $"Cannot skip {count} of the {Header.Items - _itemsRead} items left.");
+        }
+
+        long bytes = count * Header.ItemElements * Header.Format.Size;
+        if (!Compressed && _data.CanSeek)
+        {
+            _data.Seek(bytes, SeekOrigin.Current);
+        }
+        else
+        {
+            var scratch = new byte[1 << 16];
+            for (long left = bytes; left > 0;)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                int chunk = (int)Math.Min(left, scratch.Length);
+                ReadExactly(scratch.AsSpan(0, chunk));
+                left -= chunk;
+            }
+        }
+
+        _itemsRead += count;
+    }
+
     /// <summary>Reads every item of a 1-D integer file as a label, each in [0, 2^31 - 1].</summary>
     public int[] ReadLabels(CancellationToken cancellationToken)
     {

@@ -45,6 +45,11 @@ public sealed partial class DatasetImport
             throw DeepEverestException.Invalid("Give either parts (array files) or image_folder, not both.");
         }
 
+        if (request.Slice is not null)
+        {
+            throw DeepEverestException.Invalid("input_range and shard apply to parts (array files) only, not to an image_folder: convert the folder to an .npy to import it in shards.");
+        }
+
         if (request.LabelNames is { Count: > 0 })
         {
             throw DeepEverestException.Invalid("label_names cannot be given with image_folder: the class folders' names are the label names.");
@@ -126,7 +131,7 @@ public sealed partial class DatasetImport
         }
 
         var plan = new ImageFolderPlan([.. classes], [.. images], [.. ends]);
-        return new DatasetImport(store, request, open, long.MaxValue, [], inputShape, StoreLayout.ElementUInt8, images.Count, bytes, plan);
+        return new DatasetImport(store, request, open, long.MaxValue, [], inputShape, StoreLayout.ElementUInt8, images.Count, (0, images.Count), bytes, plan);
     }
 
     /// <summary>Decodes every image into the store, a block of inputs at a time, reporting class folders as parts.</summary>

@@ -27,10 +27,12 @@ public sealed partial class DatasetImport : IDisposable
     private readonly ArrayHeader[] _headers;
     private readonly long[] _inputShape;
     private readonly int _elementType;
+    private readonly long _start;
+    private readonly long _end;
     private readonly ImageFolderPlan? _folder;
     private DatasetWriter? _writer;
 
-    private DatasetImport(StoreWriter store, DatasetImportRequest request, Func<string, string, DataFile> open, long maxDecompressedBytes, ArrayHeader[] headers, long[] inputShape, int elementType, long inputsTotal, long bytesTotal, ImageFolderPlan? folder = null)
+    private DatasetImport(StoreWriter store, DatasetImportRequest request, Func<string, string, DataFile> open, long maxDecompressedBytes, ArrayHeader[] headers, long[] inputShape, int elementType, long sourceInputs, (long Start, long End) range, long bytesTotal, ImageFolderPlan? folder = null)
     {
         _folder = folder;
         _store = store;
@@ -40,14 +42,19 @@ public sealed partial class DatasetImport : IDisposable
         _headers = headers;
         _inputShape = inputShape;
         _elementType = elementType;
-        InputsTotal = inputsTotal;
+        SourceInputs = sourceInputs;
+        (_start, _end) = range;
+        InputsTotal = _end - _start;
         BytesTotal = bytesTotal;
     }
 
-    /// <summary>Inputs the files declare.</summary>
+    /// <summary>Inputs this import stores: all the files declare, or the slice's range of them.</summary>
     public long InputsTotal { get; }
 
-    /// <summary>Total size of the inputs files in bytes.</summary>
+    /// <summary>Inputs the files declare (the source's global ids run 0..SourceInputs-1).</summary>
+    public long SourceInputs { get; }
+
+    /// <summary>Total size of the inputs files this import reads (those its range touches), in bytes.</summary>
     public long BytesTotal { get; }
 
     /// <summary>Imports a dataset in one call (prepare, run, commit): for in-process callers.</summary>
@@ -75,9 +82,9 @@ public sealed partial class DatasetImport : IDisposable
     /// <summary>
     /// Checks the request and reads every file's header: names, part count, labels on every part or
     /// none, element types, per-input shapes (equal across parts), label counts, the input shape
-    /// against the files, and the preprocessing. Writes nothing.
+    /// against the files, the preprocessing, and the slice against the source's inputs. Writes nothing.
     /// </summary>
-    /// <exception cref="DeepEverestException">InvalidArgument naming the field at fault; NotFound for a missing file; AlreadyExists / FailedPrecondition for the name.</exception>
+    /// <exception cref="DeepEverestException">InvalidArgument naming the field at fault (a slice past the source's end included); NotFound for a missing file; AlreadyExists / FailedPrecondition for the name.</exception>
     public static DatasetImport Prepare(StoreWriter store, DatasetImportRequest request, Func<string, string, DataFile> open, long maxDecompressedBytes, CancellationToken cancellationToken) =>
         Prepare(store, request, open, NoListing, maxDecompressedBytes, cancellationToken);
 
@@ -125,7 +132,7 @@ public sealed partial class DatasetImport : IDisposable
         long[]? fileShape = null;
         ElementFormat firstFormat = default;
         long inputs = 0;
-        long bytes = 0;
+        var partBytes = new long[request.Parts.Count];
         for (int i = 0; i < request.Parts.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -148,7 +155,7 @@ public sealed partial class DatasetImport : IDisposable
 
                 headers[i] = header;
                 inputs += header.Items;
-                bytes += reader.FileLength;
+                partBytes[i] = reader.FileLength;
                 if (inputs > int.MaxValue)
                 {
                     throw DeepEverestException.Invalid($"parts hold {inputs} inputs; a dataset holds at most 2^31-1.");
@@ -187,7 +194,16 @@ public sealed partial class DatasetImport : IDisposable
         }
 
         request.Preprocessing.Validate(inputShape);
-        return new DatasetImport(store, request, open, maxDecompressedBytes, headers, inputShape, StoredType(firstFormat), inputs, bytes);
+        (long Start, long End) range = request.Slice?.Resolve(inputs) ?? (0, inputs);
+        long bytes = 0;
+        long partStart = 0;
+        for (int i = 0; i < headers.Length; i++)
+        {
+            bytes += Touches(range, partStart, headers[i].Items) ? partBytes[i] : 0;
+            partStart += headers[i].Items;
+        }
+
+        return new DatasetImport(store, request, open, maxDecompressedBytes, headers, inputShape, StoredType(firstFormat), inputs, range, bytes);
     }
 
     /// <summary>
@@ -213,44 +229,73 @@ public sealed partial class DatasetImport : IDisposable
         long inputsDone = 0;
         long bytesBefore = 0;
         progress?.Report(new DatasetImportProgress(0, _headers.Length, 0, InputsTotal, 0, BytesTotal, clock.Elapsed));
+        long partStart = 0;
         for (int i = 0; i < _headers.Length; i++)
         {
-            DatasetPartPaths part = _request.Parts[i];
-            int[]? labels = null;
-            if (!string.IsNullOrEmpty(part.LabelsPath))
+            long items = _headers[i].Items;
+            if (Touches((_start, _end), partStart, items))
             {
-                using ArrayFileReader labelReader = ArrayFileReader.Open(_open(part.LabelsPath, $"parts[{i}].labels_path"), _maxDecompressedBytes);
-                labels = labelReader.ReadLabels(cancellationToken);
-                labelReader.EnsureEnd();
-                if (labels.Length != _headers[i].Items)
-                {
-                    throw Changed(labelReader.What);
-                }
+                // The part's items [skip, stop) are the range's: ids before it are skipped without
+                // being held, and the file is not read past the range's end.
+                long skip = Math.Max(0, _start - partStart);
+                long stop = Math.Min(items, _end - partStart);
+                (long written, long fileBytes) = ImportPart(i, skip, stop, progress, inputsDone, bytesBefore, clock, cancellationToken);
+                inputsDone += written;
+                bytesBefore += fileBytes;
             }
 
-            using ArrayFileReader reader = ArrayFileReader.Open(_open(part.InputsPath, $"parts[{i}].inputs_path"), _maxDecompressedBytes);
-            if (!reader.Header.Shape.SequenceEqual(_headers[i].Shape) || reader.Header.Format != _headers[i].Format)
-            {
-                throw Changed(reader.What);
-            }
-
-            long itemBytes = reader.StoredItemBytes;
-            var block = new byte[Math.Max(itemBytes, BlockBytes / itemBytes * itemBytes)];
-            int offset = 0;
-            int read;
-            while ((read = reader.ReadItems(block, cancellationToken)) > 0)
-            {
-                _writer.Append(block.AsSpan(0, checked((int)(read * itemBytes))), labels is null ? [] : labels.AsSpan(offset, read));
-                offset += read;
-                inputsDone += read;
-                progress?.Report(new DatasetImportProgress(i, _headers.Length, inputsDone, InputsTotal, bytesBefore + reader.FilePosition, BytesTotal, clock.Elapsed));
-            }
-
-            reader.EnsureEnd();
-            bytesBefore += reader.FileLength;
+            partStart += items;
             progress?.Report(new DatasetImportProgress(i + 1, _headers.Length, inputsDone, InputsTotal, bytesBefore, BytesTotal, clock.Elapsed));
         }
     }
+
+    /// <summary>
+    /// Writes items [<paramref name="skip"/>, <paramref name="stop"/>) of part <paramref name="i"/>;
+    /// returns how many, and the file's size (the part counts as read once its range is).
+    /// </summary>
+    private (long Inputs, long FileBytes) ImportPart(int i, long skip, long stop, IProgress<DatasetImportProgress>? progress, long inputsBefore, long bytesBefore, Stopwatch clock, CancellationToken cancellationToken)
+    {
+        DatasetPartPaths part = _request.Parts[i];
+        int[]? labels = null;
+        if (!string.IsNullOrEmpty(part.LabelsPath))
+        {
+            using ArrayFileReader labelReader = ArrayFileReader.Open(_open(part.LabelsPath, $"parts[{i}].labels_path"), _maxDecompressedBytes);
+            labels = labelReader.ReadLabels(cancellationToken);
+            labelReader.EnsureEnd();
+            if (labels.Length != _headers[i].Items)
+            {
+                throw Changed(labelReader.What);
+            }
+        }
+
+        using ArrayFileReader reader = ArrayFileReader.Open(_open(part.InputsPath, $"parts[{i}].inputs_path"), _maxDecompressedBytes);
+        if (!reader.Header.Shape.SequenceEqual(_headers[i].Shape) || reader.Header.Format != _headers[i].Format)
+        {
+            throw Changed(reader.What);
+        }
+
+        reader.SkipItems(skip, cancellationToken);
+        long itemBytes = reader.StoredItemBytes;
+        var block = new byte[Math.Max(itemBytes, BlockBytes / itemBytes * itemBytes)];
+        long offset = skip;
+        int read;
+        while (offset < stop && (read = reader.ReadItems(block.AsSpan(0, checked((int)(Math.Min(block.Length / itemBytes, stop - offset) * itemBytes))), cancellationToken)) > 0)
+        {
+            _writer!.Append(block.AsSpan(0, checked((int)(read * itemBytes))), labels is null ? [] : labels.AsSpan(checked((int)offset), read));
+            offset += read;
+            progress?.Report(new DatasetImportProgress(i, _headers.Length, inputsBefore + offset - skip, InputsTotal, bytesBefore + reader.FilePosition, BytesTotal, clock.Elapsed));
+        }
+
+        if (stop == _headers[i].Items)
+        {
+            reader.EnsureEnd();
+        }
+
+        return (offset - skip, reader.FileLength);
+    }
+
+    /// <summary>Whether the part of <paramref name="items"/> inputs from global id <paramref name="partStart"/> holds any of <paramref name="range"/>.</summary>
+    private static bool Touches((long Start, long End) range, long partStart, long items) => partStart < range.End && partStart + items > range.Start;
 
     /// <summary>
     /// Publishes the dataset (checking the name again: another import may have taken it meanwhile)
@@ -264,6 +309,7 @@ public sealed partial class DatasetImport : IDisposable
         }
 
         CheckName(_store, _request.Name, _request.Replace);
+        _writer.SetIdRange(_start, SourceInputs);
         if (_folder is not null)
         {
             _writer.SetLabelNames(ClassNames(_folder));

@@ -12,6 +12,7 @@ namespace DeepEverest.Core.Datasets;
 /// ImageFolder layout (one subfolder per class), or null. Needs <paramref name="InputShape"/>
 /// [channels, height, width].
 /// </param>
+/// <param name="Slice">Import only these inputs of the source (an input-range shard), or null for all.</param>
 public sealed record DatasetImportRequest(
     string Name,
     IReadOnlyList<DatasetPartPaths> Parts,
@@ -19,4 +20,5 @@ public sealed record DatasetImportRequest(
     IReadOnlyList<long> InputShape,
     bool Replace,
     IReadOnlyDictionary<int, string>? LabelNames = null,
-    string? ImageFolder = null);
+    string? ImageFolder = null,
+    ImportSlice? Slice = null);

@@ -69,6 +69,12 @@ public sealed class QueryEngine : IDisposable
                 QueryStrategy.Materialized => BruteForceExecutor.Materialized(ctx, cancellationToken),
                 _ => BruteForceExecutor.ReprocessAll(ctx, cancellationToken),
             };
+            InputIdSpace ids = InputIdSpace.Of(ctx.Probe.Dataset);
+            if (!ids.IsWhole)
+            {
+                updates = updates.Select(ids.ToGlobal);
+            }
+
             return new QueryRun(ctx.Strategy, Holding(snapshot, ctx.Message.Length == 0 ? updates : WithNoteOnLast(updates, ctx.Message)), snapshot);
         }
         catch
@@ -94,6 +100,7 @@ public sealed class QueryEngine : IDisposable
         QueryPlanner.RequireLayer(layer);
         QueryTarget input = QueryPlanner.RequireTarget(target);
         LayerProbe probe = QueryPlanner.Layer(snapshot, model, dataset, layer);
+        input = InputIdSpace.Of(probe.Dataset).ToLocal(input, "target.input_id")!;
         var source = new ActivationSource(snapshot, probe, _runners, Cache);
         float[] values = QueryPlanner.TargetActivations(probe, source, input, cancellationToken);
         long[] shape = probe.Layer.Shape.ToArray();
@@ -106,11 +113,12 @@ public sealed class QueryEngine : IDisposable
     /// label (-1 when the dataset has none).
     /// </summary>
     /// <param name="dataset">Dataset name; empty for the only registered one.</param>
-    /// <param name="inputId">The input's id.</param>
+    /// <param name="inputId">The input's global id (on an input-range shard, one the shard holds).</param>
     public StoredInput Input(string dataset, long inputId)
     {
         using StoreReader snapshot = _store.Snapshot();
         var record = snapshot.RequireDataset(CatalogDefaults.Dataset(snapshot, dataset, "dataset"));
+        inputId = InputIdSpace.Of(record).LocalId(inputId, "input_id", ErrorKind.NotFound);
         byte[] raw = snapshot.ReadRawInput(record, inputId);
         var values = new float[StoreReader.InputElements(record)];
         InputPreprocessing.DecodeStored(record, raw, values);

@@ -51,6 +51,18 @@ public sealed record QueryFilter(int[] Labels, long[] Ids, long? RangeStart, lon
 {
     /// <summary>No restriction.</summary>
     public static readonly QueryFilter None = new([], [], null, null);
+
+    /// <summary>
+    /// Keeps no input at all: an id filter of an input-range shard that names none of its ids (set
+    /// by the engine's id translation; the other fields are then ignored, the labels still checked).
+    /// </summary>
+    public bool SelectsNothing { get; init; }
+
+    /// <summary>
+    /// The labels may be any of the whole source's: on an input-range shard a label that none of
+    /// its inputs carries selects nothing instead of being refused (set by the id translation).
+    /// </summary>
+    public bool LabelsOfSource { get; init; }
 }
 
 /// <summary>

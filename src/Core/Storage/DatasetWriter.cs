@@ -77,6 +77,17 @@ public sealed class DatasetWriter : IDisposable
         _record.LabelNames.Add(names.ToDictionary());
     }
 
+    /// <summary>
+    /// Records that the inputs are the global ids [<paramref name="start"/>, start + count) of a
+    /// source of <paramref name="total"/> inputs (an input-range shard; 0 and the count for a whole
+    /// dataset).
+    /// </summary>
+    internal void SetIdRange(long start, long total)
+    {
+        _record.IdStart = start;
+        _record.TotalCount = total;
+    }
+
     /// <summary>Publishes the dataset (replacing one of the same name) and returns its record.</summary>
     public DatasetRecord Commit()
     {

@@ -109,6 +109,12 @@ internal sealed partial class IndexServiceImpl
         var parts = request.Parts
             .Select(p => new DatasetPartPaths(p.InputsPath, string.IsNullOrEmpty(p.LabelsPath) ? null : p.LabelsPath))
             .ToList();
-        return new DatasetImportRequest(request.Name, parts, preprocessing, [.. request.InputShape], request.Replace, request.LabelNames, string.IsNullOrEmpty(request.ImageFolder) ? null : request.ImageFolder);
+        ImportSlice? slice = request.SliceCase switch
+        {
+            ImportDatasetRequest.SliceOneofCase.InputRange => ImportSlice.Range(request.InputRange.Start, request.InputRange.End),
+            ImportDatasetRequest.SliceOneofCase.Shard => ImportSlice.Shard(request.Shard.Index, request.Shard.Count),
+            _ => null,
+        };
+        return new DatasetImportRequest(request.Name, parts, preprocessing, [.. request.InputShape], request.Replace, request.LabelNames, string.IsNullOrEmpty(request.ImageFolder) ? null : request.ImageFolder, slice);
     }
 }

@@ -82,6 +82,32 @@ public sealed partial class CliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DatasetsImport_ShardOrRange_StoresTheSliceAndListsItsGlobalIds()
+    {
+        string[] import = ["datasets", "import", "--inputs", "fashion-images.idx", "--labels", "fashion-labels.idx", "--scale", "1/255", "--input-shape", "1,28,28"];
+
+        (int code, string output, string error) = await RunAsync([.. import, "--name", "s1", "--shard", "1/3"]);
+        Assert.True(code == 0, error);
+        Assert.Contains("333 inputs of shape [1, 28, 28]", output, StringComparison.Ordinal);
+        Assert.Contains("ids [333, 666) of 1,000", output, StringComparison.Ordinal);
+        (code, _, error) = await RunAsync([.. import, "--name", "r", "--range", "900:1000"]);
+        Assert.True(code == 0, error);
+        (code, output, _) = await RunAsync("--json", "datasets", "list");
+        Assert.Equal(0, code);
+        var listed = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(JsonParser.Default.Parse<DatasetInfo>).ToDictionary(d => d.Name);
+        Assert.Equal(new InputRange { Start = 900, End = 1000 }, listed["r"].InputRange);
+        Assert.Equal((100L, 1000L), (listed["r"].Count, listed["r"].TotalCount));
+
+        (code, output, error) = await RunAsync([.. import, "--name", "past", "--range", "900:1001"]);
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: InvalidArgument: input_range [900, 1001) runs past the end of the source", error, StringComparison.Ordinal);
+        (code, _, error) = await RunAsync([.. import, "--name", "both", "--range", "0:10", "--shard", "0/2"]);
+        Assert.Equal(1, code);
+        Assert.Contains("--range or --shard, not both", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("past", (await RunAsync("datasets", "list")).Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task IndexDescribe_UnknownModel_PrintsStatusToStderrAndExitsWithOne()
     {
         (int code, string output, string error) = await RunAsync("index", "describe", "--model", "nope", "--dataset", "none", "--layer", "x");

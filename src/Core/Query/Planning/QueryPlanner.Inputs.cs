@@ -74,7 +74,11 @@ internal sealed partial class QueryPlanner
     {
         int n = probe.Inputs;
         var keep = new bool[n];
-        if (filter.Ids.Length > 0)
+        if (filter.SelectsNothing)
+        {
+            // Keep stays all false; the labels are still checked below.
+        }
+        else if (filter.Ids.Length > 0)
         {
             foreach (long id in filter.Ids)
             {
@@ -116,7 +120,7 @@ internal sealed partial class QueryPlanner
             var known = probe.Dataset.DistinctLabels.ToHashSet();
             foreach (int label in filter.Labels)
             {
-                if (!known.Contains(label))
+                if (!known.Contains(label) && !(filter.LabelsOfSource && label >= 0))
                 {
                     throw DeepEverestException.Invalid($"filter.labels: label {label} does not occur in dataset '{probe.Dataset.Name}' (labels: {string.Join(", ", known.Order())}).");
                 }

@@ -36,6 +36,9 @@ internal sealed partial class QueryPlanner(IKernels kernels, QueryEngineOptions 
             Dataset = CatalogDefaults.Dataset(store, query.Dataset, "layer.dataset"),
         };
         LayerProbe probe = LayerProbe.Resolve(store, query.Model, query.Dataset, query.Layer);
+
+        // From here on ids are the store's positions; QueryEngine turns the answer's back.
+        query = InputIdSpace.Of(probe.Dataset).ToLocal(query);
         IndexRecord? index = store.GetIndex(query.Model, query.Dataset, query.Layer);
         string? stale = index is null ? null : StoreReader.StaleReason(index, probe.Model, probe.Dataset);
         if (stale is not null)
