@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Optional, Sequence, Union
+from typing import Iterable, Mapping, Optional, Sequence, Tuple, Union
 
 import grpc
 import numpy as np
@@ -310,7 +310,8 @@ class Client:
     def import_dataset(self, name: str, inputs: Union[str, Sequence[str]], labels: Union[str, Sequence[str], None] = None,
                        *, scale: float = 0.0, shift: float = 0.0, mean: Sequence[float] = (),
                        std: Sequence[float] = (), label_names: LabelNames = None, input_shape: Sequence[int] = (),
-                       replace: bool = False, timeout: Optional[float] = None) -> DatasetInfo:
+                       replace: bool = False, input_range: Optional[Tuple[int, int]] = None,
+                       shard: Optional[Tuple[int, int]] = None, timeout: Optional[float] = None) -> DatasetInfo:
         """Imports a dataset from files under the service's data root (idx or .npy, optionally
         gzip-compressed). Several `inputs` (and as many `labels`) are concatenated in order.
 
@@ -325,36 +326,52 @@ class Client:
             input_shape: the shape the model sees for one input, e.g. ``(1, 28, 28)``; empty =
                 the file's per-input shape.
             replace: replace a dataset of that name (refused while indexes use it).
+            input_range: ``(start, end)``: import only the source's inputs [start, end) as an
+                input-range shard; ids stay global (docs/scale-out.md).
+            shard: ``(index, count)``: import shard `index` of `count` near-equal ranges instead.
         """
-        request = self._import_request(name, inputs, labels, scale, shift, mean, std, label_names, input_shape, replace)
+        request = self._import_request(name, inputs, labels, scale, shift, mean, std, label_names, input_shape, replace,
+                                       input_range, shard)
         return DatasetInfo.from_proto(self._unary(self._index, "ImportDataset", request, timeout))
 
     def import_dataset_with_progress(self, name: str, inputs: Union[str, Sequence[str]],
                                      labels: Union[str, Sequence[str], None] = None, *, scale: float = 0.0,
                                      shift: float = 0.0, mean: Sequence[float] = (), std: Sequence[float] = (),
                                      label_names: LabelNames = None, input_shape: Sequence[int] = (),
-                                     replace: bool = False, timeout: Optional[float] = None) -> ImportStream:
+                                     replace: bool = False, input_range: Optional[Tuple[int, int]] = None,
+                                     shard: Optional[Tuple[int, int]] = None,
+                                     timeout: Optional[float] = None) -> ImportStream:
         """:meth:`import_dataset`, streaming :class:`ImportProgress` while the files are read;
         ``.result().dataset`` is the imported :class:`DatasetInfo`. Leaving the loop early
         abandons the import (nothing is stored)."""
-        request = self._import_request(name, inputs, labels, scale, shift, mean, std, label_names, input_shape, replace)
+        request = self._import_request(name, inputs, labels, scale, shift, mean, std, label_names, input_shape, replace,
+                                       input_range, shard)
         call = self._index.ImportDatasetWithProgress(request, timeout=self._timeout(timeout), metadata=self._metadata)
         return Stream(call, ImportProgress.from_proto, "ImportDatasetWithProgress")
 
     @staticmethod
     def _import_request(name: str, inputs: Union[str, Sequence[str]], labels: Union[str, Sequence[str], None],
                         scale: float, shift: float, mean: Sequence[float], std: Sequence[float],
-                        label_names: LabelNames, input_shape: Sequence[int], replace: bool) -> ipb.ImportDatasetRequest:
+                        label_names: LabelNames, input_shape: Sequence[int], replace: bool,
+                        input_range: Optional[Tuple[int, int]] = None,
+                        shard: Optional[Tuple[int, int]] = None) -> ipb.ImportDatasetRequest:
         inputs = [inputs] if isinstance(inputs, str) else list(inputs)
         label_files = [labels] if isinstance(labels, str) else list(labels or [""] * len(inputs))
         if isinstance(label_names, Mapping):
             names = {int(k): str(v) for k, v in label_names.items()}
         else:
             names = {i: str(v) for i, v in enumerate(label_names or [])}
-        return ipb.ImportDatasetRequest(
+        if input_range is not None and shard is not None:
+            raise ValueError("give input_range or shard, not both")
+        request = ipb.ImportDatasetRequest(
             name=name, parts=[ipb.DatasetPart(inputs_path=i, labels_path=l) for i, l in zip(inputs, label_files)],
             preprocessing=ipb.Preprocessing(scale=scale, shift=shift, mean=list(mean), std=list(std)),
             input_shape=list(input_shape), replace=replace, label_names=names)
+        if input_range is not None:
+            request.input_range.CopyFrom(ipb.InputRange(start=int(input_range[0]), end=int(input_range[1])))
+        if shard is not None:
+            request.shard.CopyFrom(ipb.ShardOf(index=int(shard[0]), count=int(shard[1])))
+        return request
 
     def import_image_folder(self, name: str, folder: str, input_shape: Sequence[int], *, scale: float = 0.0,
                             shift: float = 0.0, mean: Sequence[float] = (), std: Sequence[float] = (),

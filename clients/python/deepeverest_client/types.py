@@ -157,6 +157,10 @@ class DatasetInfo:
     std: tuple[float, ...] = ()
     label_names: dict[int, str] = field(default_factory=dict, hash=False)  # hash=False: stays hashable
     element_type: str = "unspecified"
+    # The global ids held, [start, end): (0, count) for a whole dataset, the slice for an
+    # input-range shard (docs/scale-out.md); `total_count`: the whole source's inputs.
+    input_range: tuple[int, int] = (0, 0)
+    total_count: int = 0
 
     def label_name(self, label: int) -> str:
         """The name of a label, or its number when it has none."""
@@ -167,7 +171,9 @@ class DatasetInfo:
         p = d.preprocessing
         return cls(d.name, d.count, tuple(d.input_shape), d.has_labels, tuple(d.labels), d.stored_bytes,
                    p.scale or 1.0, p.shift, tuple(p.mean), tuple(p.std), dict(sorted(d.label_names.items())),
-                   _ELEMENT_TYPES.get(d.element_type, "unspecified"))
+                   _ELEMENT_TYPES.get(d.element_type, "unspecified"),
+                   (d.input_range.start, d.input_range.end) if d.HasField("input_range") else (0, d.count),
+                   d.total_count or d.count)
 
 
 @dataclass(frozen=True)

@@ -56,9 +56,12 @@ CALLS = [
     ("upload_model", ("m", b"onnx"), dict(preprocessing=b"pre", replace=True)),
     ("import_dataset", ("d", ["a.npy", "b.npy"], ["la.npy", "lb.npy"]),
      dict(scale=1 / 255, shift=0.5, mean=[0.1, 0.2, 0.3], std=[0.4], label_names=["cat", "dog"], input_shape=(1, 2, 2),
-          replace=True)),
+          replace=True, input_range=(10, 20))),
     ("import_dataset_with_progress", ("d", "a.npy", "la.npy"),
-     dict(scale=2, shift=1, mean=[0.5], std=[0.5], label_names={0: "cat"}, input_shape=(4,), replace=True)),
+     dict(scale=2, shift=1, mean=[0.5], std=[0.5], label_names={0: "cat"}, input_shape=(4,), replace=True, shard=(1, 4))),
+    # The slice is a oneof: each import method sets each of its two forms in one of these calls.
+    ("import_dataset", ("d", "a.npy"), dict(shard=(1, 2))),
+    ("import_dataset_with_progress", ("d", "a.npy"), dict(input_range=(1, 5))),
     ("import_image_folder", ("d", "pictures", (3, 8, 8)), dict(scale=1 / 255, shift=1, mean=[0.5], std=[0.5], replace=True)),
     ("import_image_folder_with_progress", ("d", "pictures", (1, 8, 8)), dict(scale=2)),
 ]

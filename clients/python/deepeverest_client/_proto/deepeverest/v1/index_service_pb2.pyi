@@ -68,7 +68,7 @@ class BuildProgress(_message.Message):
     def __init__(self, phase: _Optional[_Union[BuildPhase, str]] = ..., inputs_done: _Optional[int] = ..., inputs_total: _Optional[int] = ..., neurons_done: _Optional[int] = ..., neurons_total: _Optional[int] = ..., elapsed_ms: _Optional[int] = ..., estimated_remaining_ms: _Optional[int] = ..., index: _Optional[_Union[IndexInfo, _Mapping]] = ..., message: _Optional[str] = ...) -> None: ...
 
 class DatasetInfo(_message.Message):
-    __slots__ = ["count", "element_type", "has_labels", "input_shape", "label_names", "labels", "name", "preprocessing", "stored_bytes"]
+    __slots__ = ["count", "element_type", "has_labels", "input_range", "input_shape", "label_names", "labels", "name", "preprocessing", "stored_bytes", "total_count"]
     class LabelNamesEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -79,22 +79,26 @@ class DatasetInfo(_message.Message):
     COUNT_FIELD_NUMBER: _ClassVar[int]
     ELEMENT_TYPE_FIELD_NUMBER: _ClassVar[int]
     HAS_LABELS_FIELD_NUMBER: _ClassVar[int]
+    INPUT_RANGE_FIELD_NUMBER: _ClassVar[int]
     INPUT_SHAPE_FIELD_NUMBER: _ClassVar[int]
     LABELS_FIELD_NUMBER: _ClassVar[int]
     LABEL_NAMES_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     PREPROCESSING_FIELD_NUMBER: _ClassVar[int]
     STORED_BYTES_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_COUNT_FIELD_NUMBER: _ClassVar[int]
     count: int
     element_type: ElementType
     has_labels: bool
+    input_range: InputRange
     input_shape: _containers.RepeatedScalarFieldContainer[int]
     label_names: _containers.ScalarMap[int, str]
     labels: _containers.RepeatedScalarFieldContainer[int]
     name: str
     preprocessing: Preprocessing
     stored_bytes: int
-    def __init__(self, name: _Optional[str] = ..., count: _Optional[int] = ..., input_shape: _Optional[_Iterable[int]] = ..., element_type: _Optional[_Union[ElementType, str]] = ..., preprocessing: _Optional[_Union[Preprocessing, _Mapping]] = ..., has_labels: bool = ..., labels: _Optional[_Iterable[int]] = ..., stored_bytes: _Optional[int] = ..., label_names: _Optional[_Mapping[int, str]] = ...) -> None: ...
+    total_count: int
+    def __init__(self, name: _Optional[str] = ..., count: _Optional[int] = ..., input_shape: _Optional[_Iterable[int]] = ..., element_type: _Optional[_Union[ElementType, str]] = ..., preprocessing: _Optional[_Union[Preprocessing, _Mapping]] = ..., has_labels: bool = ..., labels: _Optional[_Iterable[int]] = ..., stored_bytes: _Optional[int] = ..., label_names: _Optional[_Mapping[int, str]] = ..., input_range: _Optional[_Union[InputRange, _Mapping]] = ..., total_count: _Optional[int] = ...) -> None: ...
 
 class DatasetPart(_message.Message):
     __slots__ = ["inputs_path", "labels_path"]
@@ -123,7 +127,7 @@ class DescribeIndexRequest(_message.Message):
     def __init__(self, layer: _Optional[_Union[_common_pb2.LayerRef, _Mapping]] = ...) -> None: ...
 
 class ImportDatasetRequest(_message.Message):
-    __slots__ = ["image_folder", "input_shape", "label_names", "name", "parts", "preprocessing", "replace"]
+    __slots__ = ["image_folder", "input_range", "input_shape", "label_names", "name", "parts", "preprocessing", "replace", "shard"]
     class LabelNamesEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -132,20 +136,24 @@ class ImportDatasetRequest(_message.Message):
         value: str
         def __init__(self, key: _Optional[int] = ..., value: _Optional[str] = ...) -> None: ...
     IMAGE_FOLDER_FIELD_NUMBER: _ClassVar[int]
+    INPUT_RANGE_FIELD_NUMBER: _ClassVar[int]
     INPUT_SHAPE_FIELD_NUMBER: _ClassVar[int]
     LABEL_NAMES_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     PARTS_FIELD_NUMBER: _ClassVar[int]
     PREPROCESSING_FIELD_NUMBER: _ClassVar[int]
     REPLACE_FIELD_NUMBER: _ClassVar[int]
+    SHARD_FIELD_NUMBER: _ClassVar[int]
     image_folder: str
+    input_range: InputRange
     input_shape: _containers.RepeatedScalarFieldContainer[int]
     label_names: _containers.ScalarMap[int, str]
     name: str
     parts: _containers.RepeatedCompositeFieldContainer[DatasetPart]
     preprocessing: Preprocessing
     replace: bool
-    def __init__(self, name: _Optional[str] = ..., parts: _Optional[_Iterable[_Union[DatasetPart, _Mapping]]] = ..., preprocessing: _Optional[_Union[Preprocessing, _Mapping]] = ..., input_shape: _Optional[_Iterable[int]] = ..., replace: bool = ..., label_names: _Optional[_Mapping[int, str]] = ..., image_folder: _Optional[str] = ...) -> None: ...
+    shard: ShardOf
+    def __init__(self, name: _Optional[str] = ..., parts: _Optional[_Iterable[_Union[DatasetPart, _Mapping]]] = ..., preprocessing: _Optional[_Union[Preprocessing, _Mapping]] = ..., input_shape: _Optional[_Iterable[int]] = ..., replace: bool = ..., label_names: _Optional[_Mapping[int, str]] = ..., image_folder: _Optional[str] = ..., input_range: _Optional[_Union[InputRange, _Mapping]] = ..., shard: _Optional[_Union[ShardOf, _Mapping]] = ...) -> None: ...
 
 class ImportProgress(_message.Message):
     __slots__ = ["bytes_done", "bytes_total", "dataset", "elapsed_ms", "estimated_remaining_ms", "inputs_done", "inputs_total", "message", "parts_done", "parts_total"]
@@ -210,6 +218,14 @@ class IndexInfo(_message.Message):
     spilled: bool
     storage_fraction: float
     def __init__(self, layer: _Optional[_Union[_common_pb2.LayerRef, _Mapping]] = ..., partitions: _Optional[int] = ..., bits_per_code: _Optional[int] = ..., ratio: _Optional[float] = ..., mai_per_neuron: _Optional[int] = ..., inputs: _Optional[int] = ..., neurons: _Optional[int] = ..., layer_shape: _Optional[_Iterable[int]] = ..., index_bytes: _Optional[int] = ..., full_materialization_bytes: _Optional[int] = ..., storage_fraction: _Optional[float] = ..., inference_ms: _Optional[int] = ..., construction_ms: _Optional[int] = ..., built_at_unix_ms: _Optional[int] = ..., generation: _Optional[int] = ..., spilled: bool = ..., kernel_backend: _Optional[str] = ..., materialized: bool = ...) -> None: ...
+
+class InputRange(_message.Message):
+    __slots__ = ["end", "start"]
+    END_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    end: int
+    start: int
+    def __init__(self, start: _Optional[int] = ..., end: _Optional[int] = ...) -> None: ...
 
 class ListDatasetsRequest(_message.Message):
     __slots__ = []
@@ -296,6 +312,14 @@ class Preprocessing(_message.Message):
     shift: float
     std: _containers.RepeatedScalarFieldContainer[float]
     def __init__(self, scale: _Optional[float] = ..., shift: _Optional[float] = ..., mean: _Optional[_Iterable[float]] = ..., std: _Optional[_Iterable[float]] = ...) -> None: ...
+
+class ShardOf(_message.Message):
+    __slots__ = ["count", "index"]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    count: int
+    index: int
+    def __init__(self, index: _Optional[int] = ..., count: _Optional[int] = ...) -> None: ...
 
 class UploadModelChunk(_message.Message):
     __slots__ = ["data", "name", "preprocessing_data", "replace"]
