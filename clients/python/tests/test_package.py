@@ -24,7 +24,7 @@ from deepeverest_client._proto.deepeverest.v1 import query_service_pb2_grpc
 package = os.path.dirname(deepeverest_client.__file__)
 stubs = os.path.exists(os.path.join(package, "_proto", "deepeverest", "v1", "query_service_pb2.pyi"))
 with Client(sys.argv[1], index=sys.argv[2], timeout=120) as client:
-    answer = client.similar(sys.argv[3], target=7, group=top(3), k=5).result()
+    answer = client.similar(sys.argv[3], target=7, group=top(3), k=5, dataset=sys.argv[4]).result()
 print(json.dumps({"package": package, "stubs": stubs, "typed": os.path.exists(os.path.join(package, "py.typed")),
                   "ids": answer.ids.tolist(), "scores": answer.scores.tolist()}))
 """
@@ -43,11 +43,12 @@ def test_pip_installs_offline_into_a_fresh_venv(services: dict, client, tmp_path
                               str(source)], capture_output=True, text=True, timeout=600, env=env)
     assert install.returncode == 0, install.stdout + install.stderr
 
-    run = subprocess.run([python, "-c", CHECK, services["query"], services["index"], services["layer"]],
+    # The dataset is named: other tests of the session may have registered more than one.
+    run = subprocess.run([python, "-c", CHECK, services["query"], services["index"], services["layer"], services["dataset"]],
                          capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     installed = json.loads(run.stdout.splitlines()[-1])
     assert installed["package"].startswith(str(venv)), "imported from the venv, not from the checkout"
     assert installed["stubs"] and installed["typed"]
-    expected = client.similar(services["layer"], target=7, group="top:3", k=5).result()
+    expected = client.similar(services["layer"], target=7, group="top:3", k=5, dataset=services["dataset"]).result()
     assert (installed["ids"], installed["scores"]) == (expected.ids.tolist(), expected.scores.tolist())
