@@ -1,4 +1,5 @@
 using DeepEverest.Contracts.V1;
+using DeepEverest.Core.Query.Planning;
 using DeepEverest.Core.Storage.Records;
 
 namespace DeepEverest.IndexService;
@@ -9,6 +10,7 @@ internal static class ProtoMapping
     /// <summary>The API form of a dataset.</summary>
     public static DatasetInfo ToInfo(DatasetRecord record)
     {
+        InputIdSpace ids = InputIdSpace.Of(record);
         var info = new DatasetInfo
         {
             Name = record.Name,
@@ -18,9 +20,9 @@ internal static class ProtoMapping
             HasLabels = record.HasLabels,
             StoredBytes = record.StoredBytes,
 
-            // Records written before shards have no range: a whole dataset.
-            InputRange = new InputRange { Start = record.IdStart, End = record.IdStart + record.Count },
-            TotalCount = Math.Max(record.TotalCount, record.IdStart + record.Count),
+            // Records written before shards have no range: a whole dataset (InputIdSpace's rule).
+            InputRange = new InputRange { Start = ids.Start, End = ids.End },
+            TotalCount = ids.Total,
         };
         info.InputShape.AddRange(record.InputShape);
         info.Labels.AddRange(record.DistinctLabels);

@@ -18,11 +18,14 @@ public sealed class DocsNumbersTests
         "bench/results/2026-11-25-2core-amd-epyc-resnet18.json",
     ];
 
+    // The results files are parsed once for both tests.
+    private static readonly Lazy<IndexRow[]> _defaultIndexes = new(() => DefaultIndexes().ToArray());
+
     [Fact]
     public void SizingTable_EveryMeasuredRow_EqualsTheCommittedResults()
     {
         string[] lines = ReadDoc("docs/sizing.md").Split('\n');
-        IndexRow[] rows = DefaultIndexes().ToArray();
+        IndexRow[] rows = _defaultIndexes.Value;
 
         Assert.Equal(6, rows.Length);
         foreach (IndexRow row in rows)
@@ -43,11 +46,11 @@ public sealed class DocsNumbersTests
     public void Readme_IndexShareAndSampleOutput_EqualTheCommittedResults()
     {
         string readme = ReadDoc("README.md");
-        IndexRow[] rows = DefaultIndexes().ToArray();
+        IndexRow[] rows = _defaultIndexes.Value;
         IndexRow[] demo = rows.Where(r => r.Source == _results[0]).ToArray();
 
         Assert.Contains($"takes {Range(rows.Select(r => r.IndexFraction))} of the size of the layer's float32", readme, StringComparison.Ordinal);
-        Assert.Contains($"at the default index ({Range(demo.Select(r => r.DiskFraction))} of full materialization on disk)", readme.ReplaceLineEndings(" ").Replace("\n", " ", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Contains($"at the default index ({Range(demo.Select(r => r.DiskFraction))} of full materialization on disk)", readme.ReplaceLineEndings(" "), StringComparison.Ordinal);
         IndexRow sample = Assert.Single(demo, r => r.Layer == "/block3/block3.2/Relu_output_0");
         string fraction = $"\"storageFraction\":{sample.IndexFraction.ToString("R", CultureInfo.InvariantCulture)}";
         Assert.Contains(fraction, readme, StringComparison.Ordinal);
