@@ -5,7 +5,7 @@
  */
 
 /** Field ids with an error slot (#error-<field>). */
-export type Field = "layer" | "target" | "group" | "k" | "weights" | "labels" | "strategy" | "batch" | "build";
+export type Field = "layer" | "target" | "group" | "k" | "weights" | "labels" | "strategy" | "batch" | "build" | "import";
 
 const rules: [RegExp, Field][] = [
   [/^k\b|\bk = |\bk\b.*\bresults\b/i, "k"],

@@ -8,6 +8,7 @@ import { byId, h, replaceChildren } from "./dom.js";
 import { clearFieldErrors, fieldOf, showFieldError } from "./errors.js";
 import { count, duration, percent } from "./format.js";
 import { GroupPanel } from "./group.js";
+import { ImportPanel } from "./importer.js";
 import { Pictures } from "./pictures.js";
 import { FieldError, highestRequest, similarRequest } from "./request.js";
 import { RunView } from "./results.js";
@@ -42,6 +43,7 @@ class App {
     this.catalog = new Catalog(services, () => this.contextChanged());
     this.target = new TargetPanel(this.pictures, () => this.contextChanged());
     this.group = new GroupPanel(services, () => this.changed());
+    new ImportPanel(services, this.catalog, () => this.contextChanged());
     this.wireForm();
   }
 
@@ -100,6 +102,9 @@ class App {
       void this.run(false);
     });
     form.addEventListener("change", (e) => {
+      if ((e.target as Element).closest("#import")) {
+        return; // the import panel's fields are not part of the query
+      }
       const id = (e.target as HTMLElement).id;
       if (!["model", "dataset", "layer", "target-id", "target-file", "top-m-value", "group-add"].includes(id)) {
         this.changed();

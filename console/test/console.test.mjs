@@ -1,7 +1,7 @@
 // The web console in a real browser (Debian's Chromium via playwright-core) against the real
 // services on loopback: the acceptance list of issue 10. One stack, one browser, one page.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -274,6 +274,61 @@ describe("web console", () => {
     assert.equal(await runEnd(), "done");
     assert.match(await page.textContent("#runs .considered"), /group of 16/);
     assert.equal(new URL(page.url()).searchParams.get("group"), "pick:c3");
+  });
+
+  it("imports an image folder from the page with progress, then queries the new dataset", async () => {
+    // torchvision's ImageFolder layout under the data root: two classes of three dataset images.
+    const classes = ["a-top", "b-shoe"];
+    for (const [c, name] of classes.entries()) {
+      mkdirSync(join(stack.dataRoot, "pictures", name), { recursive: true });
+      for (let i = 0; i < 3; i++) {
+        const png = new PNG({ width: 28, height: 28, colorType: 0, inputColorType: 0, bitDepth: 8 });
+        png.data = Buffer.from(stack.slice.image(10 * c + i));
+        writeFileSync(join(stack.dataRoot, "pictures", name, `${i}.png`), PNG.sync.write(png, { colorType: 0, inputColorType: 0 }));
+      }
+    }
+    await open();
+    await runEnd(); // the page runs the query its URL holds
+    await page.$eval("#runs .run", (el) => (el.dataset.mark = "before"));
+    await page.click("#import summary");
+    await page.fill("#import-name", "pictures");
+    await page.fill("#import-shape", "1,28,28");
+    await page.fill("#import-scale", "1/255");
+
+    // The service's message, as is, for a folder that does not exist.
+    await page.fill("#import-folder", "no-such-folder");
+    await page.press("#import-folder", "Enter");
+    await page.waitForSelector("#error-import.visible");
+    const error = await page.textContent("#error-import");
+    assert.match(error, /^NotFound: .*no-such-folder/);
+    assert.ok(!error.includes(stack.dataRoot), "the message does not show the data root");
+    assert.equal(await page.textContent("#import-text"), "import failed; nothing was stored.");
+    assert.deepEqual(await page.$$eval("#runs .run", (r) => r.map((el) => el.dataset.mark)), ["before"], "Enter in the import panel runs no query");
+
+    await page.evaluate(() => {
+      const w = window;
+      w.__importBar = [];
+      const bar = document.getElementById("import-bar");
+      new MutationObserver(() => w.__importBar.push(bar.value)).observe(document.getElementById("import-progress"), { subtree: true, childList: true, characterData: true, attributes: true });
+    });
+    await page.fill("#import-folder", "pictures");
+    await page.click("#import-start");
+    await page.waitForFunction(() => /queryable now/.test(document.getElementById("import-text").textContent), null, { timeout: 60_000 });
+    assert.match(await page.textContent("#import-text"), /^pictures: imported 6 inputs \[1, 28, 28\], 2 labels/);
+    assert.equal(await page.isVisible("#error-import"), false, "the earlier error is gone");
+    assert.ok((await page.evaluate(() => window.__importBar)).includes(1), "the progress bar reaches the end");
+    assert.equal(await page.$eval("#dataset", (s) => s.value), "pictures", "the catalog is reloaded with the new dataset selected");
+    assert.match(await page.$eval("#dataset", (s) => s.selectedOptions[0].textContent), /6 inputs \[1, 28, 28\]/);
+
+    // Queryable at once: ReprocessAll needs no index; labels are the class folders' names.
+    await setTarget(0);
+    await page.fill("#k", "3");
+    await setStrategy("reprocess");
+    await page.click("#run");
+    assert.equal(await runEnd(), "done");
+    const grid = await cards();
+    assert.equal(grid.length, 3);
+    assert.deepEqual(grid.map((c) => c.label), grid.map((c) => classes[Math.floor(c.id / 3)]));
   });
 
   it("made the page log no console errors and no failed requests", () => {
