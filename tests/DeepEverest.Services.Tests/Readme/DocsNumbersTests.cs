@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using DeepEverest.Bench.Kernels;
 using DeepEverest.Core.Indexing;
 using DeepEverest.Services.Tests.Infrastructure;
 
@@ -57,6 +58,64 @@ public sealed class DocsNumbersTests
         Assert.Contains(fraction, ReadDoc("docs/http-api.md"), StringComparison.Ordinal);
         Assert.Contains($"\"indexBytes\":{sample.IndexBytes}", ReadDoc("docs/http-api.md"), StringComparison.Ordinal);
         Assert.Contains($"= {Percent(sample.IndexFraction)} of full", ReadDoc("docs/performance.md"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void KernelTables_EveryRow_EqualsTheCommittedKernelRun()
+    {
+        KernelBenchmarkReport report = KernelReport();
+        string generated = report.ToMarkdown().ReplaceLineEndings("\n");
+        string[] rows = generated.Split('\n').Where(l => l.StartsWith("| ", StringComparison.Ordinal)).ToArray();
+
+        // docs/kernels.md quotes the whole report; docs/performance.md a selection of its rows.
+        Assert.Contains(generated, ReadDoc("docs/kernels.md").ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        string performance = ReadDoc("docs/performance.md");
+        string[] section = Section(performance, "## CPU kernels");
+        string[] quoted = section.Where(l => l.StartsWith("| ", StringComparison.Ordinal)).ToArray();
+        Assert.True(quoted.Length >= 8, $"docs/performance.md's kernel table has {quoted.Length} rows");
+        Assert.All(quoted, row => Assert.Contains(row, rows));
+        Assert.Contains(KernelResults, string.Join('\n', section), StringComparison.Ordinal);
+        Assert.StartsWith(
+            $"## CPU kernels ({report.Backend}, 2 cores; copy bandwidth {(report.CopyBandwidthBytesPerSecond / 1e9).ToString("F1", CultureInfo.InvariantCulture)} GB/s)",
+            section[0],
+            StringComparison.Ordinal);
+
+        // The prose of both pages: GroupBounds reaches half the copy bandwidth at g = 3, 10 and 64, not at 1 and 512.
+        foreach (int g in new[] { 3, 10, 64 })
+        {
+            Assert.True(GroupBounds(report, g).BandwidthFraction >= 0.5, $"g = {g}");
+        }
+
+        foreach (int g in new[] { 1, 512 })
+        {
+            Assert.True(GroupBounds(report, g).BandwidthFraction < 0.5, $"g = {g}");
+        }
+    }
+
+    private const string KernelResults = "bench/results/2026-12-07-2core-amd-epyc-kernels.json";
+
+    /// <summary>The committed <c>bench kernels --json</c> run, read back into the report type that wrote it.</summary>
+    private static KernelBenchmarkReport KernelReport()
+    {
+        KernelBenchmarkReport? report = JsonSerializer.Deserialize<KernelBenchmarkReport>(
+            ReadDoc(KernelResults), new JsonSerializerOptions(JsonSerializerDefaults.Web));
+        Assert.NotNull(report);
+        Assert.NotEmpty(report.Results);
+        Assert.All(report.Results, r => Assert.True(r.MedianSeconds > 0 && r.Bytes > 0, r.Kernel));
+        return report;
+    }
+
+    private static KernelBenchmarkResult GroupBounds(KernelBenchmarkReport report, int g) =>
+        Assert.Single(report.Results, r => r.Kernel == "GroupBounds" && r.Case == $"n=70000 g={g} P=16");
+
+    /// <summary>The lines of a markdown section, from its heading to the next heading of any level.</summary>
+    private static string[] Section(string markdown, string headingPrefix)
+    {
+        string[] lines = markdown.ReplaceLineEndings("\n").Split('\n');
+        int start = Array.FindIndex(lines, l => l.StartsWith(headingPrefix, StringComparison.Ordinal));
+        Assert.True(start >= 0, $"no section '{headingPrefix}'");
+        int end = Array.FindIndex(lines, start + 1, l => l.StartsWith('#'));
+        return lines[start..(end < 0 ? lines.Length : end)];
     }
 
     /// <summary>b/32 + 2·ratio + 2P/n + 2·S/N (docs/sizing.md), S the segments the index builder picks for the shape.</summary>
