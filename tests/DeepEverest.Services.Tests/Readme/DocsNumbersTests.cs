@@ -92,6 +92,31 @@ public sealed class DocsNumbersTests
         }
     }
 
+    [Fact]
+    public void ReliabilityLoadSection_EveryQuotedRowAndLine_IsInTheReportItNames()
+    {
+        string[] section = Section(ReadDoc("docs/reliability.md"), "## Load", level: 2);
+        int checkedReports = 0;
+        foreach (string[] part in SplitAt(section, "### "))
+        {
+            string[] quoted = part.Where(l => l.StartsWith("| ", StringComparison.Ordinal) || l.StartsWith("> ", StringComparison.Ordinal)).ToArray();
+            if (quoted.Length == 0)
+            {
+                continue;
+            }
+
+            // Each subsection that quotes figures names the committed report they come from.
+            string report = Assert.Single(
+                part.SelectMany(l => l.Split('`')).Where(w => w.StartsWith("bench/results/load-", StringComparison.Ordinal)).Distinct());
+            string[] reportLines = ReadDoc(report).ReplaceLineEndings("\n").Split('\n');
+            Assert.All(quoted, line => Assert.Contains(line.StartsWith("> ", StringComparison.Ordinal) ? line[2..] : line, reportLines));
+            Assert.True(quoted.Length >= 8, $"{report}: {quoted.Length} quoted lines");
+            checkedReports++;
+        }
+
+        Assert.Equal(2, checkedReports);
+    }
+
     private const string KernelResults = "bench/results/2026-12-07-2core-amd-epyc-kernels.json";
 
     /// <summary>The committed <c>bench kernels --json</c> run, read back into the report type that wrote it.</summary>
@@ -108,14 +133,35 @@ public sealed class DocsNumbersTests
     private static KernelBenchmarkResult GroupBounds(KernelBenchmarkReport report, int g) =>
         Assert.Single(report.Results, r => r.Kernel == "GroupBounds" && r.Case == $"n=70000 g={g} P=16");
 
-    /// <summary>The lines of a markdown section, from its heading to the next heading of any level.</summary>
-    private static string[] Section(string markdown, string headingPrefix)
+    /// <summary>
+    /// The lines of a markdown section, from its heading to the next heading of any level, or with
+    /// <paramref name="level"/> to the next heading of that level or above.
+    /// </summary>
+    private static string[] Section(string markdown, string headingPrefix, int level = 6)
     {
         string[] lines = markdown.ReplaceLineEndings("\n").Split('\n');
         int start = Array.FindIndex(lines, l => l.StartsWith(headingPrefix, StringComparison.Ordinal));
         Assert.True(start >= 0, $"no section '{headingPrefix}'");
-        int end = Array.FindIndex(lines, start + 1, l => l.StartsWith('#'));
+        int end = Array.FindIndex(lines, start + 1, l => l.StartsWith('#') && l.TakeWhile(c => c == '#').Count() <= level);
         return lines[start..(end < 0 ? lines.Length : end)];
+    }
+
+    /// <summary>Lines split into parts, a new part at every line starting with <paramref name="prefix"/>.</summary>
+    private static IEnumerable<string[]> SplitAt(string[] lines, string prefix)
+    {
+        var part = new List<string>();
+        foreach (string line in lines)
+        {
+            if (line.StartsWith(prefix, StringComparison.Ordinal) && part.Count > 0)
+            {
+                yield return part.ToArray();
+                part.Clear();
+            }
+
+            part.Add(line);
+        }
+
+        yield return part.ToArray();
     }
 
     /// <summary>b/32 + 2·ratio + 2P/n + 2·S/N (docs/sizing.md), S the segments the index builder picks for the shape.</summary>
