@@ -117,6 +117,16 @@ public sealed class DocsNumbersTests
         Assert.Equal(2, checkedReports);
     }
 
+    [Fact]
+    public void FullBenchmarkDuration_EqualsTheCommittedRunsTotal()
+    {
+        using JsonDocument json = JsonDocument.Parse(ReadDoc(_results[0]));
+        long minutes = (long)Math.Round(json.RootElement.GetProperty("totalSeconds").GetDouble() / 60);
+
+        Assert.Contains($"about {minutes} minutes (the committed run's `totalSeconds`)", ReadDoc("bench/README.md"), StringComparison.Ordinal);
+        Assert.Contains($"`make bench`, {minutes} min on 2 AVX2 cores", ReadDoc("docs/performance.md").ReplaceLineEndings(" "), StringComparison.Ordinal);
+    }
+
     private const string KernelResults = "bench/results/2026-12-07-2core-amd-epyc-kernels.json";
 
     /// <summary>The committed <c>bench kernels --json</c> run, read back into the report type that wrote it.</summary>
