@@ -125,6 +125,7 @@ public sealed class DocsNumbersTests
 
         Assert.Contains($"about {minutes} minutes (the committed run's `totalSeconds`)", ReadDoc("bench/README.md"), StringComparison.Ordinal);
         Assert.Contains($"`make bench`, {minutes} min on 2 AVX2 cores", ReadDoc("docs/performance.md").ReplaceLineEndings(" "), StringComparison.Ordinal);
+        Assert.Contains($"(`make bench`; {minutes} min on 2 AVX2 cores", ReadDoc("README.md").ReplaceLineEndings(" "), StringComparison.Ordinal);
     }
 
     private const string KernelResults = "bench/results/2026-12-07-2core-amd-epyc-kernels.json";
