@@ -49,10 +49,12 @@ class App {
 
   async start(): Promise<void> {
     this.renderServices(null);
+    // Read before loading: the catalog and apply() write the form's state into the URL.
+    const linked = window.location.search !== "";
     const state = fromSearch(window.location.search);
     const loaded = await this.loadCatalog(state);
     this.apply(state);
-    if (loaded && window.location.search !== "") {
+    if (loaded && linked) {
       // A link or a reload: run the query it holds.
       void this.run(state.compare !== "");
     }
