@@ -56,6 +56,12 @@ internal sealed class ShardClient : IDisposable
 
     private static GrpcChannelOptions ChannelOptions => new()
     {
+        // An HttpClient of our own turns off the channel's subchannel balancing, whose reconnect
+        // backoff would keep failing calls for seconds after a shard restarts: each call finds a
+        // pooled HTTP/2 connection or dials the shard again.
+        HttpClient = new HttpClient(new SocketsHttpHandler { EnableMultipleHttp2Connections = true }) { Timeout = Timeout.InfiniteTimeSpan },
+        DisposeHttpClient = true,
+
         // Activations of a large layer and stored inputs may exceed the 4 MiB default.
         MaxReceiveMessageSize = 64 << 20,
     };
