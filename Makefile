@@ -18,7 +18,7 @@ CLI_TOOLS      ?= $(HOME)/.dotnet/tools
 export PATH    := $(CLI_TOOLS):$(PATH)
 INSTALL_CLI     = CONFIG=$(CONFIG) DOTNET=$(DOTNET) CLI_NO_BUILD=1 tools/install-cli.sh
 
-.PHONY: all setup build install-cli cli-docs test test-exactness test-fresh demo serve bench bench-load bench-resnet bench-resnet-quick clean format console console-test screenshots clients-setup python-client test-clients clients-check client-picture images chart-docs test-images router-inferences
+.PHONY: all setup build install-cli cli-docs test test-exactness test-fresh demo serve bench bench-load bench-resnet bench-resnet-quick clean format console console-test screenshots clients-setup python-client test-clients clients-check client-picture images chart-docs test-images router-inferences serve-sharded
 
 all: build
 
@@ -146,6 +146,14 @@ demo: build
 
 serve: build
 	DATA=$(DATA) INDEX_URL=$(INDEX_URL) QUERY_URL=$(QUERY_URL) INDEX_HTTP_URL=$(INDEX_HTTP_URL) QUERY_HTTP_URL=$(QUERY_HTTP_URL) CONFIG=$(CONFIG) tools/serve.sh
+
+# SHARDS input-range shards of the demo data (each an IndexService and a QueryService over its own
+# data root under DATA_SHARDED, with its own index of the demo layer) and the router over them on
+# QUERY_URL / QUERY_HTTP_URL, in the foreground (docs/scale-out.md, "The router").
+SHARDS       ?= 4
+DATA_SHARDED ?= ./data-sharded
+serve-sharded: build
+	SHARDS=$(SHARDS) DATA_SHARDED=$(DATA_SHARDED) INDEX_URL=$(INDEX_URL) QUERY_URL=$(QUERY_URL) INDEX_HTTP_URL=$(INDEX_HTTP_URL) QUERY_HTTP_URL=$(QUERY_HTTP_URL) CONFIG=$(CONFIG) tools/serve-sharded.sh
 
 bench: build
 	$(DOTNET) src/Cli/bin/$(CONFIG)/net10.0/deepeverest.dll bench kernels
