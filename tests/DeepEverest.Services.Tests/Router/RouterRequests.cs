@@ -5,7 +5,7 @@ namespace DeepEverest.Services.Tests.Router;
 /// <summary>
 /// Seeded random TopKSimilar / TopKHighest requests over <see cref="RouterFixture"/>'s layer: every
 /// distance and aggregate, top_of_target (dataset and raw targets), explicit and rectangle groups,
-/// include_target, filters by ids, id range and label that cross the shards' boundaries, and every
+/// weights, include_target, filters by ids, id range and label that cross the shards' boundaries, and every
 /// strategy that answers from the index or the model.
 /// </summary>
 internal static class RouterRequests
@@ -41,6 +41,12 @@ internal static class RouterRequests
                     Filter = Filter(random),
                     Options = options,
                 };
+                if (random.Next(3) == 0)
+                {
+                    // Weights in group order: a top_of_target group keeps its order on every shard.
+                    request.Weights.AddRange(Enumerable.Range(0, GroupSize(request.Group)).Select(_ => (float)(1 + random.Next(4))));
+                }
+
                 if (random.Next(4) == 0)
                 {
                     request.Target = new Target { StoredTensor = storedInput(targetId) };
@@ -73,6 +79,13 @@ internal static class RouterRequests
             }
         }
     }
+
+    private static int GroupSize(NeuronGroup group) => group.SelectionCase switch
+    {
+        NeuronGroup.SelectionOneofCase.Neurons => group.Neurons.Neurons.Count,
+        NeuronGroup.SelectionOneofCase.Rectangle => 16,
+        _ => group.TopOfTarget,
+    };
 
     private static NeuronGroup Group(Random random, bool allowTop)
     {
