@@ -18,7 +18,7 @@ CLI_TOOLS      ?= $(HOME)/.dotnet/tools
 export PATH    := $(CLI_TOOLS):$(PATH)
 INSTALL_CLI     = CONFIG=$(CONFIG) DOTNET=$(DOTNET) CLI_NO_BUILD=1 tools/install-cli.sh
 
-.PHONY: all setup build install-cli cli-docs test test-exactness test-fresh demo serve bench bench-load bench-resnet bench-resnet-quick clean format console console-test screenshots clients-setup python-client test-clients clients-check client-picture images chart-docs test-images
+.PHONY: all setup build install-cli cli-docs test test-exactness test-fresh demo serve bench bench-load bench-resnet bench-resnet-quick clean format console console-test screenshots clients-setup python-client test-clients clients-check client-picture images chart-docs test-images router-inferences serve-sharded
 
 all: build
 
@@ -62,7 +62,7 @@ test: setup console
 	$(DOTNET) format DeepEverest.sln --verify-no-changes -v quiet
 	# The console's group-syntax parser against the shared fixture (no browser).
 	cd console && npm run test:unit
-	$(DOTNET) test DeepEverest.sln -c $(CONFIG) --no-build -v minimal -nologo --logger "console;verbosity=normal" --filter "Category!=Images"
+	$(DOTNET) test DeepEverest.sln -c $(CONFIG) --no-build -v minimal -nologo --logger "console;verbosity=normal" --filter "Category!=Images&Category!=Measure"
 	# The kernels' scalar fallbacks, as on a CPU without SIMD.
 	DOTNET_EnableHWIntrinsic=0 $(DOTNET) test tests/DeepEverest.Kernels.Tests -c $(CONFIG) --no-build -v minimal -nologo
 	# The AVX2 kernels of CPUs without AVX-512 (AMD EPYC before Zen 4), on any x64 CI machine:
@@ -89,6 +89,13 @@ test-exactness: build
 	DEEPEVEREST_EXACTNESS_N=$(N) DEEPEVEREST_EXACTNESS_SEED=$(SEED) DEEPEVEREST_EXACTNESS_PARALLEL=$(PARALLEL) DEEPEVEREST_EXACTNESS_DATA=$(if $(EXACTNESS_DATA),$(abspath $(EXACTNESS_DATA))) \
 	  $(DOTNET) test tests/DeepEverest.Services.Tests -c $(CONFIG) --no-build -v minimal -nologo \
 	  --logger "console;verbosity=normal" --filter "FullyQualifiedName~Exactness.DifferentialTests"
+
+# Inputs inferred by four input-range shards behind the router against one store, on the issue's
+# benchmark queries over a 5,000-image slice (docs/scale-out.md, "The router"): every answer is
+# checked identical, and the ratio is printed (a measurement, not a timed test).
+router-inferences: build
+	$(DOTNET) test tests/DeepEverest.Services.Tests -c $(CONFIG) --no-build -v minimal -nologo \
+	  --logger "console;verbosity=detailed" --filter "Category=Measure&FullyQualifiedName~RouterInferenceMeasurement"
 
 # `make test` as a new user meets it: in a clean clone of HEAD (commit first: uncommitted changes
 # are not in it) with an empty XDG_CACHE_HOME, so what installs on first use (helm) is installed
@@ -139,6 +146,14 @@ demo: build
 
 serve: build
 	DATA=$(DATA) INDEX_URL=$(INDEX_URL) QUERY_URL=$(QUERY_URL) INDEX_HTTP_URL=$(INDEX_HTTP_URL) QUERY_HTTP_URL=$(QUERY_HTTP_URL) CONFIG=$(CONFIG) tools/serve.sh
+
+# SHARDS input-range shards of the demo data (each an IndexService and a QueryService over its own
+# data root under DATA_SHARDED, with its own index of the demo layer) and the router over them on
+# QUERY_URL / QUERY_HTTP_URL, in the foreground (docs/scale-out.md, "The router").
+SHARDS       ?= 4
+DATA_SHARDED ?= ./data-sharded
+serve-sharded: build
+	SHARDS=$(SHARDS) DATA_SHARDED=$(DATA_SHARDED) INDEX_URL=$(INDEX_URL) QUERY_URL=$(QUERY_URL) INDEX_HTTP_URL=$(INDEX_HTTP_URL) QUERY_HTTP_URL=$(QUERY_HTTP_URL) CONFIG=$(CONFIG) tools/serve-sharded.sh
 
 bench: build
 	$(DOTNET) src/Cli/bin/$(CONFIG)/net10.0/deepeverest.dll bench kernels

@@ -55,11 +55,16 @@ class QueryStats:
     inputs_exact_from_index: int
     strategy: str
     group_size: int
+    # Shards the query spans and those whose part is complete, when a router over input-range
+    # shards answers (docs/scale-out.md); 0 from a single store.
+    shards_total: int = 0
+    shards_done: int = 0
 
     @classmethod
     def from_proto(cls, s: qpb.QueryStats) -> "QueryStats":
         return cls(s.inputs_total, s.inputs_inferred, s.inputs_pruned, s.cache_hits, s.elapsed_ms,
-                   s.inputs_exact_from_index, _STRATEGY_NAMES.get(s.strategy, "unspecified"), s.group_size)
+                   s.inputs_exact_from_index, _STRATEGY_NAMES.get(s.strategy, "unspecified"), s.group_size,
+                   s.shards_total, s.shards_done)
 
 
 @dataclass(frozen=True)

@@ -134,7 +134,7 @@ class QueryOptions(_message.Message):
     def __init__(self, strategy: _Optional[_Union[Strategy, str]] = ..., batch_size: _Optional[int] = ..., min_update_interval_ms: _Optional[int] = ..., no_cache: bool = ..., fixed_batches: bool = ...) -> None: ...
 
 class QueryStats(_message.Message):
-    __slots__ = ["cache_hits", "elapsed_ms", "group_size", "inputs_exact_from_index", "inputs_inferred", "inputs_pruned", "inputs_total", "strategy"]
+    __slots__ = ["cache_hits", "elapsed_ms", "group_size", "inputs_exact_from_index", "inputs_inferred", "inputs_pruned", "inputs_total", "shards_done", "shards_total", "strategy"]
     CACHE_HITS_FIELD_NUMBER: _ClassVar[int]
     ELAPSED_MS_FIELD_NUMBER: _ClassVar[int]
     GROUP_SIZE_FIELD_NUMBER: _ClassVar[int]
@@ -142,6 +142,8 @@ class QueryStats(_message.Message):
     INPUTS_INFERRED_FIELD_NUMBER: _ClassVar[int]
     INPUTS_PRUNED_FIELD_NUMBER: _ClassVar[int]
     INPUTS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    SHARDS_DONE_FIELD_NUMBER: _ClassVar[int]
+    SHARDS_TOTAL_FIELD_NUMBER: _ClassVar[int]
     STRATEGY_FIELD_NUMBER: _ClassVar[int]
     cache_hits: int
     elapsed_ms: int
@@ -150,8 +152,10 @@ class QueryStats(_message.Message):
     inputs_inferred: int
     inputs_pruned: int
     inputs_total: int
+    shards_done: int
+    shards_total: int
     strategy: Strategy
-    def __init__(self, inputs_total: _Optional[int] = ..., inputs_inferred: _Optional[int] = ..., inputs_pruned: _Optional[int] = ..., cache_hits: _Optional[int] = ..., elapsed_ms: _Optional[int] = ..., inputs_exact_from_index: _Optional[int] = ..., strategy: _Optional[_Union[Strategy, str]] = ..., group_size: _Optional[int] = ...) -> None: ...
+    def __init__(self, inputs_total: _Optional[int] = ..., inputs_inferred: _Optional[int] = ..., inputs_pruned: _Optional[int] = ..., cache_hits: _Optional[int] = ..., elapsed_ms: _Optional[int] = ..., inputs_exact_from_index: _Optional[int] = ..., strategy: _Optional[_Union[Strategy, str]] = ..., group_size: _Optional[int] = ..., shards_total: _Optional[int] = ..., shards_done: _Optional[int] = ...) -> None: ...
 
 class Range(_message.Message):
     __slots__ = ["end", "open_end", "start"]

@@ -1,0 +1,223 @@
+using DeepEverest.Contracts.V1;
+using DeepEverest.Kernels;
+using Google.Protobuf.Collections;
+
+namespace DeepEverest.Router.Merge;
+
+/// <summary>
+/// Merges the progressive streams of one query's shards into one stream with the contract of a
+/// single store (docs/scale-out.md, "The router"). All of the merge's rules live here:
+/// <list type="bullet">
+/// <item>Scores become costs (distance as is, aggregate negated) so that every order is
+/// <see cref="TopKOrder"/>'s: cost ascending, then global id.</item>
+/// <item>Hits: the top k of the union of the shards' latest exact hits, then, while fewer than k
+/// are exact, the live shards' unverified hits by their optimistic bound (as a store lists them).</item>
+/// <item>A hit is final when every hit before it is final, it is final in its shard (or its shard
+/// has stopped), and no other live shard can still send an input ahead of it: that shard's
+/// threshold is a strictly worse cost, or an equal cost where every id of the shard is larger
+/// (ties go to the smaller id). A shard that has sent nothing yet can send anything.</item>
+/// <item>Pushdown: once k exact hits are known, a live shard whose threshold is worse than the
+/// k-th (same tie rule) cannot send anything that enters the answer: it is stopped
+/// (<see cref="Prunable"/>); its exact hits stay, its unverified hits go.</item>
+/// <item>The threshold is the best of the live shards' thresholds; done when no shard is live.</item>
+/// </list>
+/// Not thread-safe: one query's loop drives it.
+/// </summary>
+internal sealed class ShardMerge
+{
+    private readonly bool _highest;
+    private readonly int _k;
+    private readonly long[] _starts;
+    private readonly ShardState[] _shards;
+    private readonly List<string> _messages = [];
+    private RepeatedField<long>? _group;
+
+    /// <summary>A merge of <paramref name="starts"/>.Length shards.</summary>
+    /// <param name="highest">TopKHighest (higher aggregates first) rather than TopKSimilar.</param>
+    /// <param name="k">The request's k.</param>
+    /// <param name="starts">Each shard's first global id (for the tie rule).</param>
+    public ShardMerge(bool highest, int k, IReadOnlyList<long> starts)
+    {
+        _highest = highest;
+        _k = k;
+        _starts = [.. starts];
+        _shards = [.. starts.Select(_ => new ShardState())];
+    }
+
+    /// <summary>Whether every shard is done, stopped or left out.</summary>
+    public bool Done => _shards.All(s => s.Phase != Phase.Live);
+
+    /// <summary>Shards whose part of the answer is complete.</summary>
+    public int ShardsDone => _shards.Count(s => s.Phase != Phase.Live);
+
+    /// <summary>Leaves shard <paramref name="shard"/> out (the filter keeps none of its inputs): it counts as done.</summary>
+    public void LeaveOut(int shard) => _shards[shard].Phase = Phase.Done;
+
+    /// <summary>Takes shard <paramref name="shard"/>'s latest update.</summary>
+    public void Apply(int shard, TopKUpdate update)
+    {
+        ShardState state = _shards[shard];
+        if (state.Phase != Phase.Live)
+        {
+            return;
+        }
+
+        state.Last = update;
+        state.Exact = [.. update.Hits.Where(h => !double.IsNaN(h.Score)).Select(h => new Entry(shard, Cost(h.Score), h))];
+        state.Unverified = [.. update.Hits.Where(h => double.IsNaN(h.Score)).Select(h => new Entry(shard, _highest ? -h.UpperBound : h.LowerBound, h))];
+        state.ThresholdCost = double.IsNaN(update.Threshold) ? double.NaN : Cost(update.Threshold);
+        state.Phase = update.Done ? Phase.Done : Phase.Live;
+        _group ??= update.Group.Count > 0 ? update.Group : null;
+        if (update.Message.Length > 0 && !_messages.Contains(update.Message))
+        {
+            _messages.Add(update.Message);
+        }
+    }
+
+    /// <summary>
+    /// Live shards that nothing not yet sent can enter the answer from: the k-th exact cost of the
+    /// union is better than their threshold. The caller cancels their streams and calls <see cref="Stop"/>.
+    /// </summary>
+    public IEnumerable<int> Prunable()
+    {
+        List<Entry> exact = [.. _shards.SelectMany(s => s.Exact).Order(EntryOrder.Instance)];
+        if (exact.Count < _k)
+        {
+            yield break;
+        }
+
+        Entry kth = exact[_k - 1];
+        for (int s = 0; s < _shards.Length; s++)
+        {
+            if (_shards[s].Phase == Phase.Live && _shards[s].Last is not null && CannotPrecede(s, kth.Cost, kth.Hit.InputId))
+            {
+                yield return s;
+            }
+        }
+    }
+
+    /// <summary>Stops shard <paramref name="shard"/>: its exact hits stand as sent, its unverified ones are dropped.</summary>
+    public void Stop(int shard)
+    {
+        _shards[shard].Phase = Phase.Stopped;
+        _shards[shard].Unverified = [];
+    }
+
+    /// <summary>The merged update now.</summary>
+    /// <param name="elapsedMs">The router's time since the query started.</param>
+    /// <param name="first">Whether this is the first update sent (it carries the group and the messages).</param>
+    public TopKUpdate Current(long elapsedMs, bool first)
+    {
+        bool done = Done;
+        List<Entry> ranked = [.. _shards.SelectMany(s => s.Exact).Order(EntryOrder.Instance).Take(_k)];
+        if (ranked.Count < _k)
+        {
+            ranked.AddRange(_shards.SelectMany(s => s.Unverified).Order(EntryOrder.Instance).Take(_k - ranked.Count));
+        }
+
+        var update = new TopKUpdate { Done = done, Threshold = Threshold(), Stats = Stats(elapsedMs) };
+        bool previousFinal = true;
+        foreach (Entry entry in ranked)
+        {
+            bool final = previousFinal && !double.IsNaN(entry.Hit.Score) && (done || (FinalInShard(entry) && _shards.Select((_, s) => s).All(
+                s => s == entry.Shard || _shards[s].Phase != Phase.Live || (_shards[s].Last is not null && CannotPrecede(s, entry.Cost, entry.Hit.InputId)))));
+            Hit hit = entry.Hit.Clone();
+            hit.Final = final;
+            update.Hits.Add(hit);
+            previousFinal = final;
+        }
+
+        if (first && _group is not null)
+        {
+            update.Group.AddRange(_group);
+        }
+
+        if (first || done)
+        {
+            update.Message = string.Join(" ", _messages);
+        }
+
+        return update;
+    }
+
+    private double Cost(double score) => _highest ? -score : score;
+
+    private bool FinalInShard(Entry entry) => _shards[entry.Shard].Phase != Phase.Live || entry.Hit.Final;
+
+    /// <summary>
+    /// Whether nothing shard <paramref name="shard"/> has not sent can order before (cost, id): its
+    /// threshold is NaN (nothing unverified) or a worse cost, or the same cost with only larger ids.
+    /// </summary>
+    private bool CannotPrecede(int shard, double cost, long id)
+    {
+        double threshold = _shards[shard].ThresholdCost;
+        return double.IsNaN(threshold) || threshold > cost || (threshold == cost && id < _starts[shard]);
+    }
+
+    /// <summary>The best (lowest-cost) threshold of the live shards, as a score; NaN when none is left.</summary>
+    private double Threshold()
+    {
+        double best = double.NaN;
+        foreach (ShardState s in _shards)
+        {
+            if (s.Phase == Phase.Live)
+            {
+                // A shard that has sent nothing could still send anything.
+                double cost = s.Last is null ? (_highest ? double.NegativeInfinity : 0) : s.ThresholdCost;
+                if (!double.IsNaN(cost) && (double.IsNaN(best) || cost < best))
+                {
+                    best = cost;
+                }
+            }
+        }
+
+        return double.IsNaN(best) ? best : Cost(best);
+    }
+
+    private QueryStats Stats(long elapsedMs)
+    {
+        var stats = new QueryStats { ElapsedMs = elapsedMs, ShardsTotal = _shards.Length, ShardsDone = ShardsDone };
+        foreach (QueryStats s in _shards.Select(s => s.Last?.Stats).OfType<QueryStats>())
+        {
+            stats.InputsTotal += s.InputsTotal;
+            stats.InputsInferred += s.InputsInferred;
+            stats.InputsPruned += s.InputsPruned;
+            stats.CacheHits += s.CacheHits;
+            stats.InputsExactFromIndex += s.InputsExactFromIndex;
+            stats.GroupSize = Math.Max(stats.GroupSize, s.GroupSize);
+            stats.Strategy = stats.Strategy == Strategy.Unspecified ? s.Strategy : stats.Strategy;
+        }
+
+        return stats;
+    }
+
+    private enum Phase
+    {
+        Live,
+        Done,
+        Stopped,
+    }
+
+    private sealed class ShardState
+    {
+        public Phase Phase { get; set; }
+
+        public TopKUpdate? Last { get; set; }
+
+        public Entry[] Exact { get; set; } = [];
+
+        public Entry[] Unverified { get; set; } = [];
+
+        public double ThresholdCost { get; set; } = double.NaN;
+    }
+
+    /// <summary>A shard's hit with its cost (exact, or the optimistic bound of an unverified hit).</summary>
+    private sealed record Entry(int Shard, double Cost, Hit Hit);
+
+    private sealed class EntryOrder : IComparer<Entry>
+    {
+        public static readonly EntryOrder Instance = new();
+
+        public int Compare(Entry? x, Entry? y) => TopKOrder.Compare(x!.Cost, checked((int)x.Hit.InputId), y!.Cost, checked((int)y.Hit.InputId));
+    }
+}

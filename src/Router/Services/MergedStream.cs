@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using DeepEverest.Contracts.V1;
+using DeepEverest.Router.Merge;
+using DeepEverest.Router.Shards;
+using Grpc.Core;
+
+namespace DeepEverest.Router.Services;
+
+/// <summary>
+/// Runs one routed query: streams every shard's updates at once, feeds them to a
+/// <see cref="ShardMerge"/>, stops the shards the merge finds can no longer contribute (their calls
+/// are cancelled: the global pushdown), and sends the merged updates, coalesced to the request's
+/// interval (the first and the done update always go out). The first shard failure fails the query
+/// with the shard named (<see cref="ShardFailure"/>), and every other shard's call is cancelled; so
+/// are they all when the client cancels or its deadline passes. A done update is sent only when
+/// every shard is done or stopped.
+/// </summary>
+internal sealed class MergedStream(IReadOnlyList<ShardCall> calls, bool highest, int k, int intervalMs, DateTime? deadline)
+{
+    /// <summary>Shards stopped early by the pushdown.</summary>
+    public int Stopped { get; private set; }
+
+    /// <summary>The last update sent.</summary>
+    public TopKUpdate? Last { get; private set; }
+
+    /// <summary>Runs the query, sending merged updates with <paramref name="send"/>.</summary>
+    public async Task RunAsync(Func<TopKUpdate, Task> send, CancellationToken callCancellation)
+    {
+        var merge = new ShardMerge(highest, k, [.. calls.Select(c => c.Slice.Start)]);
+        var events = Channel.CreateUnbounded<ShardEvent>(new UnboundedChannelOptions { SingleReader = true });
+        using var all = CancellationTokenSource.CreateLinkedTokenSource(callCancellation);
+        CancellationTokenSource[] stops = [.. calls.Select(_ => CancellationTokenSource.CreateLinkedTokenSource(all.Token))];
+        var clock = Stopwatch.StartNew();
+        var pumps = new List<Task>();
+        try
+        {
+            for (int s = 0; s < calls.Count; s++)
+            {
+                if (calls[s].LeftOut)
+                {
+                    merge.LeaveOut(s);
+                }
+                else
+                {
+                    pumps.Add(PumpAsync(s, events.Writer, stops[s].Token));
+                }
+            }
+
+            long lastSentMs = long.MinValue;
+            TopKUpdate? previous = null;
+            while (true)
+            {
+                if (!merge.Done)
+                {
+                    Apply(merge, await events.Reader.ReadAsync(all.Token));
+
+                    // Everything that arrived meanwhile goes into the same merged update.
+                    while (events.Reader.TryRead(out ShardEvent? more))
+                    {
+                        Apply(merge, more);
+                    }
+
+                    foreach (int s in merge.Prunable().ToList())
+                    {
+                        merge.Stop(s);
+                        await stops[s].CancelAsync();
+                        Stopped++;
+                    }
+                }
+
+                TopKUpdate update = merge.Current(clock.ElapsedMilliseconds, first: Last is null);
+                bool changed = previous is null || update.Done || !update.Hits.Equals(previous.Hits) || !update.Threshold.Equals(previous.Threshold);
+                previous = update;
+                if (changed && (Last is null || update.Done || update.Stats.ElapsedMs - lastSentMs >= intervalMs))
+                {
+                    lastSentMs = update.Stats.ElapsedMs;
+                    Last = update;
+                    await send(update);
+                }
+
+                if (update.Done)
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            await all.CancelAsync();
+            await Task.WhenAll(pumps);
+            foreach (CancellationTokenSource stop in stops)
+            {
+                stop.Dispose();
+            }
+        }
+    }
+
+    private static void Apply(ShardMerge merge, ShardEvent e)
+    {
+        if (e.Failure is not null)
+        {
+            throw e.Failure;
+        }
+
+        merge.Apply(e.Shard, e.Update!);
+    }
+
+    /// <summary>Reads one shard's stream into the events; never throws (a failure is an event).</summary>
+    private async Task PumpAsync(int s, ChannelWriter<ShardEvent> events, CancellationToken stop)
+    {
+        ShardClient shard = calls[s].Slice.Shard;
+        try
+        {
+            using AsyncServerStreamingCall<TopKUpdate> call = calls[s].Start(shard.Call(deadline, stop));
+            await foreach (TopKUpdate update in call.ResponseStream.ReadAllAsync(stop))
+            {
+                events.TryWrite(new ShardEvent(s, update, null));
+                if (update.Done)
+                {
+                    return;
+                }
+            }
+
+            events.TryWrite(new ShardEvent(s, null, ShardFailure.Truncated(shard)));
+        }
+        catch (Exception) when (stop.IsCancellationRequested)
+        {
+            // Stopped by the pushdown, or the query is over: nothing more is wanted from it.
+        }
+        catch (RpcException e)
+        {
+            events.TryWrite(new ShardEvent(s, null, ShardFailure.Of(shard, e, "answering the query")));
+        }
+        catch (Exception e)
+        {
+            events.TryWrite(new ShardEvent(s, null, new RpcException(new Status(StatusCode.Unavailable, $"{shard.Name} failed while answering the query: {e.Message}"))));
+        }
+    }
+
+    private sealed record ShardEvent(int Shard, TopKUpdate? Update, RpcException? Failure);
+}

@@ -1,0 +1,35 @@
+using Grpc.Core;
+
+namespace DeepEverest.Router.Shards;
+
+/// <summary>
+/// What a client sees when a shard fails: the shard is always named. A request the shard refuses
+/// (INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION, RESOURCE_EXHAUSTED, OUT_OF_RANGE) keeps its
+/// status; a shard past the deadline is DEADLINE_EXCEEDED; anything else (unreachable, crashed,
+/// refusing the router's key) is UNAVAILABLE: the answer would lack that shard's inputs.
+/// </summary>
+internal static class ShardFailure
+{
+    /// <summary>The status to fail the call with.</summary>
+    /// <param name="shard">The shard that failed.</param>
+    /// <param name="error">Its failure.</param>
+    /// <param name="doing">What the router asked of it, e.g. "answering the query".</param>
+    public static RpcException Of(ShardClient shard, RpcException error, string doing)
+    {
+        StatusCode code = error.StatusCode switch
+        {
+            StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.FailedPrecondition or StatusCode.ResourceExhausted or StatusCode.OutOfRange => error.StatusCode,
+            StatusCode.DeadlineExceeded => StatusCode.DeadlineExceeded,
+            _ => StatusCode.Unavailable,
+        };
+        string detail = error.Status.Detail.Length > 0 ? error.Status.Detail : error.StatusCode.ToString();
+        string message = code == error.StatusCode
+            ? $"{shard.Name}: {detail}"
+            : $"{shard.Name} failed while {doing} ({error.StatusCode}: {detail}); the answer would lack its inputs.";
+        return new RpcException(new Status(code, message));
+    }
+
+    /// <summary>A shard whose stream ended without its done update.</summary>
+    public static RpcException Truncated(ShardClient shard) =>
+        new(new Status(StatusCode.Unavailable, $"{shard.Name} ended its stream before the exact answer; the answer would lack its inputs."));
+}
