@@ -55,7 +55,7 @@ public sealed class MultiInputModelTests(IndexServiceFixture fixture)
     /// <c>embedded = Gather(table[10, 3], input_ids)</c> [batch, sequence, 3], <c>hidden =
     /// Relu(embedded)</c>, and <c>mask = Cast(attention_mask)</c> [batch, sequence] as a second output.
     /// </summary>
-    private static byte[] TokenModel()
+    internal static byte[] TokenModel()
     {
         var graph = new GraphProto { Name = "tokens" };
         graph.Input.Add(Int64Tokens("input_ids"));
