@@ -9,7 +9,7 @@ using Microsoft.ML.OnnxRuntime;
 namespace DeepEverest.Core.Tests.Onnx;
 
 /// <summary>
-/// Text transformers (issue 21, docs/text-models.md): registration describes their int64 token
+/// Text transformers (docs/text-models.md): registration describes their int64 token
 /// inputs and their per-token layers, a graph cut at a layer computes it bit for bit, and what
 /// cannot run them yet refuses them.
 /// </summary>
