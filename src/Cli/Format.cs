@@ -42,6 +42,24 @@ internal static class Format
     /// <summary>A shape as <c>[1, 28, 28]</c>.</summary>
     public static string Shape(IEnumerable<long> shape) => "[" + string.Join(", ", shape) + "]";
 
+    /// <summary>
+    /// A layer's shape per item: <c>[32, 16, 16]</c> per input, or <c>[1536] per sequence</c> for a
+    /// layer whose items are the positions along a symbolic axis (tokens; docs/text-models.md).
+    /// </summary>
+    public static string LayerShape(Contracts.V1.LayerInfo layer) =>
+        layer.TensorShape.Count > 1 && layer.TensorShape[1].Symbol.Length > 0
+            ? $"{Shape(layer.Shape)} per {layer.TensorShape[1].Symbol}"
+            : Shape(layer.Shape);
+
+    /// <summary>
+    /// What a model takes: <c>'input' [1, 28, 28]</c> for one float input, else each input with its
+    /// type and declared shape, symbolic axes by name: <c>'input_ids' int64 [batch, sequence], ...</c>.
+    /// </summary>
+    public static string Inputs(Contracts.V1.ModelInfo model) =>
+        model.InputName.Length > 0 || model.Inputs.Count == 0
+            ? $"'{model.InputName}' {Shape(model.InputShape)}"
+            : string.Join(", ", model.Inputs.Select(i => $"'{i.Name}' {i.ElementType} [{string.Join(", ", i.Shape.Select(d => d.Symbol.Length > 0 ? d.Symbol : d.Size.ToString(CultureInfo.InvariantCulture)))}]"));
+
     /// <summary>An integer with thousands separators.</summary>
     public static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 

@@ -29,7 +29,7 @@ internal static class LayerCommands
             Table table = Tables.Create("#", "layer", "op", "shape", "neurons");
             foreach (LayerInfo layer in response.Layers)
             {
-                table.AddPlainRow(layer.Order.ToString(System.Globalization.CultureInfo.InvariantCulture), layer.Name, layer.OpType, Format.Shape(layer.Shape), Format.Count(layer.Neurons));
+                table.AddPlainRow(layer.Order.ToString(System.Globalization.CultureInfo.InvariantCulture), layer.Name, layer.OpType, Format.LayerShape(layer), Format.Count(layer.Neurons));
             }
 
             session.Console.Ansi.Write(table);

@@ -149,6 +149,6 @@ internal static class ModelCommands
 
         string preprocessing = model.PreprocessingSha256.Length > 0 ? $", preprocessing model {model.PreprocessingSha256[..12]} composed in front" : "";
         session.Console.Out.WriteLine(Format.Invariant(
-            $"model {model.Name}: input '{model.InputName}' {Format.Shape(model.InputShape)}, {model.LayerCount} layers, {Format.Bytes(model.Bytes)}, sha256 {model.Sha256}{preprocessing}"));
+            $"model {model.Name}: input {Format.Inputs(model)}, {model.LayerCount} layers, {Format.Bytes(model.Bytes)}, sha256 {model.Sha256}{preprocessing}"));
     }
 }

@@ -46,6 +46,7 @@ internal static class ProtoMapping
             PreprocessingSha256 = record.PreprocessingSha256,
         };
         info.InputShape.AddRange(record.InputShape);
+        info.Inputs.AddRange(record.Inputs.Select(i => new ModelInput { Name = i.Name, ElementType = i.ElementType, Shape = { i.Shape.Select(ToInfo) } }));
         return info;
     }
 
@@ -54,8 +55,11 @@ internal static class ProtoMapping
     {
         var info = new LayerInfo { Name = entry.Name, OpType = entry.OpType, Neurons = entry.Neurons, Order = entry.Order };
         info.Shape.AddRange(entry.Shape);
+        info.TensorShape.AddRange(entry.TensorShape.Select(ToInfo));
         return info;
     }
+
+    private static TensorDim ToInfo(TensorDimEntry dim) => new() { Size = dim.Size, Symbol = dim.Symbol };
 
     /// <summary>The layer reference of a (model, dataset, layer) triple.</summary>
     public static LayerRef ToLayerRef(string model, string dataset, string layer) =>

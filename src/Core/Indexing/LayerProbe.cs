@@ -16,13 +16,23 @@ public sealed record LayerProbe(ModelRecord Model, DatasetRecord Dataset, LayerE
     /// <summary>Number of inputs of the dataset.</summary>
     public int Inputs => checked((int)Dataset.Count);
 
-    /// <summary>Resolves and checks names; NotFound / InvalidArgument failures say what is wrong.</summary>
+    /// <summary>
+    /// Resolves and checks names; NotFound / InvalidArgument failures say what is wrong, and a model
+    /// whose inputs are not one float tensor (a text transformer) fails with FailedPrecondition.
+    /// </summary>
     public static LayerProbe Resolve(StoreReader store, string model, string dataset, string layer)
     {
         ModelRecord m = store.RequireModel(model);
         DatasetRecord d = store.RequireDataset(dataset);
         LayerEntry l = m.Layers.FirstOrDefault(x => x.Name == layer)
             ?? throw DeepEverestException.NotFound($"Model '{model}' has no layer '{layer}'; IndexService.ListLayers lists them.");
+
+        // Records written before ModelRecord.inputs always have input_name set.
+        if (m.InputName.Length == 0)
+        {
+            string inputs = string.Join(", ", m.Inputs.Select(i => $"{i.Name} ({i.ElementType} [{string.Join(", ", i.Shape.Select(d => d.Symbol.Length > 0 ? d.Symbol : d.Size.ToString(System.Globalization.CultureInfo.InvariantCulture)))}])"));
+            throw DeepEverestException.Precondition($"Model '{model}': " + ActivationRunner.NotFedMessage(inputs) + ".");
+        }
         long modelElements = m.InputShape.Aggregate(1L, (a, b) => a * b);
         long datasetElements = d.InputShape.Aggregate(1L, (a, b) => a * b);
         if (modelElements != datasetElements)

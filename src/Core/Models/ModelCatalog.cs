@@ -74,10 +74,18 @@ public static class ModelCatalog
             PreprocessingSha256 = preprocessingSha,
         };
         record.InputShape.AddRange(model.InputShape);
+        foreach (ModelInput input in model.Inputs)
+        {
+            var entry = new ModelInputEntry { Name = input.Name, ElementType = input.ElementType };
+            entry.Shape.AddRange(input.Shape.Select(ToEntry));
+            record.Inputs.Add(entry);
+        }
+
         foreach (LayerDescriptor layer in layers)
         {
             var entry = new LayerEntry { Name = layer.Name, OpType = layer.OpType, Neurons = layer.Neurons, Order = layer.Order };
             entry.Shape.AddRange(layer.Shape);
+            entry.TensorShape.AddRange(layer.TensorShape.Select(ToEntry));
             record.Layers.Add(entry);
         }
 
@@ -90,4 +98,6 @@ public static class ModelCatalog
         store.PutModel(record, model.Bytes.ToArray());
         return record;
     }
+
+    private static TensorDimEntry ToEntry(TensorDim dim) => new() { Size = dim.Size, Symbol = dim.Symbol ?? string.Empty };
 }

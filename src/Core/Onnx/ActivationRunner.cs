@@ -110,12 +110,15 @@ public sealed class ActivationRunner : IDisposable
     /// <exception cref="DeepEverestException">
     /// <see cref="ErrorKind.NotFound"/> when no node outputs <paramref name="layer"/>;
     /// <see cref="ErrorKind.InvalidArgument"/> when it is not a float layer with a batch axis (see
-    /// <see cref="ModelInspector.ListLayers"/>), or ONNX Runtime cannot run the model.
+    /// <see cref="ModelInspector.ListLayers"/>), or ONNX Runtime cannot run the model;
+    /// <see cref="ErrorKind.FailedPrecondition"/> when the model does not take one float tensor
+    /// (<see cref="OnnxModelFile.TakesOneFloatTensor"/>): text transformers are not run yet.
     /// </exception>
     public static ActivationRunner Create(OnnxModelFile model, string layer, ActivationRunnerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(layer);
+        ThrowIfNotFedByDatasets(model);
         ProbeModelBuilder.ThrowIfNotNodeOutput(model, layer);
         var descriptor = ModelInspector.FindLayer(model, layer)
             ?? throw DeepEverestException.Invalid(
@@ -124,6 +127,25 @@ public sealed class ActivationRunner : IDisposable
         byte[] probe = ProbeModelBuilder.Build(model, descriptor);
         return new ActivationRunner(probe, model.InputName, model.InputShape, descriptor.Neurons, options);
     }
+
+    /// <summary>
+    /// Refuses a model whose inputs are not one float tensor: this runner feeds rows of floats, and
+    /// what feeds a text transformer's token ids and masks is the next step of docs/text-models.md.
+    /// </summary>
+    /// <exception cref="DeepEverestException"><see cref="ErrorKind.FailedPrecondition"/>, naming the inputs.</exception>
+    internal static void ThrowIfNotFedByDatasets(OnnxModelFile model)
+    {
+        if (!model.TakesOneFloatTensor)
+        {
+            throw DeepEverestException.Precondition(NotFedMessage(string.Join(", ", model.Inputs)));
+        }
+    }
+
+    /// <summary>The refusal for a model whose inputs (<paramref name="inputs"/>, as shown) datasets cannot feed yet.</summary>
+    internal static string NotFedMessage(string inputs) =>
+        $"the model takes {inputs}; indexes, materializations and queries need a model that takes one float "
+        + "tensor [batch, ...] for now: models with several or non-float inputs (text transformers) register "
+        + "and list their layers, but running them over a dataset is not supported yet (docs/text-models.md)";
 
     /// <summary>
     /// Computes the layer for <paramref name="batch"/> inputs. Batches above MaxBatch run in chunks.

@@ -82,9 +82,13 @@ internal static class OnnxGraph
     /// The names of the tensors computed from <paramref name="input"/>, directly or through other nodes:
     /// activations, as opposed to constants and weights that do not change with the input.
     /// </summary>
-    public static HashSet<string> InputDependentTensors(GraphProto graph, string input)
+    public static HashSet<string> InputDependentTensors(GraphProto graph, string input) =>
+        InputDependentTensors(graph, [input]);
+
+    /// <summary>The names of the tensors computed from any of <paramref name="inputs"/> (and those inputs).</summary>
+    public static HashSet<string> InputDependentTensors(GraphProto graph, IEnumerable<string> inputs)
     {
-        var dependent = new HashSet<string>(StringComparer.Ordinal) { input };
+        var dependent = new HashSet<string>(inputs, StringComparer.Ordinal);
         foreach (var node in graph.Node)
         {
             if (ReadNames(node).Any(dependent.Contains))

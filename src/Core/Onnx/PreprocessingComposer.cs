@@ -41,12 +41,24 @@ public static class PreprocessingComposer
     /// <exception cref="DeepEverestException">
     /// InvalidArgument (messages start with <c>preprocessing:</c>) when the two disagree on an
     /// operator set version, the preprocessing model has more than one output, its output is not a
-    /// float tensor, or its shape is not the model's input shape.
+    /// float tensor, or its shape is not the model's input shape, or either does not take one float
+    /// tensor (<see cref="OnnxModelFile.TakesOneFloatTensor"/>).
     /// </exception>
     public static byte[] Compose(OnnxModelFile preprocessing, OnnxModelFile model)
     {
         ArgumentNullException.ThrowIfNull(preprocessing);
         ArgumentNullException.ThrowIfNull(model);
+
+        // Composition feeds one float tensor into another; a model with other inputs (a text
+        // transformer) has nothing to compose with.
+        if (!preprocessing.TakesOneFloatTensor || !model.TakesOneFloatTensor)
+        {
+            OnnxModelFile other = preprocessing.TakesOneFloatTensor ? model : preprocessing;
+            throw DeepEverestException.Invalid(
+                $"preprocessing: the {(other == model ? "model" : "preprocessing model")} takes {string.Join(", ", other.Inputs)}; "
+                + "a preprocessing model composes only with models that take one float tensor.");
+        }
+
         ModelProto pre = preprocessing.Proto.Clone();
         ModelProto composed = model.Proto.Clone();
         MergeOpsets(pre, composed);

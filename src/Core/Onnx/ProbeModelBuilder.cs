@@ -15,19 +15,21 @@ public static class ProbeModelBuilder
 
     /// <summary>
     /// Builds the probe for <paramref name="layer"/>, giving its output the shape that
-    /// <see cref="ModelInspector.ListLayers"/> found: <c>[batch, ..layer.Shape]</c>.
+    /// <see cref="ModelInspector.ListLayers"/> found: <see cref="LayerDescriptor.TensorShape"/>, with
+    /// the batch axis named <see cref="BatchDimension"/> (e.g. <c>[batch, 1536]</c> or
+    /// <c>[batch, sequence, 1536]</c>).
     /// </summary>
     /// <returns>The serialised probe model (ModelProto bytes).</returns>
     /// <exception cref="DeepEverestException">As for <see cref="Build(OnnxModelFile, string)"/>.</exception>
     public static byte[] Build(OnnxModelFile model, LayerDescriptor layer)
     {
         ArgumentNullException.ThrowIfNull(layer);
-        return BuildProto(model, layer.Name, layer.Shape).ToByteArray();
+        return BuildProto(model, layer.Name, layer.TensorShape).ToByteArray();
     }
 
     /// <summary>
-    /// Builds the probe for the tensor named <paramref name="layer"/>. The probe keeps the model's single
-    /// input, only the nodes and initializers that the layer depends on (a control-flow node is kept with
+    /// Builds the probe for the tensor named <paramref name="layer"/>. The probe keeps the model's inputs
+    /// that the layer depends on (a float model's single input always), only the nodes and initializers that the layer depends on (a control-flow node is kept with
     /// everything its subgraphs read), and ir_version, opset_import, producer, domain and metadata.
     /// Its one output is the layer as a float tensor; the output's shape is <c>[batch, ...]</c> when the
     /// model declares the layer's shape (graph output or value_info), and left for ONNX Runtime to infer
@@ -43,11 +45,17 @@ public static class ProbeModelBuilder
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(layer);
-        return BuildProto(model, layer, DeclaredShape(model, layer)).ToByteArray();
+        long[]? declared = DeclaredShape(model, layer);
+        TensorDim[]? shape = declared is null ? null : [TensorDim.Named(BatchDimension), .. declared.Select(TensorDim.Fixed)];
+        return BuildProto(model, layer, shape).ToByteArray();
     }
 
     /// <summary>Builds the probe as a message, so tests can inspect what it kept.</summary>
-    internal static ModelProto BuildProto(OnnxModelFile model, string layer, long[]? layerShape)
+    /// <param name="model">The model to cut.</param>
+    /// <param name="layer">The tensor to make the probe's one output.</param>
+    /// <param name="tensorShape">The output's declared shape, batch axis first (renamed to
+    /// <see cref="BatchDimension"/>); null to let ONNX Runtime infer it.</param>
+    internal static ModelProto BuildProto(OnnxModelFile model, string layer, TensorDim[]? tensorShape)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(layer);
@@ -79,7 +87,7 @@ public static class ProbeModelBuilder
         // Models below IR 4 must list every initializer as an input too, so keep those entries.
         kept.Input.AddRange(inputs.Where(i => i.Name == model.InputName || names.Contains(i.Name)));
         kept.ValueInfo.AddRange(valueInfo.Where(v => names.Contains(v.Name)));
-        kept.Output.Add(OutputInfo(layer, layerShape));
+        kept.Output.Add(OutputInfo(layer, tensorShape));
         return probe;
     }
 
@@ -95,7 +103,7 @@ public static class ProbeModelBuilder
             return;
         }
 
-        if (layer == model.InputName)
+        if (model.Inputs.Any(i => i.Name == layer))
         {
             throw DeepEverestException.Invalid(
                 $"'{layer}' is the model input, not a layer; IndexService.ListLayers lists the layers");
@@ -142,17 +150,19 @@ public static class ProbeModelBuilder
         return (nodes, names);
     }
 
-    private static ValueInfoProto OutputInfo(string layer, long[]? layerShape)
+    private static ValueInfoProto OutputInfo(string layer, TensorDim[]? tensorShape)
     {
         var tensor = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float };
-        if (layerShape is not null)
+        if (tensorShape is not null)
         {
-            // The batch axis stays symbolic so one probe serves every batch size.
+            // The batch axis stays symbolic so one probe serves every batch size; so does a sequence.
             tensor.Shape = new TensorShapeProto();
             tensor.Shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = BatchDimension });
-            foreach (long dim in layerShape)
+            foreach (TensorDim dim in tensorShape.Skip(1))
             {
-                tensor.Shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = dim });
+                tensor.Shape.Dim.Add(dim.Symbol is { } symbol
+                    ? new TensorShapeProto.Types.Dimension { DimParam = symbol }
+                    : new TensorShapeProto.Types.Dimension { DimValue = dim.Size });
             }
         }
 

@@ -20,6 +20,10 @@ public sealed class OnnxModelFileTests
         Assert.Equal("input", model.InputName);
         Assert.Equal([1L, 28, 28], model.InputShape);
         Assert.Equal(784, model.InputElements);
+        Assert.True(model.TakesOneFloatTensor);
+        var input = Assert.Single(model.Inputs);
+        Assert.Equal(("input", "float"), (input.Name, input.ElementType));
+        Assert.Equal([TensorDim.Fixed(1), TensorDim.Fixed(28), TensorDim.Fixed(28)], input.Shape[1..]);
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), model.Sha256);
         Assert.Equal(bytes, model.Bytes.ToArray());
     }
@@ -74,13 +78,36 @@ public sealed class OnnxModelFileTests
     }
 
     [Fact]
-    public void Load_TwoRealInputs_ThrowsInvalidArgumentNamingThem()
+    public void Load_TwoRealInputs_DescribesBothAndIsNotFedByDatasets()
     {
-        byte[] bytes = Tiny(m => m.Graph.Input.Add(TensorInfo("z", Float, "batch", 4L)));
+        byte[] bytes = Tiny(m => m.Graph.Input.Add(TensorInfo("z", Float, "batch", "width")));
+
+        var model = OnnxModelFile.Load(bytes);
+
+        Assert.False(model.TakesOneFloatTensor);
+        Assert.Equal(string.Empty, model.InputName);
+        Assert.Empty(model.InputShape);
+        Assert.Equal(["x (float [batch, 4])", "z (float [batch, width])"], model.Inputs.Select(i => i.ToString()));
+        Assert.Equal([TensorDim.Named("batch"), TensorDim.Named("width")], model.Inputs[1].Shape);
+    }
+
+    [Fact]
+    public void Load_SecondInputWithoutShape_ThrowsInvalidArgumentNamingIt()
+    {
+        byte[] bytes = Tiny(m => m.Graph.Input.Add(TensorInfo("z", Float)));
 
         var ex = AssertRefused(() => OnnxModelFile.Load(bytes));
-        Assert.Contains("exactly one input", ex.Message);
         Assert.Contains("'z'", ex.Message);
+        Assert.Contains("[batch, ...]", ex.Message);
+    }
+
+    [Fact]
+    public void Load_SecondInputWithFixedBatchOfTwo_ThrowsInvalidArgument()
+    {
+        byte[] bytes = Tiny(m => m.Graph.Input.Add(TensorInfo("z", Float, 2L, 4L)));
+
+        var ex = AssertRefused(() => OnnxModelFile.Load(bytes));
+        Assert.Contains("batch axis", ex.Message);
     }
 
     [Fact]
@@ -96,12 +123,16 @@ public sealed class OnnxModelFileTests
     }
 
     [Fact]
-    public void Load_IntegerInput_ThrowsInvalidArgument()
+    public void Load_IntegerInput_DescribesItAndIsNotFedByDatasets()
     {
         byte[] bytes = Tiny(m => m.Graph.Input[0].Type.TensorType.ElemType = (int)TensorProto.Types.DataType.Int64);
 
-        var ex = AssertRefused(() => OnnxModelFile.Load(bytes));
-        Assert.Contains("not a float tensor", ex.Message);
+        var model = OnnxModelFile.Load(bytes);
+
+        Assert.False(model.TakesOneFloatTensor);
+        var input = Assert.Single(model.Inputs);
+        Assert.Equal(new ModelInput("x", "int64", [TensorDim.Named("batch"), TensorDim.Fixed(4)]).ToString(), input.ToString());
+        Assert.Equal("int64", input.ElementType);
     }
 
     [Fact]

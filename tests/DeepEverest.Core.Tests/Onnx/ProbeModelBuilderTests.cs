@@ -154,7 +154,7 @@ public sealed class ProbeModelBuilderTests(ITestOutputHelper output)
             m.Graph.Node.Add(ifNode);
         }));
 
-        var probe = ProbeModelBuilder.BuildProto(model, "z", layerShape: null);
+        var probe = ProbeModelBuilder.BuildProto(model, "z", tensorShape: null);
 
         Assert.Equal(["MatMul", "Relu", "Identity", "If"], probe.Graph.Node.Select(n => n.OpType));
         Assert.Equal(["w", "cond"], probe.Graph.Initializer.Select(t => t.Name));

@@ -13,7 +13,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x64\x65\x65peverest/v1/common.proto\x12\x0e\x64\x65\x65peverest.v1\"+\n\x06Tensor\x12\r\n\x05shape\x18\x01 \x03(\x03\x12\x12\n\x06values\x18\x02 \x03(\x02\x42\x02\x10\x01\"9\n\x08LayerRef\x12\r\n\x05model\x18\x01 \x01(\t\x12\x0f\n\x07\x64\x61taset\x18\x02 \x01(\t\x12\r\n\x05layer\x18\x03 \x01(\t\"Y\n\tLayerInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07op_type\x18\x02 \x01(\t\x12\r\n\x05shape\x18\x03 \x03(\x03\x12\x0f\n\x07neurons\x18\x04 \x01(\x03\x12\r\n\x05order\x18\x05 \x01(\x05\x42\x1b\xaa\x02\x18\x44\x65\x65pEverest.Contracts.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x64\x65\x65peverest/v1/common.proto\x12\x0e\x64\x65\x65peverest.v1\"+\n\x06Tensor\x12\r\n\x05shape\x18\x01 \x03(\x03\x12\x12\n\x06values\x18\x02 \x03(\x02\x42\x02\x10\x01\"9\n\x08LayerRef\x12\r\n\x05model\x18\x01 \x01(\t\x12\x0f\n\x07\x64\x61taset\x18\x02 \x01(\t\x12\r\n\x05layer\x18\x03 \x01(\t\"\x8a\x01\n\tLayerInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07op_type\x18\x02 \x01(\t\x12\r\n\x05shape\x18\x03 \x03(\x03\x12\x0f\n\x07neurons\x18\x04 \x01(\x03\x12\r\n\x05order\x18\x05 \x01(\x05\x12/\n\x0ctensor_shape\x18\x06 \x03(\x0b\x32\x19.deepeverest.v1.TensorDim\")\n\tTensorDim\x12\x0c\n\x04size\x18\x01 \x01(\x03\x12\x0e\n\x06symbol\x18\x02 \x01(\tB\x1b\xaa\x02\x18\x44\x65\x65pEverest.Contracts.V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'deepeverest.v1.common_pb2', globals())
@@ -27,6 +27,8 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _TENSOR._serialized_end=90
   _LAYERREF._serialized_start=92
   _LAYERREF._serialized_end=149
-  _LAYERINFO._serialized_start=151
-  _LAYERINFO._serialized_end=240
+  _LAYERINFO._serialized_start=152
+  _LAYERINFO._serialized_end=290
+  _TENSORDIM._serialized_start=292
+  _TENSORDIM._serialized_end=333
 # @@protoc_insertion_point(module_scope)

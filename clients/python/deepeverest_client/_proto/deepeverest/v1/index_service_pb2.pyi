@@ -282,8 +282,9 @@ class MaterializeLayerRequest(_message.Message):
     def __init__(self, layer: _Optional[_Union[_common_pb2.LayerRef, _Mapping]] = ..., batch_size: _Optional[int] = ...) -> None: ...
 
 class ModelInfo(_message.Message):
-    __slots__ = ["bytes", "input_name", "input_shape", "layer_count", "name", "preprocessing_sha256", "sha256", "source_sha256"]
+    __slots__ = ["bytes", "input_name", "input_shape", "inputs", "layer_count", "name", "preprocessing_sha256", "sha256", "source_sha256"]
     BYTES_FIELD_NUMBER: _ClassVar[int]
+    INPUTS_FIELD_NUMBER: _ClassVar[int]
     INPUT_NAME_FIELD_NUMBER: _ClassVar[int]
     INPUT_SHAPE_FIELD_NUMBER: _ClassVar[int]
     LAYER_COUNT_FIELD_NUMBER: _ClassVar[int]
@@ -294,12 +295,23 @@ class ModelInfo(_message.Message):
     bytes: int
     input_name: str
     input_shape: _containers.RepeatedScalarFieldContainer[int]
+    inputs: _containers.RepeatedCompositeFieldContainer[ModelInput]
     layer_count: int
     name: str
     preprocessing_sha256: str
     sha256: str
     source_sha256: str
-    def __init__(self, name: _Optional[str] = ..., bytes: _Optional[int] = ..., sha256: _Optional[str] = ..., input_name: _Optional[str] = ..., input_shape: _Optional[_Iterable[int]] = ..., layer_count: _Optional[int] = ..., source_sha256: _Optional[str] = ..., preprocessing_sha256: _Optional[str] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., bytes: _Optional[int] = ..., sha256: _Optional[str] = ..., input_name: _Optional[str] = ..., input_shape: _Optional[_Iterable[int]] = ..., layer_count: _Optional[int] = ..., source_sha256: _Optional[str] = ..., preprocessing_sha256: _Optional[str] = ..., inputs: _Optional[_Iterable[_Union[ModelInput, _Mapping]]] = ...) -> None: ...
+
+class ModelInput(_message.Message):
+    __slots__ = ["element_type", "name", "shape"]
+    ELEMENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SHAPE_FIELD_NUMBER: _ClassVar[int]
+    element_type: str
+    name: str
+    shape: _containers.RepeatedCompositeFieldContainer[_common_pb2.TensorDim]
+    def __init__(self, name: _Optional[str] = ..., element_type: _Optional[str] = ..., shape: _Optional[_Iterable[_Union[_common_pb2.TensorDim, _Mapping]]] = ...) -> None: ...
 
 class Preprocessing(_message.Message):
     __slots__ = ["mean", "scale", "shift", "std"]
