@@ -125,7 +125,8 @@ public sealed class DocsNumbersTests
 
         Assert.Contains($"about {minutes} minutes (the committed run's `totalSeconds`)", ReadDoc("bench/README.md"), StringComparison.Ordinal);
         Assert.Contains($"`make bench`, {minutes} min on 2 AVX2 cores", ReadDoc("docs/performance.md").ReplaceLineEndings(" "), StringComparison.Ordinal);
-        Assert.Contains($"(`make bench`; {minutes} min on 2 AVX2 cores", ReadDoc("README.md").ReplaceLineEndings(" "), StringComparison.Ordinal);
+        int queries = json.RootElement.GetProperty("queries").GetArrayLength();
+        Assert.Contains($"(`make bench`; {minutes} min on 2 AVX2 cores, {queries:N0} queries, every answer", ReadDoc("README.md").ReplaceLineEndings(" "), StringComparison.Ordinal);
 
         using JsonDocument reduced = JsonDocument.Parse(ReadDoc("bench/results/demo-quick-70000/2026-11-26-2core-amd-epyc-quick.json"));
         string reducedMinutes = (reduced.RootElement.GetProperty("totalSeconds").GetDouble() / 60).ToString("F1", CultureInfo.InvariantCulture);
