@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # measure-build-rss.sh <file.npy> <budget-mb> [layer]: the IndexService's peak RSS during one index
-# build (docs/datasets.md, "peak RSS of an index build"). Starts the built IndexService (Release) on a
+# build (docs/datasets.md, "Memory of an index build"). Starts the built IndexService (Release) on a
 # fresh data root under a temp dir, registers ResNet18 from the NuGet package with ResNetPreprocess
 # composed in front, imports the uint8 NxCxHxW file, restarts the service (so the figure is the
 # service at start plus the build), resets its peak RSS (/proc/PID/clear_refs 5), builds the index of

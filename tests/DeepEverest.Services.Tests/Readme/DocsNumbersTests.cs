@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using DeepEverest.Bench.Kernels;
 using DeepEverest.Core.Indexing;
 using DeepEverest.Services.Tests.Infrastructure;
@@ -131,6 +132,38 @@ public sealed class DocsNumbersTests
         using JsonDocument reduced = JsonDocument.Parse(ReadDoc("bench/results/demo-quick-70000/2026-11-26-2core-amd-epyc-quick.json"));
         string reducedMinutes = (reduced.RootElement.GetProperty("totalSeconds").GetDouble() / 60).ToString("F1", CultureInfo.InvariantCulture);
         Assert.Contains($"10 workload queries; {reducedMinutes} min on the same machine", ReadDoc("docs/performance.md").ReplaceLineEndings(" "), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BuildRss_QuotedOutputAndConstant_AreTheCommittedRun()
+    {
+        const string results = "bench/results/build-rss-2026-12-07-2core-amd-epyc.md";
+        string[] run = ReadDoc(results).ReplaceLineEndings("\n").Split('\n');
+        string[] section = Section(ReadDoc("docs/datasets.md"), "## Memory of an index build");
+        string[] quoted = section.Where(l => l.StartsWith("budget ", StringComparison.Ordinal)).ToArray();
+        string[] output = run.Where(l => l.StartsWith("budget ", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(output, quoted);
+
+        // Each build's constant: peak - start less the activations held (the budget, or the whole
+        // matrix of n x 200,704 float32 when it fits).
+        var commands = run.Select(l => Regex.Match(l, @"images-(\d+)\.npy (\d+)$")).Where(m => m.Success).ToArray();
+        Assert.Equal(output.Length, commands.Length);
+        var constants = new List<long>();
+        for (int i = 0; i < output.Length; i++)
+        {
+            long inputs = long.Parse(commands[i].Groups[1].Value, CultureInfo.InvariantCulture);
+            long budget = long.Parse(commands[i].Groups[2].Value, CultureInfo.InvariantCulture);
+            long grown = long.Parse(Regex.Match(output[i], @"peak - start (\d+) MiB").Groups[1].Value, CultureInfo.InvariantCulture);
+            Assert.StartsWith($"budget {budget} MiB:", output[i], StringComparison.Ordinal);
+            long matrix = (long)Math.Round(inputs * 200_704 * 4.0 / (1 << 20));
+            constants.Add(grown - Math.Min(budget, matrix));
+        }
+
+        string prose = string.Join(' ', section);
+        Assert.Contains($"the constant is {string.Join(", ", constants.SkipLast(1))} and {constants[^1]} MiB", prose, StringComparison.Ordinal);
+        Assert.True(constants.Max() <= 600, $"a measured constant ({constants.Max()} MiB) exceeds the documented 600 MiB");
+        Assert.Contains("constant for this model is **≤ 600 MiB**", prose, StringComparison.Ordinal);
+        Assert.Contains("≤ 600 MiB measured with ResNet18", ReadDoc("docs/sizing.md"), StringComparison.Ordinal);
     }
 
     private const string KernelResults = "bench/results/2026-12-07-2core-amd-epyc-kernels.json";
