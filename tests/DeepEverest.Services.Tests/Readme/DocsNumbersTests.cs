@@ -52,6 +52,7 @@ public sealed class DocsNumbersTests
         IndexRow[] demo = rows.Where(r => r.Source == _results[0]).ToArray();
 
         Assert.Contains($"takes {Range(rows.Select(r => r.IndexFraction))} of the size of the layer's float32", readme, StringComparison.Ordinal);
+        Assert.Contains($"The index takes {Range(rows.Select(r => r.IndexFraction))} of the size of the layer's float32", ReadDoc("docs/concepts.md").ReplaceLineEndings(" "), StringComparison.Ordinal);
         Assert.Contains($"at the default index ({Range(demo.Select(r => r.DiskFraction))} of full materialization on disk)", readme.ReplaceLineEndings(" "), StringComparison.Ordinal);
         IndexRow sample = Assert.Single(demo, r => r.Layer == "/block3/block3.2/Relu_output_0");
         string fraction = $"\"storageFraction\":{sample.IndexFraction.ToString("R", CultureInfo.InvariantCulture)}";
@@ -132,6 +133,32 @@ public sealed class DocsNumbersTests
         using JsonDocument reduced = JsonDocument.Parse(ReadDoc("bench/results/demo-quick-70000/2026-11-26-2core-amd-epyc-quick.json"));
         string reducedMinutes = (reduced.RootElement.GetProperty("totalSeconds").GetDouble() / 60).ToString("F1", CultureInfo.InvariantCulture);
         Assert.Contains($"10 workload queries; {reducedMinutes} min on the same machine", ReadDoc("docs/performance.md").ReplaceLineEndings(" "), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LargeGroupsSummaryTable_EveryRow_IsWhatSummaryLayoutChooses()
+    {
+        string[] rows = Section(ReadDoc("docs/large-groups.md"), "## What is stored", level: 2)
+            .Where(l => Regex.IsMatch(l, @"^\| [0-9]+x[0-9]+x[0-9]+ \("))
+            .ToArray();
+        Assert.True(rows.Length >= 5, $"large-groups.md's summary table has {rows.Length} rows");
+        foreach (string row in rows)
+        {
+            string[] cells = row.Split('|', StringSplitOptions.TrimEntries);
+            long[] shape = cells[1].Split(' ')[0].Split('x').Select(long.Parse).ToArray();
+            SummaryLayout? layout = SummaryLayout.Choose(shape);
+            if (cells[2] == "none")
+            {
+                Assert.Null(layout);
+                Assert.Equal("0", cells[3]);
+                continue;
+            }
+
+            Assert.NotNull(layout);
+            Assert.Equal(layout.SegmentsPerChannel.ToString(CultureInfo.InvariantCulture), cells[2]);
+            Assert.Equal(Percent(layout.StorageFraction), cells[3]);
+        }
+
     }
 
     [Fact]
