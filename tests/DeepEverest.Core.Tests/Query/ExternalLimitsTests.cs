@@ -6,9 +6,11 @@ using Xunit.Abstractions;
 namespace DeepEverest.Core.Tests.Query;
 
 /// <summary>
-/// Limits from a router (<see cref="ExternalLimits"/>): random limits that are valid bounds (a k-th
-/// exact hit no better than the answer's k-th, an answer bound no better than its k-th cost) never
-/// change the answer members they allow, and they save inferences.
+/// Limits from a router (<see cref="ExternalLimits"/>): a quarter of the inputs (a range filter,
+/// as a shard holds) queried with random limits that are valid bounds of the whole dataset's answer
+/// (a k-th exact hit no better than its k-th, an answer bound no better than its k-th cost) returns
+/// every member of that answer in the quarter that orders before the limit, exactly, and infers
+/// less than the quarter queried alone.
 /// </summary>
 [Collection(DemoStoreCollection.Name)]
 public sealed class ExternalLimitsTests(DemoStore demo, ITestOutputHelper output)
@@ -36,17 +38,21 @@ public sealed class ExternalLimitsTests(DemoStore demo, ITestOutputHelper output
                 new GroupSpec.TopOfTarget(3 + (target % 3)), K, highest ? ScoreKind.Sum : ScoreKind.L2, [], false, QueryFilter.None, UseCache: false);
             int beyond = random.Next(0, 4);
             TopKUpdateInfo wide = engine.Execute(query with { K = K + beyond + 1 }, CancellationToken.None).Last();
-            TopKUpdateInfo plain = engine.Execute(query, CancellationToken.None).Last();
+            TopKUpdateInfo whole = engine.Execute(query, CancellationToken.None).Last();
+            long quarter = (whole.Stats.InputsTotal + 1) / 4;
+            long start = quarter * (target % 4);
+            TopKQuery shard = query with { Filter = new QueryFilter([], [], start, start + quarter) };
+            TopKUpdateInfo plain = engine.Execute(shard, CancellationToken.None).Last();
             double Cost(HitInfo h) => highest ? -h.Score : h.Score;
 
             // The router's k-th: an exact hit at rank K + beyond (the answer's k-th, or worse).
             HitInfo limit = wide.Hits[K - 1 + beyond];
-            double answerKth = Cost(plain.Hits[K - 1]);
+            double answerKth = Cost(whole.Hits[K - 1]);
             double bound = answerKth - (Math.Abs(answerKth) * random.NextDouble() * 0.5);
             var limits = new ExternalLimits();
             limits.Improve(double.NaN, 0, bound);
             var updates = new List<TopKUpdateInfo>();
-            foreach (TopKUpdateInfo update in engine.Execute(query with { Limits = limits }, CancellationToken.None))
+            foreach (TopKUpdateInfo update in engine.Execute(shard with { Limits = limits }, CancellationToken.None))
             {
                 // The k-th arrives while the query runs, as it does from a router.
                 limits.Improve(Cost(limit), limit.InputId, double.NaN);
@@ -56,12 +62,11 @@ public sealed class ExternalLimitsTests(DemoStore demo, ITestOutputHelper output
             TopKUpdateInfo last = updates[^1];
             Assert.True(last.Done);
             Assert.All(last.Hits, h => Assert.False(double.IsNaN(h.Score)));
-            (int, double)[] allowed = [.. plain.Hits.Where(h => Before(Cost(h), h.InputId, Cost(limit), limit.InputId)).Select(h => (h.InputId, h.Score))];
+            (int, double)[] allowed = [.. whole.Hits
+                .Where(h => h.InputId >= start && h.InputId < start + quarter && Before(Cost(h), h.InputId, Cost(limit), limit.InputId))
+                .Select(h => (h.InputId, h.Score))];
             Assert.Equal(allowed, last.Hits.Take(allowed.Length).Select(h => (h.InputId, h.Score)));
-            if (beyond > 0)
-            {
-                Assert.Equal(plain.Hits.Select(h => (h.InputId, h.Score)), last.Hits.Select(h => (h.InputId, h.Score)));
-            }
+            Assert.Equal(plain.Hits.Take(allowed.Length).Select(h => (h.InputId, h.Score)), allowed);
 
             stoppedByLimits += last.StoppedByLimits ? 1 : 0;
             plainTotal += plain.Stats.InputsInferred;
