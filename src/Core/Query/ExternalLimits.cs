@@ -10,6 +10,7 @@ namespace DeepEverest.Core.Query;
 public sealed class ExternalLimits
 {
     private readonly object _gate = new();
+    private readonly TaskCompletionSource _received = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile ExternalLimitValues _current = new(double.NaN, long.MaxValue, double.NaN);
 
     /// <summary>The limits now.</summary>
@@ -23,6 +24,28 @@ public sealed class ExternalLimits
     /// <param name="kthId">Its global id (ties go to the smaller id).</param>
     /// <param name="answerBound">A lower bound of the whole answer's k-th cost, NaN when unknown.</param>
     public void Improve(double kthCost, long kthId, double answerBound)
+    {
+        try
+        {
+            ImproveLocked(kthCost, kthId, answerBound);
+        }
+        finally
+        {
+            _received.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Waits until limits (even unknown ones) have been received once, at most
+    /// <paramref name="timeout"/>: a shard's first batch is sized for the whole answer only when
+    /// the router's first limits, sent once every shard has reported its index-only bounds, are in.
+    /// </summary>
+    /// <param name="timeout">The longest wait.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>Whether limits were received.</returns>
+    public bool WaitForFirst(TimeSpan timeout, CancellationToken cancellationToken) => _received.Task.Wait(timeout, cancellationToken);
+
+    private void ImproveLocked(double kthCost, long kthId, double answerBound)
     {
         lock (_gate)
         {

@@ -53,6 +53,9 @@ internal sealed class ShardMerge
     /// <summary>Shards whose part of the answer is complete.</summary>
     public int ShardsDone => _shards.Count(s => s.Phase != Phase.Live);
 
+    /// <summary>Whether every live shard has sent an update.</summary>
+    public bool AllReported => _shards.All(s => s.Phase != Phase.Live || s.Last is not null);
+
     /// <summary>Leaves shard <paramref name="shard"/> out (the filter keeps none of its inputs): it counts as done.</summary>
     public void LeaveOut(int shard) => _shards[shard].Phase = Phase.Done;
 
@@ -124,7 +127,7 @@ internal sealed class ShardMerge
             limits.KthInputId = exact[_k - 1].Hit.InputId;
         }
 
-        if (_k == 0 || _shards.Any(s => s.Phase == Phase.Live && s.Last is null))
+        if (_k == 0 || !AllReported)
         {
             return limits;
         }

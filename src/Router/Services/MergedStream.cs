@@ -75,7 +75,9 @@ internal sealed class MergedStream(IReadOnlyList<ShardCall> calls, bool highest,
                     }
 
                     ShardLimits now = merge.Limits();
-                    if (!now.Equals(sent) && !(double.IsNaN(now.KthScore) && double.IsNaN(now.AnswerBound)))
+                    // The first limits go out once every live shard has reported, even when unknown:
+                    // a shard waits for them before its first batch.
+                    if (!now.Equals(sent) && (merge.AllReported || !double.IsNaN(now.KthScore)))
                     {
                         sent = now;
                         for (int s = 0; s < calls.Count; s++)

@@ -33,6 +33,9 @@ namespace DeepEverest.Core.Query.Strategies;
 /// </summary>
 internal static class BoundsExecutor
 {
+    /// <summary>The longest a shard waits for the router's first limits before its first batch.</summary>
+    private static readonly TimeSpan FirstLimitsWait = TimeSpan.FromSeconds(2);
+
     /// <summary>Runs the query, yielding the progressive updates; the last has Done set.</summary>
     public static IEnumerable<TopKUpdateInfo> Run(QueryContext ctx, CancellationToken cancellationToken)
     {
@@ -132,6 +135,14 @@ internal static class BoundsExecutor
 
         // 4. Verify in batches until nothing unverified can enter the top k (sizes: VerificationBatches).
         var batches = new VerificationBatches(ctx.BatchSize, ctx.Query.FixedBatches, ctx.BatchCosts);
+        if (limits is not null && !Finished())
+        {
+            // The router's first limits bound the whole answer; without them the first batch would
+            // take every candidate below this shard's own (much weaker) L*.
+            limits.WaitForFirst(FirstLimitsWait, cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
         var activations = new float[ctx.BatchSize * g];
         var costs = new double[ctx.BatchSize];
         var ids = new int[ctx.BatchSize];
