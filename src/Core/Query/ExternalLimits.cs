@@ -35,6 +35,9 @@ public sealed class ExternalLimits
         }
     }
 
+    /// <summary>No limits will come (the router closed its side): nothing waits for them any more.</summary>
+    public void Close() => _received.TrySetResult();
+
     /// <summary>
     /// Waits until limits (even unknown ones) have been received once, at most
     /// <paramref name="timeout"/>: a shard's first batch is sized for the whole answer only when

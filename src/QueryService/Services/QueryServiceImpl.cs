@@ -130,6 +130,10 @@ internal sealed class QueryServiceImpl(
         {
             // The router went away; the call's own cancellation ends the query.
         }
+        finally
+        {
+            limits.Close();
+        }
     }
 
     /// <summary>The query's updates, produced on the streamer's worker while it holds its admission.</summary>
