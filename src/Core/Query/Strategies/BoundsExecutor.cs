@@ -34,7 +34,7 @@ namespace DeepEverest.Core.Query.Strategies;
 internal static class BoundsExecutor
 {
     /// <summary>The longest a shard waits for the router's first limits before its first batch.</summary>
-    private static readonly TimeSpan FirstLimitsWait = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan _firstLimitsWait = TimeSpan.FromSeconds(2);
 
     /// <summary>Runs the query, yielding the progressive updates; the last has Done set.</summary>
     public static IEnumerable<TopKUpdateInfo> Run(QueryContext ctx, CancellationToken cancellationToken)
@@ -139,7 +139,7 @@ internal static class BoundsExecutor
         {
             // The router's first limits bound the whole answer; without them the first batch would
             // take every candidate below this shard's own (much weaker) L*.
-            limits.WaitForFirst(FirstLimitsWait, cancellationToken);
+            limits.WaitForFirst(_firstLimitsWait, cancellationToken);
             cancellationToken.ThrowIfCancellationRequested();
         }
 
