@@ -63,6 +63,16 @@ internal static class QueryMapper
         r.Options?.FixedBatches ?? false);
 
     /// <summary>
+    /// Takes a router's limits (<see cref="ShardLimits"/>, in the request's score scale) into the
+    /// engine's cost scale: a distance as is, an aggregate negated (lower cost is better).
+    /// </summary>
+    public static void Improve(ExternalLimits limits, ShardLimits l, QueryType type)
+    {
+        double sign = type == QueryType.Highest ? -1 : 1;
+        limits.Improve(sign * l.KthScore, l.KthInputId, sign * l.AnswerBound);
+    }
+
+    /// <summary>
     /// The strategy a request asks for: QueryStrategy shares deepeverest.v1.Strategy's numbering,
     /// so it is a cast both ways; STRATEGY_UNSPECIFIED is the engine's default.
     /// </summary>
@@ -120,6 +130,7 @@ internal static class QueryMapper
             Threshold = u.Threshold,
             Done = u.Done,
             Message = u.Message,
+            StoppedByLimits = u.StoppedByLimits,
             Stats = new QueryStats
             {
                 InputsTotal = u.Stats.InputsTotal,

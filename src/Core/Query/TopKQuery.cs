@@ -84,6 +84,8 @@ public sealed record QueryFilter(int[] Labels, long[] Ids, long? RangeStart, lon
 /// <param name="UseCache">Whether the shared activation cache serves and keeps activations.</param>
 /// <param name="FixedBatches">Verify in batches of exactly <paramref name="BatchSize"/> instead of
 /// adaptive batches that start at one input and grow (see <c>VerificationBatches</c>); for comparisons.</param>
+/// <param name="Limits">Limits a router sends while a shard answers its part of a routed query
+/// (<see cref="ExternalLimits"/>); null for every other query. Only the bounds strategy reads them.</param>
 public sealed record TopKQuery(
     string Model,
     string Dataset,
@@ -99,4 +101,5 @@ public sealed record TopKQuery(
     QueryStrategy Strategy = QueryLimits.DefaultStrategy,
     int BatchSize = 0,
     bool UseCache = true,
-    bool FixedBatches = false);
+    bool FixedBatches = false,
+    ExternalLimits? Limits = null);

@@ -37,4 +37,11 @@ public sealed record TopKUpdateInfo(
 {
     /// <summary>Where the query's time went (bounds strategy, final update only), else null.</summary>
     public QueryProfile? Profile { get; init; }
+
+    /// <summary>
+    /// On the done update of a query with <see cref="TopKQuery.Limits"/> only: the query stopped
+    /// because nothing it had not verified could beat the limits. Its exact hits are exact; the
+    /// answer is not its own top k (unverified hits are left out of it).
+    /// </summary>
+    public bool StoppedByLimits { get; init; }
 }

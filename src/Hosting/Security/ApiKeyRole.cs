@@ -4,7 +4,7 @@ namespace DeepEverest.Hosting.Security;
 public enum ApiKeyRole
 {
     /// <summary>
-    /// Reads: queries (TopKSimilar, TopKHighest), GetInput, GetActivations, and the IndexService's
+    /// Reads: queries (TopKSimilar, TopKHighest, and TopKShard, a router's call to its shards), GetInput, GetActivations, and the IndexService's
     /// List*, Get* and Describe* calls; gRPC reflection; <c>/metrics</c> when it requires a key.
     /// </summary>
     Read = 1,

@@ -1,4 +1,5 @@
 using DeepEverest.Contracts.V1;
+using DeepEverest.Core;
 using DeepEverest.Core.Query;
 using DeepEverest.Hosting.Security;
 using DeepEverest.Hosting.Streaming;
@@ -27,6 +28,38 @@ internal sealed class QueryServiceImpl(
 
     public override Task TopKHighest(TopKHighestRequest request, IServerStreamWriter<TopKUpdate> responseStream, ServerCallContext context) =>
         StreamAsync(QueryType.Highest, request.Options, () => QueryMapper.FromHighest(request), responseStream, context);
+
+    /// <summary>
+    /// A router's call for one shard's part of a routed query: the first message is the request,
+    /// later ones limits that the engine reads while it verifies (<see cref="ExternalLimits"/>).
+    /// </summary>
+    public override async Task TopKShard(IAsyncStreamReader<ShardQueryMessage> requestStream, IServerStreamWriter<TopKUpdate> responseStream, ServerCallContext context)
+    {
+        if (!await requestStream.MoveNext(context.CancellationToken))
+        {
+            throw DeepEverestException.Invalid("TopKShard: the first message must carry the request (similar or highest); the stream was empty.");
+        }
+
+        ShardQueryMessage first = requestStream.Current;
+        var limits = new ExternalLimits();
+        (QueryType type, QueryOptions? requested, Func<TopKQuery> map) = first.MessageCase switch
+        {
+            ShardQueryMessage.MessageOneofCase.Similar => (QueryType.Similar, first.Similar.Options, () => QueryMapper.FromSimilar(first.Similar) with { Limits = limits }),
+            ShardQueryMessage.MessageOneofCase.Highest => (QueryType.Highest, first.Highest.Options, (Func<TopKQuery>)(() => QueryMapper.FromHighest(first.Highest) with { Limits = limits })),
+            _ => throw DeepEverestException.Invalid("TopKShard: the first message must carry the request (similar or highest), not limits."),
+        };
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        Task limitsRead = ReadLimitsAsync(requestStream, limits, type, reading.Token);
+        try
+        {
+            await StreamAsync(type, requested, map, responseStream, context);
+        }
+        finally
+        {
+            await reading.CancelAsync();
+            await limitsRead;
+        }
+    }
 
     public override Task<GetActivationsResponse> GetActivations(GetActivationsRequest request, ServerCallContext context)
     {
@@ -73,6 +106,33 @@ internal sealed class QueryServiceImpl(
         finally
         {
             recorder.Record(streamer.Last, failure, context.Deadline <= DateTime.UtcNow);
+        }
+    }
+
+    /// <summary>Takes the router's limits as they come, until the router closes its side or the call ends.</summary>
+    private static async Task ReadLimitsAsync(IAsyncStreamReader<ShardQueryMessage> requestStream, ExternalLimits limits, QueryType type, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (await requestStream.MoveNext(cancellationToken))
+            {
+                if (requestStream.Current.Limits is { } l)
+                {
+                    QueryMapper.Improve(limits, l, type);
+                }
+            }
+        }
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
+        {
+            // The query is over: later limits are of no use.
+        }
+        catch (Exception e) when (e is IOException or RpcException)
+        {
+            // The router went away; the call's own cancellation ends the query.
+        }
+        finally
+        {
+            limits.Close();
         }
     }
 

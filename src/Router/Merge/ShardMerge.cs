@@ -19,6 +19,9 @@ namespace DeepEverest.Router.Merge;
 /// <item>Pushdown: once k exact hits are known, a live shard whose threshold is worse than the
 /// k-th (same tie rule) cannot send anything that enters the answer: it is stopped
 /// (<see cref="Prunable"/>); its exact hits stay, its unverified hits go.</item>
+/// <item>Limits (<see cref="Limits"/>) that the router sends every live shard: the k-th exact hit of
+/// the union, and a bound that no answer member beats (docs/scale-out.md, "Limits from the
+/// router"). A shard that stops on them (<c>stopped_by_limits</c>) is stopped as above.</item>
 /// <item>The threshold is the best of the live shards' thresholds; done when no shard is live.</item>
 /// </list>
 /// Not thread-safe: one query's loop drives it.
@@ -50,6 +53,9 @@ internal sealed class ShardMerge
     /// <summary>Shards whose part of the answer is complete.</summary>
     public int ShardsDone => _shards.Count(s => s.Phase != Phase.Live);
 
+    /// <summary>Whether every live shard has sent an update.</summary>
+    public bool AllReported => _shards.All(s => s.Phase != Phase.Live || s.Last is not null);
+
     /// <summary>Leaves shard <paramref name="shard"/> out (the filter keeps none of its inputs): it counts as done.</summary>
     public void LeaveOut(int shard) => _shards[shard].Phase = Phase.Done;
 
@@ -67,6 +73,11 @@ internal sealed class ShardMerge
         state.Unverified = [.. update.Hits.Where(h => double.IsNaN(h.Score)).Select(h => new Entry(shard, _highest ? -h.UpperBound : h.LowerBound, h))];
         state.ThresholdCost = double.IsNaN(update.Threshold) ? double.NaN : Cost(update.Threshold);
         state.Phase = update.Done ? Phase.Done : Phase.Live;
+        if (update.StoppedByLimits)
+        {
+            Stop(shard);
+        }
+
         _group ??= update.Group.Count > 0 ? update.Group : null;
         if (update.Message.Length > 0 && !_messages.Contains(update.Message))
         {
@@ -94,6 +105,48 @@ internal sealed class ShardMerge
                 yield return s;
             }
         }
+    }
+
+    /// <summary>
+    /// What the router knows of the answer, for the live shards (scores, as in the requests): the
+    /// k-th exact hit of the union (NaN before k are known) and the answer bound, the k-th smallest
+    /// cost of a multiset in which every answer member has a distinct element at most its cost
+    /// (NaN while a live shard has sent nothing). A shard's answer members are among its best k
+    /// exact hits (which it lists) and its unverified candidates, which it lists in (bound, id)
+    /// order until k hits, every other having a bound no better than the last listed one or than
+    /// its threshold: so each shard contributes its exact costs, its listed bounds and k copies of
+    /// the worst of those bounds and its threshold; a done or stopped shard only its exact costs.
+    /// </summary>
+    public ShardLimits Limits()
+    {
+        var limits = new ShardLimits { KthScore = double.NaN, AnswerBound = double.NaN };
+        List<Entry> exact = [.. _shards.SelectMany(s => s.Exact).Order(EntryOrder.Instance)];
+        if (exact.Count >= _k && _k > 0)
+        {
+            limits.KthScore = Cost(exact[_k - 1].Cost);
+            limits.KthInputId = exact[_k - 1].Hit.InputId;
+        }
+
+        if (_k == 0 || !AllReported)
+        {
+            return limits;
+        }
+
+        var values = new List<double>(exact.Select(e => e.Cost));
+        foreach (ShardState s in _shards.Where(s => s.Phase == Phase.Live && !double.IsNaN(s.ThresholdCost)))
+        {
+            double rest = s.Unverified.Select(e => e.Cost).Append(s.ThresholdCost).Max();
+            values.AddRange(s.Unverified.Select(e => e.Cost));
+            values.AddRange(Enumerable.Repeat(rest, _k));
+        }
+
+        if (values.Count >= _k)
+        {
+            values.Sort();
+            limits.AnswerBound = Cost(values[_k - 1]);
+        }
+
+        return limits;
     }
 
     /// <summary>Stops shard <paramref name="shard"/>: its exact hits stand as sent, its unverified ones are dropped.</summary>

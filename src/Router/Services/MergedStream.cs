@@ -14,7 +14,10 @@ namespace DeepEverest.Router.Services;
 /// interval (the first and the done update always go out). The first shard failure fails the query
 /// with the shard named (<see cref="ShardFailure"/>), and every other shard's call is cancelled; so
 /// are they all when the client cancels or its deadline passes. A done update is sent only when
-/// every shard is done or stopped.
+/// every shard is done or stopped. Each shard runs as a TopKShard call: after every merged step the
+/// router sends the live shards the merge's <see cref="ShardMerge.Limits"/> when they changed, so
+/// that a shard sizes its batches for the whole answer and stops once nothing it has not verified
+/// can enter it (docs/scale-out.md, "Limits from the router").
 /// </summary>
 internal sealed class MergedStream(IReadOnlyList<ShardCall> calls, bool highest, int k, int intervalMs, DateTime? deadline)
 {
@@ -31,6 +34,9 @@ internal sealed class MergedStream(IReadOnlyList<ShardCall> calls, bool highest,
         var events = Channel.CreateUnbounded<ShardEvent>(new UnboundedChannelOptions { SingleReader = true });
         using var all = CancellationTokenSource.CreateLinkedTokenSource(callCancellation);
         CancellationTokenSource[] stops = [.. calls.Select(_ => CancellationTokenSource.CreateLinkedTokenSource(all.Token))];
+        // Per shard, the newest limits not yet written (an older unsent one is superseded).
+        Channel<ShardLimits>[] limits = [.. calls.Select(_ => Channel.CreateBounded<ShardLimits>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true }))];
+        ShardLimits? sent = null;
         var clock = Stopwatch.StartNew();
         var pumps = new List<Task>();
         try
@@ -43,7 +49,7 @@ internal sealed class MergedStream(IReadOnlyList<ShardCall> calls, bool highest,
                 }
                 else
                 {
-                    pumps.Add(PumpAsync(s, events.Writer, stops[s].Token));
+                    pumps.Add(PumpAsync(s, events.Writer, limits[s].Reader, stops[s].Token));
                 }
             }
 
@@ -66,6 +72,18 @@ internal sealed class MergedStream(IReadOnlyList<ShardCall> calls, bool highest,
                         merge.Stop(s);
                         await stops[s].CancelAsync();
                         Stopped++;
+                    }
+
+                    ShardLimits now = merge.Limits();
+                    // The first limits go out once every live shard has reported, even when unknown:
+                    // a shard waits for them before its first batch.
+                    if (!now.Equals(sent) && (merge.AllReported || !double.IsNaN(now.KthScore)))
+                    {
+                        sent = now;
+                        for (int s = 0; s < calls.Count; s++)
+                        {
+                            limits[s].Writer.TryWrite(now);
+                        }
                     }
                 }
 
@@ -107,12 +125,16 @@ internal sealed class MergedStream(IReadOnlyList<ShardCall> calls, bool highest,
     }
 
     /// <summary>Reads one shard's stream into the events; never throws (a failure is an event).</summary>
-    private async Task PumpAsync(int s, ChannelWriter<ShardEvent> events, CancellationToken stop)
+    private async Task PumpAsync(int s, ChannelWriter<ShardEvent> events, ChannelReader<ShardLimits> limits, CancellationToken stop)
     {
         ShardClient shard = calls[s].Slice.Shard;
+        using var writing = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        Task writer = Task.CompletedTask;
         try
         {
-            using AsyncServerStreamingCall<TopKUpdate> call = calls[s].Start(shard.Call(deadline, stop));
+            using AsyncDuplexStreamingCall<ShardQueryMessage, TopKUpdate> call = calls[s].Start(shard.Call(deadline, stop));
+            await call.RequestStream.WriteAsync(calls[s].First, stop);
+            writer = WriteLimitsAsync(call.RequestStream, limits, writing.Token);
             await foreach (TopKUpdate update in call.ResponseStream.ReadAllAsync(stop))
             {
                 events.TryWrite(new ShardEvent(s, update, null));
@@ -135,6 +157,27 @@ internal sealed class MergedStream(IReadOnlyList<ShardCall> calls, bool highest,
         catch (Exception e)
         {
             events.TryWrite(new ShardEvent(s, null, new RpcException(new Status(StatusCode.Unavailable, $"{shard.Name} failed while answering the query: {e.Message}"))));
+        }
+        finally
+        {
+            await writing.CancelAsync();
+            await writer;
+        }
+    }
+
+    /// <summary>Writes the limits to one shard as they come; never throws (limits only save work).</summary>
+    private static async Task WriteLimitsAsync(IClientStreamWriter<ShardQueryMessage> requests, ChannelReader<ShardLimits> limits, CancellationToken stop)
+    {
+        try
+        {
+            await foreach (ShardLimits l in limits.ReadAllAsync(stop))
+            {
+                await requests.WriteAsync(new ShardQueryMessage { Limits = l }, stop);
+            }
+        }
+        catch (Exception)
+        {
+            // The shard is done, stopped or gone: its stream tells the query what happened.
         }
     }
 

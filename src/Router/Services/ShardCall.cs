@@ -16,7 +16,12 @@ internal sealed record ShardCall(ShardSlice Slice, TopKSimilarRequest? Similar, 
     /// <summary>Whether the shard is left out of the query.</summary>
     public bool LeftOut => Similar is null && Highest is null;
 
-    /// <summary>Starts the shard's stream.</summary>
-    public AsyncServerStreamingCall<TopKUpdate> Start(CallOptions options) =>
-        Similar is not null ? Slice.Shard.Query.TopKSimilar(Similar, options) : Slice.Shard.Query.TopKHighest(Highest!, options);
+    /// <summary>The first message of the shard's TopKShard call: its request.</summary>
+    public ShardQueryMessage First => Similar is not null ? new ShardQueryMessage { Similar = Similar } : new ShardQueryMessage { Highest = Highest };
+
+    /// <summary>
+    /// Starts the shard's TopKShard call (the caller sends <see cref="First"/>, then limits):
+    /// the request's updates, narrowed by the limits the router sends (docs/scale-out.md).
+    /// </summary>
+    public AsyncDuplexStreamingCall<ShardQueryMessage, TopKUpdate> Start(CallOptions options) => Slice.Shard.Query.TopKShard(options);
 }

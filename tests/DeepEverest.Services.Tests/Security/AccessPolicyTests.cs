@@ -17,6 +17,7 @@ public sealed class AccessPolicyTests
         "/deepeverest.v1.IndexService/DescribeIndex",
         "/deepeverest.v1.QueryService/TopKSimilar",
         "/deepeverest.v1.QueryService/TopKHighest",
+        "/deepeverest.v1.QueryService/TopKShard",
         "/deepeverest.v1.QueryService/GetActivations",
         "/deepeverest.v1.QueryService/GetInput",
     ];

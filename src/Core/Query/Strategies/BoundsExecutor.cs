@@ -23,12 +23,19 @@ namespace DeepEverest.Core.Query.Strategies;
 /// <item>Stop as soon as the k-th best exact (cost, id) is below the next unverified (lower bound,
 /// id): nothing unverified can beat it. Every exact hit below that frontier is final.</item>
 /// </list>
+/// A shard's part of a routed query may carry limits from the router (<see cref="TopKQuery.Limits"/>):
+/// they size the batches (<see cref="VerificationBatches"/>) and stop the query as soon as the next
+/// unverified (lower bound, id) does not order before the router's k-th exact (cost, id); that done
+/// update says so (<see cref="TopKUpdateInfo.StoppedByLimits"/>) and lists only exact hits.
 /// Exact costs and tight bounds share one arithmetic (see <see cref="CostFunction"/>), so
 /// lower &lt;= exact &lt;= upper holds bit for bit, coarse bounds contain tight ones (see
 /// <see cref="BoundsProblem"/>), and the answer equals brute force, ties by id.
 /// </summary>
 internal static class BoundsExecutor
 {
+    /// <summary>The longest a shard waits for the router's first limits before its first batch.</summary>
+    private static readonly TimeSpan _firstLimitsWait = TimeSpan.FromSeconds(2);
+
     /// <summary>Runs the query, yielding the progressive updates; the last has Done set.</summary>
     public static IEnumerable<TopKUpdateInfo> Run(QueryContext ctx, CancellationToken cancellationToken)
     {
@@ -117,20 +124,33 @@ internal static class BoundsExecutor
         // Coarse and Tight time themselves; the rest of this phase (selection, ordering) is added here.
         ctx.Profile.BoundsMs = boundsBefore + QueryProfile.Elapsed(boundsStarted);
         int next = 0;
-        bool Finished() => next >= pending.Count || (collector.IsFull && TopKCollector.Compare(collector.Worst, pending.At(next)) < 0);
+        ExternalLimits? limits = ctx.Query.Limits;
+        long idOffset = limits is null ? 0 : InputIdSpace.Of(ctx.Probe.Dataset).Start;
+        bool OwnFinished() => next >= pending.Count || (collector.IsFull && TopKCollector.Compare(collector.Worst, pending.At(next)) < 0);
+        bool Limited() => limits is not null && next < pending.Count && limits.Current.Excludes(pending.Lower[next], pending.Ids[next] + idOffset);
+        bool Finished() => OwnFinished() || Limited();
 
-        TopKUpdateInfo last = Update(ctx, collector, pending, next, exactFromIndex, pruned, Finished(), ctx.Message, ctx.Group);
+        TopKUpdateInfo last = Update(ctx, collector, pending, next, exactFromIndex, pruned, Finished(), ctx.Message, ctx.Group, !OwnFinished());
         yield return last.Done ? last with { Profile = ctx.Profile } : last;
 
         // 4. Verify in batches until nothing unverified can enter the top k (sizes: VerificationBatches).
         var batches = new VerificationBatches(ctx.BatchSize, ctx.Query.FixedBatches, ctx.BatchCosts);
+        if (limits is not null && !Finished())
+        {
+            // The router's first limits bound the whole answer; without them the first batch would
+            // take every candidate below this shard's own (much weaker) L*.
+            limits.WaitForFirst(_firstLimitsWait, cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
         var activations = new float[ctx.BatchSize * g];
         var costs = new double[ctx.BatchSize];
         var ids = new int[ctx.BatchSize];
         while (!Finished())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            int count = batches.Next(collector, new ArraySegment<double>(sortedLower, next, pending.Count - next), new ArraySegment<int>(sortedIds, next, pending.Count - next), k);
+            int count = batches.Next(
+                collector, new ArraySegment<double>(sortedLower, next, pending.Count - next), new ArraySegment<int>(sortedIds, next, pending.Count - next), k, limits?.Current, idOffset);
             if (bounds.CanRefine && pending.Refine(bounds, next, count))
             {
                 // Some lower bounds rose: the order, and maybe the end, changed. Look again.
@@ -160,15 +180,15 @@ internal static class BoundsExecutor
             double threshold = next < pending.Count ? ctx.ThresholdOf(sortedLower[next]) : double.NaN;
             if (changed || done || !threshold.Equals(last.Threshold))
             {
-                last = Update(ctx, collector, pending, next, exactFromIndex, pruned, done, "", null);
+                last = Update(ctx, collector, pending, next, exactFromIndex, pruned, done, "", null, done && !OwnFinished());
                 yield return done ? last with { Profile = ctx.Profile } : last;
             }
         }
 
         if (!last.Done)
         {
-            // A refinement, not a batch, finished the query.
-            last = Update(ctx, collector, pending, next, exactFromIndex, pruned, done: true, "", null);
+            // A refinement or the router's limits, not a batch, finished the query.
+            last = Update(ctx, collector, pending, next, exactFromIndex, pruned, done: true, "", null, !OwnFinished());
             yield return last with { Profile = ctx.Profile };
         }
     }
@@ -182,8 +202,11 @@ internal static class BoundsExecutor
         long prunedBeforeVerification,
         bool done,
         string message,
-        int[]? group)
+        int[]? group,
+        bool limited)
     {
+        // Stopped by the router's limits: only the exact hits are this shard's part of the answer.
+        limited &= done;
         (double Cost, int Id) frontier = pending.At(next);
         var hits = new List<HitInfo>(ctx.K);
         foreach ((double cost, int id) in collector.Sorted())
@@ -193,14 +216,14 @@ internal static class BoundsExecutor
             hits.Add(ctx.ExactHit(cost, id, final && (hits.Count == 0 || hits[^1].Final)));
         }
 
-        for (int i = next; hits.Count < ctx.K && i < pending.Count; i++)
+        for (int i = next; !limited && hits.Count < ctx.K && i < pending.Count; i++)
         {
             hits.Add(ctx.BoundedHit(pending.Lower[i], pending.Upper[i], pending.Ids[i]));
         }
 
         double threshold = done || next >= pending.Count ? double.NaN : ctx.ThresholdOf(frontier.Cost);
         long pruned = done ? ctx.Allowed.Length - ctx.Source.Inferred - ctx.Source.CacheHits - exactFromIndex : prunedBeforeVerification;
-        return new TopKUpdateInfo(hits, threshold, done, ctx.Stats(exactFromIndex, pruned), message, group);
+        return new TopKUpdateInfo(hits, threshold, done, ctx.Stats(exactFromIndex, pruned), message, group) { StoppedByLimits = limited };
     }
 
     private static double[] Gather(double[] values, int[] ids)

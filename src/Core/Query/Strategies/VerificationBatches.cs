@@ -29,6 +29,11 @@ namespace DeepEverest.Core.Query.Strategies;
 /// whose (lower bound, id) is not below the k-th of them can never enter, since the k-th only improves.
 /// The overshoot over the oracle minimum is therefore at most the speculative part of the last
 /// batch.</para>
+/// <para><b>Limits from a router</b> (<see cref="ExternalLimits"/>, a shard's part of a routed
+/// query): L* becomes the smaller of the shard's own and the router's bound of the whole answer's
+/// k-th cost (both are at most that cost, so a candidate below it is still one every exact plan
+/// infers), and a candidate that does not order before the router's k-th exact (cost, id) is not
+/// enterable, exactly as one not before the shard's own k-th.</para>
 /// </remarks>
 internal sealed class VerificationBatches
 {
@@ -55,7 +60,9 @@ internal sealed class VerificationBatches
     /// <param name="lower">Lower bounds of the unverified candidates, in verification order from the next one.</param>
     /// <param name="ids">Their ids, in the same order.</param>
     /// <param name="k">k of the query.</param>
-    public int Next(TopKCollector collector, IReadOnlyList<double> lower, IReadOnlyList<int> ids, int k)
+    /// <param name="external">The router's limits now, or null.</param>
+    /// <param name="idOffset">Global id of local position 0 (the limits' ids are global).</param>
+    public int Next(TopKCollector collector, IReadOnlyList<double> lower, IReadOnlyList<int> ids, int k, ExternalLimitValues? external = null, long idOffset = 0)
     {
         int left = lower.Count;
         if (_fixed || left <= 1)
@@ -65,18 +72,19 @@ internal sealed class VerificationBatches
 
         // Candidates that can still enter: (lower, id) before the current k-th exact result.
         int enterable = left;
-        if (collector.IsFull)
+        if (collector.IsFull || !double.IsNaN(external?.KthCost ?? double.NaN))
         {
-            (double Cost, int Id) worst = collector.Worst;
             enterable = 0;
             int scan = Math.Min(left, _maximum);
-            while (enterable < scan && TopKCollector.Compare((lower[enterable], ids[enterable]), worst) < 0)
+            while (enterable < scan
+                && (!collector.IsFull || TopKCollector.Compare((lower[enterable], ids[enterable]), collector.Worst) < 0)
+                && external?.Excludes(lower[enterable], ids[enterable] + idOffset) != true)
             {
                 enterable++;
             }
         }
 
-        int needed = Needed(collector, lower, k);
+        int needed = Needed(collector, lower, k, external?.AnswerBound ?? double.NaN);
         int size = Math.Max(1, Math.Max(needed, _speculative));
         size = Math.Min(size, Math.Min(_maximum, Math.Max(1, enterable)));
         return size;
@@ -89,13 +97,39 @@ internal sealed class VerificationBatches
         _speculative = Math.Min(Math.Max(1, cap), _speculative * 2);
     }
 
-    /// <summary>Candidates (a prefix of <paramref name="lower"/>) whose lower bound is below L*.</summary>
-    private static int Needed(TopKCollector collector, IReadOnlyList<double> lower, int k)
+    /// <summary>
+    /// Candidates (a prefix of <paramref name="lower"/>) whose lower bound is below L*, the smaller
+    /// of the shard's own and <paramref name="externalBound"/> (NaN: none).
+    /// </summary>
+    private static int Needed(TopKCollector collector, IReadOnlyList<double> lower, int k, double externalBound)
+    {
+        double kth = OwnBound(collector, lower, k);
+        if (!double.IsNaN(externalBound) && !(kth <= externalBound))
+        {
+            kth = externalBound;
+        }
+
+        if (double.IsNaN(kth))
+        {
+            return lower.Count;
+        }
+
+        int needed = 0;
+        while (needed < lower.Count && lower[needed] < kth)
+        {
+            needed++;
+        }
+
+        return needed;
+    }
+
+    /// <summary>The k-th smallest of the known exact costs and the lower bounds; NaN when there are fewer than k.</summary>
+    private static double OwnBound(TopKCollector collector, IReadOnlyList<double> lower, int k)
     {
         (double Cost, int Id)[] known = collector.Sorted();
         if (known.Length + lower.Count < k)
         {
-            return lower.Count;
+            return double.NaN;
         }
 
         // The k-th smallest of the merged sorted sequences.
@@ -114,12 +148,6 @@ internal sealed class VerificationBatches
             }
         }
 
-        int needed = 0;
-        while (needed < lower.Count && lower[needed] < kth)
-        {
-            needed++;
-        }
-
-        return needed;
+        return kth;
     }
 }

@@ -167,6 +167,26 @@ class Range(_message.Message):
     start: int
     def __init__(self, start: _Optional[int] = ..., end: _Optional[int] = ..., open_end: bool = ...) -> None: ...
 
+class ShardLimits(_message.Message):
+    __slots__ = ["answer_bound", "kth_input_id", "kth_score"]
+    ANSWER_BOUND_FIELD_NUMBER: _ClassVar[int]
+    KTH_INPUT_ID_FIELD_NUMBER: _ClassVar[int]
+    KTH_SCORE_FIELD_NUMBER: _ClassVar[int]
+    answer_bound: float
+    kth_input_id: int
+    kth_score: float
+    def __init__(self, kth_score: _Optional[float] = ..., kth_input_id: _Optional[int] = ..., answer_bound: _Optional[float] = ...) -> None: ...
+
+class ShardQueryMessage(_message.Message):
+    __slots__ = ["highest", "limits", "similar"]
+    HIGHEST_FIELD_NUMBER: _ClassVar[int]
+    LIMITS_FIELD_NUMBER: _ClassVar[int]
+    SIMILAR_FIELD_NUMBER: _ClassVar[int]
+    highest: TopKHighestRequest
+    limits: ShardLimits
+    similar: TopKSimilarRequest
+    def __init__(self, similar: _Optional[_Union[TopKSimilarRequest, _Mapping]] = ..., highest: _Optional[_Union[TopKHighestRequest, _Mapping]] = ..., limits: _Optional[_Union[ShardLimits, _Mapping]] = ...) -> None: ...
+
 class Target(_message.Message):
     __slots__ = ["input_id", "stored_tensor", "tensor"]
     INPUT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -218,20 +238,22 @@ class TopKSimilarRequest(_message.Message):
     def __init__(self, layer: _Optional[_Union[_common_pb2.LayerRef, _Mapping]] = ..., target: _Optional[_Union[Target, _Mapping]] = ..., group: _Optional[_Union[NeuronGroup, _Mapping]] = ..., k: _Optional[int] = ..., distance: _Optional[_Union[Distance, str]] = ..., weights: _Optional[_Iterable[float]] = ..., include_target: bool = ..., filter: _Optional[_Union[Filter, _Mapping]] = ..., options: _Optional[_Union[QueryOptions, _Mapping]] = ...) -> None: ...
 
 class TopKUpdate(_message.Message):
-    __slots__ = ["done", "group", "hits", "message", "stats", "threshold"]
+    __slots__ = ["done", "group", "hits", "message", "stats", "stopped_by_limits", "threshold"]
     DONE_FIELD_NUMBER: _ClassVar[int]
     GROUP_FIELD_NUMBER: _ClassVar[int]
     HITS_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     STATS_FIELD_NUMBER: _ClassVar[int]
+    STOPPED_BY_LIMITS_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     done: bool
     group: _containers.RepeatedScalarFieldContainer[int]
     hits: _containers.RepeatedCompositeFieldContainer[Hit]
     message: str
     stats: QueryStats
+    stopped_by_limits: bool
     threshold: float
-    def __init__(self, hits: _Optional[_Iterable[_Union[Hit, _Mapping]]] = ..., threshold: _Optional[float] = ..., done: bool = ..., stats: _Optional[_Union[QueryStats, _Mapping]] = ..., message: _Optional[str] = ..., group: _Optional[_Iterable[int]] = ...) -> None: ...
+    def __init__(self, hits: _Optional[_Iterable[_Union[Hit, _Mapping]]] = ..., threshold: _Optional[float] = ..., done: bool = ..., stats: _Optional[_Union[QueryStats, _Mapping]] = ..., message: _Optional[str] = ..., group: _Optional[_Iterable[int]] = ..., stopped_by_limits: bool = ...) -> None: ...
 
 class Distance(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

@@ -32,6 +32,11 @@ class QueryServiceStub(object):
                 request_serializer=deepeverest_dot_v1_dot_query__service__pb2.TopKHighestRequest.SerializeToString,
                 response_deserializer=deepeverest_dot_v1_dot_query__service__pb2.TopKUpdate.FromString,
                 )
+        self.TopKShard = channel.stream_stream(
+                '/deepeverest.v1.QueryService/TopKShard',
+                request_serializer=deepeverest_dot_v1_dot_query__service__pb2.ShardQueryMessage.SerializeToString,
+                response_deserializer=deepeverest_dot_v1_dot_query__service__pb2.TopKUpdate.FromString,
+                )
         self.GetActivations = channel.unary_unary(
                 '/deepeverest.v1.QueryService/GetActivations',
                 request_serializer=deepeverest_dot_v1_dot_query__service__pb2.GetActivationsRequest.SerializeToString,
@@ -69,6 +74,17 @@ class QueryServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def TopKShard(self, request_iterator, context):
+        """For routers over input-range shards, not for clients (docs/scale-out.md, "Limits from the
+        router"): a shard's part of a routed TopKSimilar or TopKHighest that the router narrows while
+        it runs. The first message carries the request (similar or highest), later ones limits known
+        from the other shards; the updates are those of the request, except that the shard may stop
+        early on the limits (TopKUpdate.stopped_by_limits). Native gRPC only (no HTTP binding).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetActivations(self, request, context):
         """The activations of one input (dataset id or raw tensor) at a layer.
         """
@@ -94,6 +110,11 @@ def add_QueryServiceServicer_to_server(servicer, server):
             'TopKHighest': grpc.unary_stream_rpc_method_handler(
                     servicer.TopKHighest,
                     request_deserializer=deepeverest_dot_v1_dot_query__service__pb2.TopKHighestRequest.FromString,
+                    response_serializer=deepeverest_dot_v1_dot_query__service__pb2.TopKUpdate.SerializeToString,
+            ),
+            'TopKShard': grpc.stream_stream_rpc_method_handler(
+                    servicer.TopKShard,
+                    request_deserializer=deepeverest_dot_v1_dot_query__service__pb2.ShardQueryMessage.FromString,
                     response_serializer=deepeverest_dot_v1_dot_query__service__pb2.TopKUpdate.SerializeToString,
             ),
             'GetActivations': grpc.unary_unary_rpc_method_handler(
@@ -154,6 +175,23 @@ class QueryService(object):
             metadata=None):
         return grpc.experimental.unary_stream(request, target, '/deepeverest.v1.QueryService/TopKHighest',
             deepeverest_dot_v1_dot_query__service__pb2.TopKHighestRequest.SerializeToString,
+            deepeverest_dot_v1_dot_query__service__pb2.TopKUpdate.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def TopKShard(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(request_iterator, target, '/deepeverest.v1.QueryService/TopKShard',
+            deepeverest_dot_v1_dot_query__service__pb2.ShardQueryMessage.SerializeToString,
             deepeverest_dot_v1_dot_query__service__pb2.TopKUpdate.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
