@@ -113,22 +113,8 @@ public static class DeepEverestHost
 
     private static void AddServices(IServiceCollection services, IConfiguration configuration, ServiceHostDefaults defaults)
     {
-        services.AddOptions<HttpEndpointOptions>()
-            .Bind(configuration.GetSection(HttpEndpointOptions.SectionName))
-            .Validate(o =>
-            {
-                o.Validate();
-                return true;
-            })
-            .ValidateOnStart();
-        services.AddOptions<MessageLimitsOptions>()
-            .Bind(configuration.GetSection(MessageLimitsOptions.SectionName))
-            .Validate(o =>
-            {
-                o.Validate();
-                return true;
-            })
-            .ValidateOnStart();
+        services.AddValidatedOptions<HttpEndpointOptions>(configuration, HttpEndpointOptions.SectionName, o => o.Validate());
+        services.AddValidatedOptions<MessageLimitsOptions>(configuration, MessageLimitsOptions.SectionName, o => o.Validate());
         services.AddOptions<GrpcServiceOptions>().Configure<IOptions<MessageLimitsOptions>>(
             (grpc, limits) => grpc.MaxReceiveMessageSize = limits.Value.MaxReceiveMessageMb << 20);
         services.AddSingleton<DeepEverestMetrics>();

@@ -25,38 +25,10 @@ internal static class QueryServiceHosting
     /// <summary>Registers options, the kernels, the engine and the health check.</summary>
     public static IServiceCollection AddQueryService(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<QueryServiceOptions>()
-            .Bind(configuration.GetSection(QueryServiceOptions.SectionName))
-            .Validate(o =>
-            {
-                o.Validate();
-                return true;
-            })
-            .ValidateOnStart();
-        services.AddOptions<QueryEngineOptions>()
-            .Bind(configuration.GetSection(QueryEngineOptions.SectionName))
-            .Validate(o =>
-            {
-                o.Validate();
-                return true;
-            })
-            .ValidateOnStart();
-        services.AddOptions<QueryLimitsOptions>()
-            .Bind(configuration.GetSection(QueryLimitsOptions.SectionName))
-            .Validate(o =>
-            {
-                o.Validate();
-                return true;
-            })
-            .ValidateOnStart();
-        services.AddOptions<WebConsoleOptions>()
-            .Bind(configuration.GetSection(WebConsoleOptions.SectionName))
-            .Validate(o =>
-            {
-                o.Validate();
-                return true;
-            })
-            .ValidateOnStart();
+        services.AddValidatedOptions<QueryServiceOptions>(configuration, QueryServiceOptions.SectionName, o => o.Validate());
+        services.AddValidatedOptions<QueryEngineOptions>(configuration, QueryEngineOptions.SectionName, o => o.Validate());
+        services.AddValidatedOptions<QueryLimitsOptions>(configuration, QueryLimitsOptions.SectionName, o => o.Validate());
+        services.AddValidatedOptions<WebConsoleOptions>(configuration, WebConsoleOptions.SectionName, o => o.Validate());
         services.AddSingleton<IKernels>(sp => KernelSelector.Create(
             new KernelOptions { Backend = sp.GetRequiredService<IOptions<QueryServiceOptions>>().Value.Kernels },
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("DeepEverest.Kernels")));

@@ -21,14 +21,7 @@ internal static class RouterHosting
     /// <summary>Registers the options, the shards and the start-up check of their ranges.</summary>
     public static IServiceCollection AddRouter(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<RouterOptions>()
-            .Bind(configuration.GetSection(RouterOptions.SectionName))
-            .Validate(o =>
-            {
-                o.Validate();
-                return true;
-            })
-            .ValidateOnStart();
+        services.AddValidatedOptions<RouterOptions>(configuration, RouterOptions.SectionName, o => o.Validate());
         services.AddSingleton<ShardTopology>();
         services.AddHostedService<TopologyCheck>();
 
