@@ -92,8 +92,10 @@ test-exactness: build
 
 # Inputs inferred by four input-range shards behind the router against one store, on the issue's
 # benchmark queries over a 5,000-image slice (docs/scale-out.md, "The router"): every answer is
-# checked identical, and the ratio is printed (a measurement, not a timed test).
+# checked identical, and the ratio is printed and written to bench/results/router-inferences-<date>-measured.json
+# (a measurement, not a timed test; docs/scale-out.md quotes the committed copy of one such run).
 router-inferences: build
+	DEEPEVEREST_MEASURE_OUT=$(CURDIR)/bench/results/router-inferences-$$(date -u +%F)-measured.json \
 	$(DOTNET) test tests/DeepEverest.Services.Tests -c $(CONFIG) --no-build -v minimal -nologo \
 	  --logger "console;verbosity=detailed" --filter "Category=Measure&FullyQualifiedName~RouterInferenceMeasurement"
 

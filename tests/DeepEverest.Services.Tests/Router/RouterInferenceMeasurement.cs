@@ -15,7 +15,9 @@ namespace DeepEverest.Services.Tests.Router;
 /// Measure: <c>make router-inferences</c>); it checks every answer is identical and prints the
 /// ratio. Inferences are counted where they happen, by the shards' own
 /// <c>deepeverest.query.inputs.inferred</c> counter (a stopped shard's work included), not from the
-/// merged stream's stats.
+/// merged stream's stats. With <c>DEEPEVEREST_MEASURE_OUT</c> set (the make target sets it) it also
+/// writes the per-query counts and the ratios there as JSON: docs/scale-out.md quotes that file,
+/// and <c>RouterInferenceDocsTests</c> checks the page against it.
 /// </summary>
 [Trait("Category", "Measure")]
 public sealed class RouterInferenceMeasurement(ITestOutputHelper output)
@@ -45,6 +47,7 @@ public sealed class RouterInferenceMeasurement(ITestOutputHelper output)
             using var inferred = new InferenceCounter();
 
             var ratios = new List<double>();
+            var rows = new List<RouterInferenceReport.Query>();
             long singleTotal = 0;
             long routedTotal = 0;
             var random = new Random(11);
@@ -71,6 +74,7 @@ public sealed class RouterInferenceMeasurement(ITestOutputHelper output)
                         singleTotal += one;
                         routedTotal += four;
                         ratios.Add(one == 0 ? (four == 0 ? 1 : double.PositiveInfinity) : (double)four / one);
+                        rows.Add(new RouterInferenceReport.Query(similar ? "similar" : "highest", target, m, one, four));
                         output.WriteLine($"{(similar ? "similar" : "highest")} target {target} top:{m}: single {one}, 4 shards {four} (merged stats say {answer.Stats.InputsInferred})");
                     }
                 }
@@ -78,6 +82,13 @@ public sealed class RouterInferenceMeasurement(ITestOutputHelper output)
 
             ratios.Sort();
             output.WriteLine($"inferences, 4 shards / single node: median {ratios[(ratios.Count - 1) / 2]:F2}x, total {(double)routedTotal / singleTotal:F2}x ({routedTotal} / {singleTotal}), max {ratios[^1]:F2}x");
+            var report = new RouterInferenceReport(Inputs, Shards, Layer, 20, rows);
+            Assert.Equal(ratios[(ratios.Count - 1) / 2], report.MedianRatio);
+            if (Environment.GetEnvironmentVariable("DEEPEVEREST_MEASURE_OUT") is { Length: > 0 } path)
+            {
+                report.Write(path);
+                output.WriteLine($"wrote {path}");
+            }
         }
         finally
         {
