@@ -52,7 +52,7 @@ public sealed record PaperBenchmarkOptions
     /// most of the dataset per query (the 2026-11-25 run at the default index: medians 0.02-0.19x a
     /// ReprocessAll per layer and type, the slowest 0.65-1.4x) and dominates the run time: with 20
     /// targets and 5 at the other grid points, a full run on 2 AVX2 cores had done two of three
-    /// layers after 87 minutes; the run before large groups took 56 minutes on 2 AVX-512 cores.
+    /// layers after 87 minutes; the run before large groups took 56 minutes on 2 cores.
     /// Default 8.
     /// </summary>
     public int NtaTargets { get; init; } = 8;
