@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using DeepEverest.Bench.Results;
+using DeepEverest.Bench.Scale;
 
 namespace DeepEverest.Bench;
 
@@ -56,6 +57,27 @@ public static class ResultsFile
     /// <summary>Reads a ResNet18 results file.</summary>
     public static ResNetBenchmarkResults ReadResNet(string path) =>
         JsonSerializer.Deserialize<ResNetBenchmarkResults>(File.ReadAllText(path), _json)
+        ?? throw new InvalidDataException($"{path} holds no results.");
+
+    /// <summary>The file name of a scale run: <c>&lt;date&gt;-&lt;machine&gt;-scale.json</c>.</summary>
+    public static string FileName(ScaleBenchmarkResults results) =>
+        $"{results.Date[..10]}-{results.MachineName}-scale{(results.Quick ? "-quick" : "")}.json";
+
+    /// <summary>Writes scale results like <see cref="Write(PaperBenchmarkResults, string)"/>.</summary>
+    public static void Write(ScaleBenchmarkResults results, string path)
+    {
+        string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory is not null)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        File.WriteAllText(path, JsonSerializer.Serialize(results, _json) + "\n");
+    }
+
+    /// <summary>Reads a scale results file.</summary>
+    public static ScaleBenchmarkResults ReadScale(string path) =>
+        JsonSerializer.Deserialize<ScaleBenchmarkResults>(File.ReadAllText(path), _json)
         ?? throw new InvalidDataException($"{path} holds no results.");
 
     /// <summary>Reads a results file written by <see cref="Write(PaperBenchmarkResults, string)"/>.</summary>

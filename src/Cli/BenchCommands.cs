@@ -10,14 +10,14 @@ using DeepEverest.Kernels;
 namespace DeepEverest.Cli;
 
 /// <summary>
-/// <c>deepeverest bench kernels|paper|report|latency|load</c>: the kernel micro-benchmark and the
+/// <c>deepeverest bench kernels|paper|report|latency|load|scale</c>: the kernel micro-benchmark and the
 /// paper's experiments on the demo model with a generated report run in process (no services);
 /// <c>latency</c> (<see cref="LatencyBenchCommand"/>) times sequential queries over gRPC and
 /// <c>load</c> (<see cref="LoadBenchCommand"/>) drives concurrent streams against running services.
 /// </summary>
 internal static class BenchCommands
 {
-    /// <summary>Creates <c>bench kernels | paper | report | latency | load</c>.</summary>
+    /// <summary>Creates <c>bench kernels | paper | report | latency | load | scale</c>.</summary>
     public static Command Create(GlobalOptions globals)
     {
         var bench = new Command("bench", "Benchmarks: kernels and the paper's experiments on the demo model (in process); query latency and load over gRPC (running services).");
@@ -26,6 +26,7 @@ internal static class BenchCommands
         bench.Subcommands.Add(CreateReport(globals));
         bench.Subcommands.Add(LatencyBenchCommand.Create(globals));
         bench.Subcommands.Add(LoadBenchCommand.Create(globals));
+        bench.Subcommands.Add(ScaleBenchCommand.Create(globals));
         return bench;
     }
 
