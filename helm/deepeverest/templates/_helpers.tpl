@@ -135,12 +135,15 @@ affinity:
 {{- end }}
 {{- end }}
 
-{{/* Probes of a container: .root, .spec (indexService or queryService), .service (gRPC name). */}}
+{{/*
+Probes of a container: .root, .spec (indexService, queryService or router), .service (gRPC name),
+.http (probe GET /healthz on the HTTP/1.1 port even without TLS).
+*/}}
 {{- define "deepeverest.probes" -}}
 {{- $root := .root }}
 {{- $check := dict }}
-{{- if $root.Values.tls.enabled }}
-{{- $check = dict "httpGet" (dict "path" "/healthz" "port" (.spec.ports.http | int) "scheme" "HTTPS") }}
+{{- if or $root.Values.tls.enabled .http }}
+{{- $check = dict "httpGet" (dict "path" "/healthz" "port" (.spec.ports.http | int) "scheme" (ternary "HTTPS" "HTTP" $root.Values.tls.enabled)) }}
 {{- else }}
 {{- $check = dict "grpc" (dict "port" (.spec.ports.grpc | int) "service" .service) }}
 {{- end }}

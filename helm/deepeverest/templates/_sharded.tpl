@@ -116,7 +116,9 @@ the shard's authentication on.
     - name: query-http
       containerPort: {{ $spec.ports.http }}
       protocol: TCP
-  {{- include "deepeverest.probes" (dict "root" $root "spec" $spec "service" "deepeverest.v1.QueryService") | trim | nindent 2 }}
+  {{- /* GET /healthz: the router registers no health check, so its gRPC health status for
+  deepeverest.v1.QueryService stays UNKNOWN and a gRPC probe would never pass. */}}
+  {{- include "deepeverest.probes" (dict "root" $root "spec" $spec "service" "deepeverest.v1.QueryService" "http" true) | trim | nindent 2 }}
   lifecycle:
     preStop:
       sleep:

@@ -86,6 +86,10 @@ public sealed class ShardedChartTests
         Assert.Equal("Deployment", hpa.Spec.ScaleTargetRef.Kind);
         Assert.True(hpa.Spec.MinReplicas >= 2);
         Assert.Null(chart.Single<V1Deployment>(router.Name).Spec.Replicas);
+
+        // The router registers no health check, so its gRPC health stays UNKNOWN: it is probed on /healthz.
+        V1Container container = router.Container("router")!;
+        Assert.All(new[] { container.StartupProbe, container.ReadinessProbe, container.LivenessProbe }, p => Assert.Equal("/healthz", p.HttpGet?.Path));
         V1PodDisruptionBudget budget = Assert.Single(chart.All<V1PodDisruptionBudget>(), b => RenderedChart.Selects(b.Spec.Selector, router.PodLabels));
         Assert.Equal("1", budget.Spec.MaxUnavailable.Value);
 
