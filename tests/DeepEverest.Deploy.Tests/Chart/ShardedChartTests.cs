@@ -203,6 +203,27 @@ public sealed class ShardedChartTests
     }
 
     [Fact]
+    public async Task Render_Gpu_ShardContainersBuildAndQueryOnThemRouterAndJobDoNot()
+    {
+        RenderedChart chart = await RenderedChart.RenderAsync(Values, "gpu.enabled=true");
+
+        Workload shard = chart.WorkloadOf("index-service");
+        foreach (V1Container container in shard.Pod.Containers)
+        {
+            Assert.Equal(1, container.Resources.Limits["nvidia.com/gpu"].ToInt32());
+            Assert.Equal("Cuda", RenderedChart.Env(container, "DeepEverest__Kernels"));
+        }
+
+        Assert.Equal("true", shard.Pod.NodeSelector["nvidia.com/gpu.present"]);
+        Workload router = chart.WorkloadOf("router");
+        Assert.False(router.Pod.Containers.Single().Resources.Limits.ContainsKey("nvidia.com/gpu"));
+        Assert.Null(router.Pod.NodeSelector);
+        V1PodSpec task = Assert.Single(chart.All<V1Job>()).Spec.Template.Spec;
+        Assert.False(task.Containers.Single().Resources.Limits.ContainsKey("nvidia.com/gpu"));
+        Assert.Null(task.NodeSelector);
+    }
+
+    [Fact]
     public async Task Render_JobDisabled_NeedsNoSource()
     {
         RenderedChart chart = await RenderedChart.RenderAsync(Values, "shards.job.enabled=false", "shards.source=null", "shards.job.importArgs=null");
