@@ -224,6 +224,25 @@ public sealed class ShardedChartTests
     }
 
     [Fact]
+    public async Task Render_ServiceMonitor_ScrapesTheRouterAndBothServicesOfEveryShard()
+    {
+        RenderedChart chart = await RenderedChart.RenderAsync(Values, "metrics.serviceMonitor.enabled=true", "auth.enabled=true", "auth.existingSecret=k",
+            "auth.metricsRequireKey=true", "metrics.serviceMonitor.keySecret.name=scrape-key");
+        V1StatefulSet shards = Assert.Single(chart.All<V1StatefulSet>());
+
+        ServiceMonitor router = chart.All<ServiceMonitor>().Single(m => m.Metadata.Name == $"{Helm.Release}-deepeverest");
+        Assert.Equal([$"{Helm.Release}-deepeverest-query"], chart.All<V1Service>().Where(s => RenderedChart.Selects(router.Spec.Selector, s.Metadata.Labels)).Select(s => s.Metadata.Name));
+        Assert.Equal("scrape-key", Assert.Single(router.Spec.Endpoints).Authorization?.Credentials.Name);
+
+        // The shards' /metrics take no key: they read no client key file and set no MetricsRequireKey.
+        ServiceMonitor shard = chart.All<ServiceMonitor>().Single(m => m.Metadata.Name == shards.Spec.ServiceName);
+        Assert.Equal([shards.Spec.ServiceName], chart.All<V1Service>().Where(s => RenderedChart.Selects(shard.Spec.Selector, s.Metadata.Labels)).Select(s => s.Metadata.Name));
+        Assert.Equal(["index-http", "query-http"], shard.Spec.Endpoints.Select(e => e.Port).Order());
+        Assert.All(shard.Spec.Endpoints, e => Assert.Null(e.Authorization));
+        Assert.All(chart.WorkloadOf("index-service").Pod.Containers, c => Assert.Null(RenderedChart.Env(c, "DeepEverest__Auth__MetricsRequireKey")));
+    }
+
+    [Fact]
     public async Task Render_JobDisabled_NeedsNoSource()
     {
         RenderedChart chart = await RenderedChart.RenderAsync(Values, "shards.job.enabled=false", "shards.source=null", "shards.job.importArgs=null");
