@@ -102,6 +102,15 @@ public sealed class ShardedImageTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.True(code == 0, $"{pod.Name} failed:\n{logs}");
         }
 
+        // A task run again (the Job retries an index with the same index) finds every step done.
+        PodmanPod retry = await StartAsync("job0-retry", task, new Dictionary<string, string>(), secrets, hosts, new Dictionary<string, string> { ["JOB_COMPLETION_INDEX"] = "0" });
+        Assert.Equal(0, await retry.WaitExitAsync("shard-job", TimeSpan.FromMinutes(5)));
+        string again = await retry.LogsAsync("shard-job");
+        Assert.Contains("model fashion_vgg is registered", again, StringComparison.Ordinal);
+        Assert.Contains("dataset fashion-test is imported", again, StringComparison.Ordinal);
+        Assert.Contains($"layer {Layer} is indexed", again, StringComparison.Ordinal);
+        Assert.DoesNotContain("importing", again, StringComparison.Ordinal);
+
         // Each shard holds its near-equal range of the 10,000 inputs, and takes no call without a key.
         var jobKey = new Metadata { { "authorization", $"Bearer {Encoding.ASCII.GetString(secrets["deepeverest-shard-keys"]["job-key"])}" } };
         for (int i = 0; i < shards; i++)
