@@ -180,13 +180,15 @@ bench-resnet-quick: build
 format:
 	$(DOTNET) format DeepEverest.sln
 
-# Both service images (Containerfile), built offline with podman on a local Debian base; the
-# console target fills the npm cache that the image's console stage installs from offline.
+# The images of Containerfile (IndexService, QueryService, router, CLI), built offline with podman
+# on a local Debian base; the console target fills the npm cache that the image's console stage
+# installs from offline.
 images: console
 	tools/images.sh
 
 # The images run under podman as the rendered chart describes them: import, build, query over
-# native gRPC, gRPC-Web and JSON, /metrics, clean SIGTERM (minutes; not part of make test).
+# native gRPC, gRPC-Web and JSON, /metrics, clean SIGTERM; the sharded topology's shards, Job and
+# router against a single node (minutes; not part of make test).
 test-images: setup build images
 	$(DOTNET) build tests/DeepEverest.Deploy.Tests -c $(CONFIG) -v minimal -nologo
 	$(DOTNET) test tests/DeepEverest.Deploy.Tests -c $(CONFIG) --no-build -v minimal -nologo --logger "console;verbosity=normal" --filter "Category=Images"

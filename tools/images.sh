@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds both service images from ./Containerfile with podman, offline, and prints their sizes.
+# Builds the images of ./Containerfile (IndexService, QueryService, router, CLI) with podman,
+# offline, and prints their sizes.
 #
 #   tools/images.sh            # make images
 #   TAG=0.2.0 tools/images.sh  # another tag (default: the chart's appVersion)
@@ -59,11 +60,11 @@ if ! podman image exists "$BASE"; then
 fi
 
 # 3. Restore for linux-x64 here (the build below has no network).
-for service in IndexService QueryService; do
-  dotnet restore "src/$service" -r linux-x64 -v quiet -nologo
+for project in IndexService QueryService Router Cli; do
+  dotnet restore "src/$project" -r linux-x64 -v quiet -nologo
 done
 
-# 4. Both images from one Containerfile; the builder stage is shared, so it runs once.
+# 4. Every image from one Containerfile; the builder stage is shared, so it runs once.
 build() {
   local target=$1 name=$2
   podman build --network none --target "$target" -f Containerfile \
@@ -78,9 +79,11 @@ build() {
 log=$(mktemp)
 build index-service deepeverest-index-service
 build query-service deepeverest-query-service
-# The builder stage's layers served both targets; past builds' are dead weight (hundreds of MB).
+build router deepeverest-router
+build cli deepeverest-cli
+# The builder stage's layers served every target; past builds' are dead weight (hundreds of MB).
 podman image prune -f --filter label=deepeverest.stage=build >/dev/null
 
 echo "images (tag $TAG):"
 podman image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' \
-  | grep -E "^localhost/deepeverest-(index|query)-service:$TAG |^$BASE " | sed 's/^/  /'
+  | grep -E "^localhost/deepeverest-(index-service|query-service|router|cli):$TAG |^$BASE " | sed 's/^/  /'

@@ -89,14 +89,14 @@ deepeverest.io/serves-query: "true"
 {{- define "deepeverest.podHasGpu" -}}
 {{- $n := 0 }}
 {{- if .Values.gpu.enabled }}
-{{- if or (eq .Values.topology "single-pod") (eq .workload "index") }}{{ $n = add $n (.Values.gpu.indexService | int) }}{{ end }}
-{{- if or (eq .Values.topology "single-pod") (eq .workload "query") }}{{ $n = add $n (.Values.gpu.queryService | int) }}{{ end }}
+{{- if or (eq .Values.topology "single-pod") (eq .workload "index") (eq .workload "shard") }}{{ $n = add $n (.Values.gpu.indexService | int) }}{{ end }}
+{{- if or (eq .Values.topology "single-pod") (eq .workload "query") (eq .workload "shard") }}{{ $n = add $n (.Values.gpu.queryService | int) }}{{ end }}
 {{- end }}
 {{- if gt $n 0 }}true{{ end }}
 {{- end }}
 
 {{/*
-Pod-level fields shared by every workload: .root, .workload (single, index or query).
+Pod-level fields shared by every workload: .root, .workload (single, index, query, shard, router or job).
 */}}
 {{- define "deepeverest.podSpec" -}}
 {{- $root := .root }}
@@ -135,12 +135,15 @@ affinity:
 {{- end }}
 {{- end }}
 
-{{/* Probes of a container: .root, .spec (indexService or queryService), .service (gRPC name). */}}
+{{/*
+Probes of a container: .root, .spec (indexService, queryService or router), .service (gRPC name),
+.http (probe GET /healthz on the HTTP/1.1 port even without TLS).
+*/}}
 {{- define "deepeverest.probes" -}}
 {{- $root := .root }}
 {{- $check := dict }}
-{{- if $root.Values.tls.enabled }}
-{{- $check = dict "httpGet" (dict "path" "/healthz" "port" (.spec.ports.http | int) "scheme" "HTTPS") }}
+{{- if or $root.Values.tls.enabled .http }}
+{{- $check = dict "httpGet" (dict "path" "/healthz" "port" (.spec.ports.http | int) "scheme" (ternary "HTTPS" "HTTP" $root.Values.tls.enabled)) }}
 {{- else }}
 {{- $check = dict "grpc" (dict "port" (.spec.ports.grpc | int) "service" .service) }}
 {{- end }}
@@ -150,7 +153,10 @@ affinity:
 {{- end }}
 {{- end }}
 
-{{/* Environment shared by both containers: .root, .gpus (the container's GPU count). */}}
+{{/*
+Environment shared by both containers: .root, .gpus (the container's GPU count), .shard (a shard
+pod of `sharded`: it accepts the router's and the Job's keys, never the clients' key file).
+*/}}
 {{- define "deepeverest.commonEnv" -}}
 {{- $root := .root }}
 {{- $scheme := include "deepeverest.scheme" $root -}}
@@ -178,7 +184,9 @@ affinity:
   value: {{ $root.Values.api.maxReceiveMessageMb | quote }}
 - name: Logging__LogLevel__DeepEverest.Requests
   value: {{ $root.Values.api.requestLogLevel | quote }}
-{{- if $root.Values.auth.enabled }}
+{{- if .shard }}
+{{- include "deepeverest.shardKeysEnv" $root }}
+{{- else if $root.Values.auth.enabled }}
 - name: DeepEverest__Auth__Enabled
   value: "true"
 - name: DeepEverest__Auth__ApiKeysFile
@@ -194,7 +202,7 @@ affinity:
   value: {{ $root.Values.shutdown.drainSeconds | quote }}
 {{- end }}
 
-{{/* Volume mounts shared by both containers: .root, .readOnlyData. */}}
+{{/* Volume mounts shared by both containers: .root, .readOnlyData, .shard (no client key file). */}}
 {{- define "deepeverest.commonMounts" -}}
 - name: data
   mountPath: {{ .root.Values.persistence.mountPath }}
@@ -206,7 +214,7 @@ affinity:
   mountPath: /etc/deepeverest/tls
   readOnly: true
 {{- end }}
-{{- if .root.Values.auth.enabled }}
+{{- if and .root.Values.auth.enabled (not .shard) }}
 - name: auth
   mountPath: /etc/deepeverest/auth
   readOnly: true
@@ -253,7 +261,7 @@ affinity:
 {{- toYaml $resources }}
 {{- end }}
 
-{{/* The IndexService container: .root. */}}
+{{/* The IndexService container: .root, .shard (in a shard pod: the source volume mounted too). */}}
 {{- define "deepeverest.indexContainer" -}}
 {{- $root := .root }}
 {{- $spec := $root.Values.indexService }}
@@ -266,7 +274,7 @@ affinity:
     {{- toYaml . | nindent 4 }}
   {{- end }}
   env:
-    {{- include "deepeverest.commonEnv" (dict "root" $root "spec" $spec "gpus" $gpus) | nindent 4 }}
+    {{- include "deepeverest.commonEnv" (dict "root" $root "spec" $spec "gpus" $gpus "shard" .shard) | nindent 4 }}
     - name: DeepEverest__MaxUploadMb
       value: {{ $spec.maxUploadMb | quote }}
     - name: DeepEverest__Index__MemoryBudgetMb
@@ -295,12 +303,17 @@ affinity:
   resources:
     {{- include "deepeverest.resources" (dict "root" $root "resources" $spec.resources "gpus" $gpus) | nindent 4 }}
   volumeMounts:
-    {{- include "deepeverest.commonMounts" (dict "root" $root "readOnlyData" false) | nindent 4 }}
+    {{- include "deepeverest.commonMounts" (dict "root" $root "readOnlyData" false "shard" .shard) | nindent 4 }}
     - name: index-scratch
       mountPath: /tmp
+    {{- if and .shard $root.Values.shards.source }}
+    - name: source
+      mountPath: {{ printf "%s/%s" (trimSuffix "/" $root.Values.persistence.mountPath) $root.Values.shards.sourcePath }}
+      readOnly: true
+    {{- end }}
 {{- end }}
 
-{{/* The QueryService container: .root. */}}
+{{/* The QueryService container: .root, .shard. */}}
 {{- define "deepeverest.queryContainer" -}}
 {{- $root := .root }}
 {{- $spec := $root.Values.queryService }}
@@ -313,7 +326,7 @@ affinity:
     {{- toYaml . | nindent 4 }}
   {{- end }}
   env:
-    {{- include "deepeverest.commonEnv" (dict "root" $root "spec" $spec "gpus" $gpus) | nindent 4 }}
+    {{- include "deepeverest.commonEnv" (dict "root" $root "spec" $spec "gpus" $gpus "shard" .shard) | nindent 4 }}
     - name: DeepEverest__MaxQuerySeconds
       value: {{ $spec.maxQuerySeconds | quote }}
     - name: DeepEverest__MaxClientDeadlineSeconds
@@ -368,7 +381,7 @@ affinity:
   resources:
     {{- include "deepeverest.resources" (dict "root" $root "resources" $spec.resources "gpus" $gpus) | nindent 4 }}
   volumeMounts:
-    {{- include "deepeverest.commonMounts" (dict "root" $root "readOnlyData" $spec.readOnlyData) | nindent 4 }}
+    {{- include "deepeverest.commonMounts" (dict "root" $root "readOnlyData" $spec.readOnlyData "shard" .shard) | nindent 4 }}
     - name: query-scratch
       mountPath: /tmp
 {{- end }}

@@ -13,6 +13,7 @@ public sealed class ChartRenderTests
 {
     private const string IndexContainer = "index-service";
     private const string QueryContainer = "query-service";
+    private const string RouterContainer = "router";
 
     /// <summary>The file names of <c>helm/deepeverest/ci/*-values.yaml</c>.</summary>
     public static TheoryData<string> CiValueFiles => new(RepoPaths.CiValueFiles);
@@ -22,7 +23,7 @@ public sealed class ChartRenderTests
     {
         string[] files = RepoPaths.CiValueFiles.ToArray();
 
-        foreach (string required in new[] { "default", "shared-volume", "gpu", "ingress" })
+        foreach (string required in new[] { "default", "shared-volume", "gpu", "ingress", "sharded" })
         {
             Assert.Contains($"{required}-values.yaml", files);
         }
@@ -83,8 +84,12 @@ public sealed class ChartRenderTests
             }
         }
 
-        // Clients find both services under the same names whatever the topology.
-        foreach (string name in new[] { $"{Helm.Release}-deepeverest-index", $"{Helm.Release}-deepeverest-query" })
+        // Clients find both services under the same names whatever the topology; sharded has no single
+        // IndexService (each shard's is reached by the router and the shard Job only).
+        string[] clientServices = chart.IsSharded
+            ? [$"{Helm.Release}-deepeverest-query"]
+            : [$"{Helm.Release}-deepeverest-index", $"{Helm.Release}-deepeverest-query"];
+        foreach (string name in clientServices)
         {
             V1Service service = chart.Single<V1Service>(name);
             Assert.Equal(["grpc", "http"], service.Spec.Ports.Select(p => p.Name).Order());
@@ -102,7 +107,10 @@ public sealed class ChartRenderTests
         foreach (ServiceMonitor monitor in chart.All<ServiceMonitor>())
         {
             List<V1Service> scraped = chart.All<V1Service>().Where(s => RenderedChart.Selects(monitor.Spec.Selector, s.Metadata.Labels)).ToList();
-            Assert.Equal([$"{Helm.Release}-deepeverest-index", $"{Helm.Release}-deepeverest-query"], scraped.Select(s => s.Metadata.Name).Order());
+
+            // sharded: a second monitor scrapes the shards through their governing Service.
+            bool shards = chart.All<V1StatefulSet>().Any(s => s.Spec.ServiceName == monitor.Metadata.Name);
+            Assert.Equal(shards ? [monitor.Metadata.Name] : clientServices, scraped.Select(s => s.Metadata.Name).Order());
             Assert.All(monitor.Spec.Endpoints, e => Assert.All(scraped, s => Assert.Contains(s.Spec.Ports, p => p.Name == e.Port)));
             Assert.All(monitor.Spec.Endpoints, e => Assert.Equal("/metrics", e.Path));
         }
@@ -167,8 +175,18 @@ public sealed class ChartRenderTests
             foreach (V1Container container in workload.Pod.Containers)
             {
                 string where = $"{workload.Name}/{container.Name}";
-                V1VolumeMount data = MountAt(container, RenderedChart.Env(container, "DeepEverest__DataRoot"), where);
-                Assert.NotNull(workload.Volume(data.Name).PersistentVolumeClaim);
+                if (container.Name == RouterContainer)
+                {
+                    // The router holds no data: no data root, no claim.
+                    Assert.Null(RenderedChart.Env(container, "DeepEverest__DataRoot"));
+                    Assert.Empty(workload.ClaimTemplates);
+                    Assert.DoesNotContain(workload.Pod.Volumes, v => v.PersistentVolumeClaim is not null);
+                }
+                else
+                {
+                    V1VolumeMount data = MountAt(container, RenderedChart.Env(container, "DeepEverest__DataRoot"), where);
+                    Assert.NotNull(workload.ClaimOf(data.Name));
+                }
 
                 V1VolumeMount scratch = MountAt(container, RenderedChart.Env(container, "TMPDIR"), where);
                 Assert.NotNull(workload.Volume(scratch.Name).EmptyDir);
@@ -187,6 +205,22 @@ public sealed class ChartRenderTests
         RenderedChart chart = await RenderedChart.RenderAsync(values);
 
         Workload writer = chart.WorkloadOf(IndexContainer);
+        if (writer.ClaimTemplates.Count > 0)
+        {
+            // sharded: every pod is a store of its own, its IndexService the only writer of its claim.
+            Assert.Equal("StatefulSet", writer.Kind);
+            Assert.Same(writer, chart.WorkloadOf(QueryContainer));
+            (string podClaim, string podRoot, bool readOnly) = Store(writer, IndexContainer);
+            Assert.False(readOnly);
+            (string queryClaim, string queryRoot, _) = Store(writer, QueryContainer);
+            Assert.Equal(podClaim, queryClaim);
+            Assert.Equal(podRoot, queryRoot);
+            V1PersistentVolumeClaim template = Assert.Single(writer.ClaimTemplates, t => t.Metadata.Name == podClaim);
+            Assert.Equal(["ReadWriteOnce"], template.Spec.AccessModes);
+            Assert.Empty(chart.All<V1PersistentVolumeClaim>());
+            return;
+        }
+
         Assert.Equal(1, writer.Replicas);
         Assert.True(writer.Kind == "StatefulSet" || chart.Single<V1Deployment>(writer.Name).Spec.Strategy.Type == "Recreate", "a second writer could start during a rollout");
         (string writerClaim, string writerRoot, bool writerReadOnly) = Store(writer, IndexContainer);
@@ -330,7 +364,7 @@ public sealed class ChartRenderTests
             .Where(m => root == m.MountPath || root.StartsWith(m.MountPath + "/", StringComparison.Ordinal))
             .OrderByDescending(m => m.MountPath.Length)
             .First();
-        string claim = workload.Volume(mount.Name).PersistentVolumeClaim.ClaimName;
+        string claim = workload.ClaimOf(mount.Name) ?? throw new Xunit.Sdk.XunitException($"{workload.Name}/{containerName}: the data root is on no claim");
         return (claim, Path.GetRelativePath(mount.MountPath, root), mount.ReadOnlyProperty ?? false);
     }
 }

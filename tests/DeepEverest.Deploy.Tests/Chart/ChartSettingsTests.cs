@@ -1,5 +1,7 @@
 using System.Text.Json;
 using DeepEverest.Deploy.Tests.Infrastructure;
+using DeepEverest.Hosting.Security;
+using DeepEverest.Router;
 using k8s.Models;
 
 namespace DeepEverest.Deploy.Tests.Chart;
@@ -19,6 +21,16 @@ public sealed class ChartSettingsTests
         "DeepEverest:Auth:Enabled",
     };
 
+    /// <summary>
+    /// Settings that are collections (empty in appsettings.json): a list (elements by index) or a
+    /// map (by id), and the type whose properties each element's keys name.
+    /// </summary>
+    private static readonly Dictionary<string, (Type Element, bool ByIndex)> _collections = new(StringComparer.OrdinalIgnoreCase)
+    {
+        [RouterOptions.SectionName + ":" + nameof(RouterOptions.Shards)] = (typeof(ShardOptions), true),
+        [AuthOptions.SectionName + ":" + nameof(AuthOptions.Keys)] = (typeof(ApiKeyEntry), false),
+    };
+
     /// <summary>The file names of <c>helm/deepeverest/ci/*-values.yaml</c>.</summary>
     public static TheoryData<string> CiValueFiles => new(RepoPaths.CiValueFiles);
 
@@ -29,7 +41,13 @@ public sealed class ChartSettingsTests
         RenderedChart chart = await RenderedChart.RenderAsync(values, "auth.enabled=true", "auth.existingSecret=keys", "auth.metricsRequireKey=true",
             "metrics.serviceMonitor.enabled=true", "metrics.serviceMonitor.keySecret.name=scrape-key");
 
-        foreach ((string container, string project) in new[] { ("index-service", "IndexService"), ("query-service", "QueryService") })
+        var containers = new List<(string Container, string Project)> { ("index-service", "IndexService"), ("query-service", "QueryService") };
+        if (chart.IsSharded)
+        {
+            containers.Add(("router", "Router"));
+        }
+
+        foreach ((string container, string project) in containers)
         {
             HashSet<string> known = AppSettingsKeys(project);
             V1Container rendered = chart.WorkloadOf(container).Container(container)!;
@@ -41,7 +59,8 @@ public sealed class ChartSettingsTests
                 }
 
                 string key = env.Name.Replace("__", ":", StringComparison.Ordinal);
-                Assert.True(known.Contains(key) || _unlisted.Contains(key) || known.Contains(ArrayParent(key)), $"{container}: {env.Name} names no setting of src/{project}/appsettings.json");
+                Assert.True(known.Contains(key) || _unlisted.Contains(key) || known.Contains(ArrayParent(key)) || IsCollectionElement(key, known),
+                    $"{container}: {env.Name} names no setting of src/{project}/appsettings.json");
             }
         }
     }
@@ -114,6 +133,30 @@ public sealed class ChartSettingsTests
     {
         int colon = key.LastIndexOf(':');
         return colon > 0 && key[(colon + 1)..].All(char.IsAsciiDigit) ? key[..colon] : key;
+    }
+
+    /// <summary>
+    /// <c>DeepEverest:Router:Shards:0:QueryUrl</c> is property QueryUrl of an element of the list
+    /// <c>DeepEverest:Router:Shards</c> (a <see cref="ShardOptions"/>); <c>DeepEverest:Auth:Keys:router:Key</c>
+    /// property Key of the map entry <c>router</c> (an <see cref="ApiKeyEntry"/>).
+    /// </summary>
+    private static bool IsCollectionElement(string key, HashSet<string> known)
+    {
+        foreach ((string collection, (Type element, bool byIndex)) in _collections)
+        {
+            if (!known.Contains(collection) || !key.StartsWith(collection + ":", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            string[] rest = key[(collection.Length + 1)..].Split(':');
+            if (rest.Length == 2 && (!byIndex || rest[0].All(char.IsAsciiDigit)) && element.GetProperty(rest[1]) is not null)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Every key of a service's appsettings.json, objects flattened with ':' (arrays and empty objects are keys too).</summary>

@@ -21,7 +21,7 @@ internal sealed class RenderedChart
     /// <summary>Every rendered object, in order.</summary>
     public IReadOnlyList<object> Objects { get; }
 
-    /// <summary>Every Deployment and StatefulSet.</summary>
+    /// <summary>Every Deployment and StatefulSet (Jobs are not among them: they serve nothing).</summary>
     public IReadOnlyList<Workload> Workloads { get; }
 
     /// <summary>Loads a rendered YAML stream strictly.</summary>
@@ -41,6 +41,9 @@ internal sealed class RenderedChart
 
     /// <summary>The workload that runs the container called <paramref name="container"/> (exactly one must).</summary>
     public Workload WorkloadOf(string container) => Workloads.Single(w => w.Container(container) is not null);
+
+    /// <summary>Whether this is the <c>sharded</c> topology (a router runs).</summary>
+    public bool IsSharded => Workloads.Any(w => w.Container("router") is not null);
 
     /// <summary>Whether <paramref name="selector"/> selects an object labelled <paramref name="labels"/>.</summary>
     public static bool Selects(V1LabelSelector selector, IDictionary<string, string>? labels)
@@ -69,8 +72,8 @@ internal sealed class RenderedChart
 
     private static Workload? AsWorkload(object o) => o switch
     {
-        V1Deployment d => new Workload("Deployment", d.Metadata.Name, d.Spec.Replicas ?? 1, d.Spec.Selector, d.Spec.Template),
-        V1StatefulSet s => new Workload("StatefulSet", s.Metadata.Name, s.Spec.Replicas ?? 1, s.Spec.Selector, s.Spec.Template),
+        V1Deployment d => new Workload("Deployment", d.Metadata.Name, d.Spec.Replicas ?? 1, d.Spec.Selector, d.Spec.Template, []),
+        V1StatefulSet s => new Workload("StatefulSet", s.Metadata.Name, s.Spec.Replicas ?? 1, s.Spec.Selector, s.Spec.Template, s.Spec.VolumeClaimTemplates?.ToList() ?? []),
         _ => null,
     };
 }

@@ -20,6 +20,7 @@ namespace DeepEverest.Deploy.Tests.Images;
 /// them after building the images (they take minutes; <c>make test</c> leaves them out).
 /// </summary>
 [Trait("Category", "Images")]
+[Collection(nameof(ImageTests))]
 public sealed class ImageTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string FashionMnist = "/usr/share/datasets/fashion-mnist";
@@ -206,9 +207,9 @@ public sealed class ImageTests(ITestOutputHelper output) : IAsyncLifetime
         await StopCleanlyAsync(pod);
     }
 
-    private static DateTime Deadline() => DateTime.UtcNow.AddMinutes(5);
+    internal static DateTime Deadline() => DateTime.UtcNow.AddMinutes(5);
 
-    private static string Answers(TopKUpdate update) =>
+    internal static string Answers(TopKUpdate update) =>
         string.Join(";", update.Hits.Select(h => $"{h.InputId}:{h.Score:R}"));
 
     /// <summary>
@@ -252,7 +253,7 @@ public sealed class ImageTests(ITestOutputHelper output) : IAsyncLifetime
     /// Waits as the startup probe would, for period x threshold: gRPC health of the service's name,
     /// or GET over HTTPS (trusting <paramref name="certificate"/>).
     /// </summary>
-    private static async Task WaitReadyAsync(PodmanPod pod, X509Certificate2? certificate = null)
+    internal static async Task WaitReadyAsync(PodmanPod pod, X509Certificate2? certificate = null)
     {
         foreach (V1Container container in pod.Workload.Pod.Containers)
         {
@@ -273,7 +274,7 @@ public sealed class ImageTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     /// <summary>Imports the Fashion-MNIST test set, registers the demo model and builds an index of <see cref="Layer"/>.</summary>
-    private static async Task<LayerRef> ImportAndBuildAsync(PodmanPod pod)
+    internal static async Task<LayerRef> ImportAndBuildAsync(PodmanPod pod)
     {
         using GrpcChannel channel = DeployedServices.Native(pod.Url("index-grpc"));
         var index = new IndexService.IndexServiceClient(channel);

@@ -11,9 +11,12 @@ namespace DeepEverest.Deploy.Tests.Images;
 /// One rendered pod template run under podman the way a kubelet would run it: a podman pod (one
 /// network namespace for its containers), each container with the manifest's image, args, env,
 /// volume mounts, user and group, read-only root filesystem (and nothing else writable), dropped
-/// capabilities, no privilege escalation and memory limit. Persistent volume claims map to host
-/// folders the caller provides (shared between pods, as a ReadWriteMany volume is), emptyDirs to
-/// fresh folders of this pod. Every container port is published on 127.0.0.1 at a free port.
+/// capabilities, no privilege escalation and memory limit. Persistent volume claims (and a
+/// StatefulSet's claim templates, by template name) map to host folders the caller provides (shared
+/// between pods, as a ReadWriteMany volume is), emptyDirs to fresh folders of this pod, environment
+/// taken from a Secret to the caller's Secret contents. Every container port is published on
+/// 127.0.0.1 at a free port; pods reach each other on podman's network by the host names the caller
+/// maps (as a headless Service's DNS would).
 /// </summary>
 internal sealed partial class PodmanPod : IAsyncDisposable
 {
@@ -35,14 +38,18 @@ internal sealed partial class PodmanPod : IAsyncDisposable
     /// Starts the pod of <paramref name="workload"/>. <paramref name="claims"/> maps each claim name
     /// to its host folder; emptyDirs and the files of secret volumes are made under
     /// <paramref name="scratchRoot"/>, the latter from <paramref name="secrets"/> (secret name, then
-    /// key, to content, as a Secret's data).
+    /// key, to content, as a Secret's data). <paramref name="hosts"/> maps host names to other pods'
+    /// addresses (<see cref="AddressAsync"/>); <paramref name="extraEnv"/> is what a controller adds
+    /// to every container (a Job's JOB_COMPLETION_INDEX).
     /// </summary>
     public static async Task<PodmanPod> StartAsync(
         string name,
         Workload workload,
         IReadOnlyDictionary<string, string> claims,
         string scratchRoot,
-        IReadOnlyDictionary<string, IReadOnlyDictionary<string, byte[]>>? secrets = null)
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, byte[]>>? secrets = null,
+        IReadOnlyDictionary<string, string>? hosts = null,
+        IReadOnlyDictionary<string, string>? extraEnv = null)
     {
         var pod = new PodmanPod(name, workload);
         V1PodSpec spec = workload.Pod;
@@ -51,23 +58,31 @@ internal sealed partial class PodmanPod : IAsyncDisposable
         long? fsGroup = spec.SecurityContext.FsGroup;
 
         var create = new List<string> { "pod", "create", "--name", name };
-        foreach (V1ContainerPort port in spec.Containers.SelectMany(c => c.Ports))
+        foreach (V1ContainerPort port in spec.Containers.SelectMany(c => c.Ports ?? []))
         {
             create.AddRange(["-p", $"127.0.0.1::{port.ContainerPort}"]);
+        }
+
+        foreach ((string host, string address) in hosts ?? new Dictionary<string, string>())
+        {
+            create.AddRange(["--add-host", $"{host}:{address}"]);
         }
 
         await Podman.RunCheckedAsync([.. create]);
         try
         {
-            Dictionary<string, string> volumes = MakeVolumes(spec, claims, secrets, Path.Combine(scratchRoot, name), user, fsGroup ?? group);
+            Dictionary<string, string> volumes = MakeVolumes(workload, claims, secrets, Path.Combine(scratchRoot, name), user, fsGroup ?? group);
             foreach (V1Container container in spec.Containers)
             {
-                await Podman.RunCheckedAsync([.. RunArguments(name, container, volumes, user, group, fsGroup)]);
+                await Podman.RunCheckedAsync([.. RunArguments(name, container, volumes, user, group, fsGroup, secrets, extraEnv)]);
             }
 
-            foreach ((int containerPort, int hostPort) in await ReadPortsAsync(spec.Containers[0], name))
+            if (spec.Containers.Any(c => c.Ports is { Count: > 0 }))
             {
-                pod._hostPorts[containerPort] = hostPort;
+                foreach ((int containerPort, int hostPort) in await ReadPortsAsync(spec.Containers[0], name))
+                {
+                    pod._hostPorts[containerPort] = hostPort;
+                }
             }
         }
         catch
@@ -106,11 +121,25 @@ internal sealed partial class PodmanPod : IAsyncDisposable
         return (int.Parse(code.Trim(), CultureInfo.InvariantCulture), elapsed);
     }
 
+    /// <summary>The pod's address on podman's network, where other pods reach its container ports.</summary>
+    public async Task<string> AddressAsync()
+    {
+        string address = await Podman.RunCheckedAsync("inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", $"{Name}-{Workload.Pod.Containers[0].Name}");
+        return string.IsNullOrWhiteSpace(address) ? throw new InvalidOperationException($"pod {Name} has no network address") : address.Trim();
+    }
+
+    /// <summary>Waits until a container exits (a Job's task); returns its exit code.</summary>
+    public async Task<int> WaitExitAsync(string container, TimeSpan timeout)
+    {
+        ProcessResult result = await Podman.RunAsync(["wait", $"{Name}-{container}"], timeout);
+        return int.Parse(result.EnsureSuccess($"podman wait {Name}-{container}").Stdout.Trim(), CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Removes the pod and its containers.</summary>
     public async ValueTask DisposeAsync() => await Podman.RunAsync(["pod", "rm", "--force", Name]);
 
     private static Dictionary<string, string> MakeVolumes(
-        V1PodSpec spec,
+        Workload workload,
         IReadOnlyDictionary<string, string> claims,
         IReadOnlyDictionary<string, IReadOnlyDictionary<string, byte[]>>? secrets,
         string scratch,
@@ -118,7 +147,12 @@ internal sealed partial class PodmanPod : IAsyncDisposable
         long group)
     {
         var volumes = new Dictionary<string, string>();
-        foreach (V1Volume volume in spec.Volumes)
+        foreach (V1PersistentVolumeClaim template in workload.ClaimTemplates)
+        {
+            volumes[template.Metadata.Name] = claims[template.Metadata.Name];
+        }
+
+        foreach (V1Volume volume in workload.Pod.Volumes ?? [])
         {
             if (volume.PersistentVolumeClaim is { } claim)
             {
@@ -159,7 +193,15 @@ internal sealed partial class PodmanPod : IAsyncDisposable
         return volumes;
     }
 
-    private static List<string> RunArguments(string pod, V1Container container, Dictionary<string, string> volumes, long user, long group, long? fsGroup)
+    private static List<string> RunArguments(
+        string pod,
+        V1Container container,
+        Dictionary<string, string> volumes,
+        long user,
+        long group,
+        long? fsGroup,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, byte[]>>? secrets,
+        IReadOnlyDictionary<string, string>? extraEnv)
     {
         V1SecurityContext security = container.SecurityContext ?? new V1SecurityContext();
         var run = new List<string>
@@ -195,12 +237,24 @@ internal sealed partial class PodmanPod : IAsyncDisposable
 
         foreach (V1EnvVar env in container.Env ?? [])
         {
-            if (env.ValueFrom is not null)
+            string value = env.Value;
+            if (env.ValueFrom is { SecretKeyRef: { } secret })
             {
-                throw new NotSupportedException($"{container.Name}: env {env.Name} comes from a reference");
+                byte[] data = secrets?.GetValueOrDefault(secret.Name)?.GetValueOrDefault(secret.Key)
+                    ?? throw new InvalidOperationException($"{container.Name}: env {env.Name}: no content given for Secret {secret.Name} key {secret.Key}");
+                value = System.Text.Encoding.UTF8.GetString(data);
+            }
+            else if (env.ValueFrom is not null)
+            {
+                throw new NotSupportedException($"{container.Name}: env {env.Name} comes from a reference other than a Secret");
             }
 
-            run.AddRange(["--env", $"{env.Name}={env.Value}"]);
+            run.AddRange(["--env", $"{env.Name}={value}"]);
+        }
+
+        foreach ((string name, string value) in extraEnv ?? new Dictionary<string, string>())
+        {
+            run.AddRange(["--env", $"{name}={value}"]);
         }
 
         foreach (V1VolumeMount mount in container.VolumeMounts ?? [])
