@@ -136,7 +136,8 @@ internal sealed class WordPieceTokenizer
         string piece = text[start..end];
         if (!_pieces.TryGetValue(piece, out long[]? ids))
         {
-            var (inputIds, _, _) = _tokenizer.Encode(piece, piece.Length + 2);
+            string folded = LowerCase ? StripAccents(piece) : piece;
+            var (inputIds, _, _) = _tokenizer.Encode(folded, folded.Length + 2);
 
             // Encode wraps the ids in [CLS] ... [SEP].
             ids = inputIds.Span[1..^1].ToArray();
@@ -172,6 +173,43 @@ internal sealed class WordPieceTokenizer
         string token = Token(id);
         return token == "[UNK]" ? string.Empty : token.StartsWith("##", StringComparison.Ordinal) ? token[2..] : token;
     }
+
+    /// <summary>
+    /// Strips accents as uncased BERT does (NFD, then drop combining marks). The services run with
+    /// invariant globalization, where .NET cannot decompose, and FastBertTokenizer would then
+    /// leave "café" whole and map it to [UNK]: so precomposed Latin letters (U+00C0-U+024F) are
+    /// mapped to their base letter here, and combining marks dropped. Other scripts' accented
+    /// letters are left as they are.
+    /// </summary>
+    internal static string StripAccents(string piece)
+    {
+        if (piece.All(char.IsAscii))
+        {
+            return piece;
+        }
+
+        var folded = new StringBuilder(piece.Length);
+        foreach (char c in piece)
+        {
+            if (CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.NonSpacingMark)
+            {
+                continue;
+            }
+
+            int at = c is >= '\u00C0' and <= '\u024F' ? AccentedLatin.IndexOf(c) : -1;
+            folded.Append(at >= 0 ? BaseLatin[at] : c);
+        }
+
+        return folded.ToString();
+    }
+
+    /// <summary>Precomposed Latin letters with a one-letter NFD base (generated with Python's unicodedata).</summary>
+    private const string AccentedLatin =
+        "ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎďĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĨĩĪīĬĭĮįİĴĵĶķĹĺĻļĽľŃńŅņŇňŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽžƠơƯưǍǎǏǐǑǒǓǔǕǖǗǘǙǚǛǜǞǟǠǡǢǣǦǧǨǩǪǫǬǭǮǯǰǴǵǸǹǺǻǼǽǾǿȀȁȂȃȄȅȆȇȈȉȊȋȌȍȎȏȐȑȒȓȔȕȖȗȘșȚțȞȟȦȧȨȩȪȫȬȭȮȯȰȱȲȳ";
+
+    /// <summary>The base letter of each of <see cref="AccentedLatin"/>, at the same index.</summary>
+    private const string BaseLatin =
+        "AAAAAACEEEEIIIINOOOOOUUUUYaaaaaaceeeeiiiinooooouuuuyyAaAaAaCcCcCcCcDdEeEeEeEeEeGgGgGgGgHhIiIiIiIiIJjKkLlLlLlNnNnNnOoOoOoRrRrRrSsSsSsSsTtTtUuUuUuUuUuUuWwYyYZzZzZzOoUuAaIiOoUuUuUuUuUuAaAaÆæGgKkOoOoƷʒjGgNnAaÆæØøAaAaEeEeIiIiOoOoRrRrUuUuSsTtHhAaEeOoOoOoOoYy";
 
     private static long Require(Dictionary<string, long> ids, string token) =>
         ids.TryGetValue(token, out long id) ? id : throw new KeyNotFoundException($"it has no {token} line");

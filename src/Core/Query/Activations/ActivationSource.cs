@@ -71,11 +71,9 @@ public sealed class ActivationSource
     public float[] TargetRow(int id, CancellationToken cancellationToken)
     {
         var row = new float[_probe.Neurons];
-        long inferred = Inferred;
-        long hits = CacheHits;
+        (long inferred, long hits, long windows, long tokens) = (Inferred, CacheHits, Windows, Tokens);
         Rows([id], row, cancellationToken);
-        Inferred = inferred;
-        CacheHits = hits;
+        (Inferred, CacheHits, Windows, Tokens) = (inferred, hits, windows, tokens);
         return row;
     }
 
@@ -197,11 +195,17 @@ public sealed class ActivationSource
             for (int w = first; w < end; w++)
             {
                 int windowId = windowIds[order[w]];
+                TextWindowRow window = windows[order[w]];
                 foreach ((TextItemRow item, int m) in byWindow[windowId])
                 {
-                    ReadOnlySpan<float> row = rows.Slice((int)((offsetOf[windowId] + item.Position) * neurons), neurons);
-                    row.CopyTo(destination.Slice(missingAt[m] * neurons, neurons));
-                    _cache?.Add(_cacheKey, missing[m], row.ToArray());
+                    rows.Slice((int)((offsetOf[windowId] + item.Position) * neurons), neurons).CopyTo(destination.Slice(missingAt[m] * neurons, neurons));
+                }
+
+                // Every token of the window was computed: the cache keeps them all, so a later
+                // candidate of the same context is a hit rather than another run of its window.
+                for (int p = 0; _cache is not null && p < window.TokenIds.Count; p++)
+                {
+                    _cache.Add(_cacheKey, (int)window.FirstItem + p, rows.Slice((int)((offsetOf[windowId] + p) * neurons), neurons).ToArray());
                 }
             }
 
