@@ -91,6 +91,7 @@ public sealed class DatasetWriter : IDisposable
     {
         _record.Text = text;
         _record.InputShape.Clear();
+        _record.ElementType = 0;
     }
 
     /// <summary>Names labels in the record it will publish (already checked by the caller).</summary>
