@@ -97,11 +97,11 @@ public sealed class TextQueryExactnessTests(MobyDickStore moby, ITestOutputHelpe
     {
         using var engine = new QueryEngine(moby.Store, moby.Kernels, new QueryEngineOptions());
 
-        // "CHAPTER 1. Loomings." is chapter 1 . loom ##ings .
+        // "CHAPTER 1. Loomings." is chapter 1 . looming ##s .
         TextItemInfo item = engine.TextItem(MobyDickStore.Dataset, 3);
 
-        Assert.Equal(("chapter_1.txt", 0, 0, 3, "loom"), (item.DocumentName, item.Document, item.Window, item.Position, item.Token));
-        Assert.Equal("Loom", item.WindowText[(item.CharStart - item.WindowTextStart)..(item.CharEnd - item.WindowTextStart)]);
+        Assert.Equal(("chapter_1.txt", 0, 0, 3, "looming"), (item.DocumentName, item.Document, item.Window, item.Position, item.Token));
+        Assert.Equal("Looming", item.WindowText[(item.CharStart - item.WindowTextStart)..(item.CharEnd - item.WindowTextStart)]);
         Assert.StartsWith("CHAPTER 1. Loomings.", item.WindowText, StringComparison.Ordinal);
         Assert.Equal(ErrorKind.FailedPrecondition, Assert.Throws<DeepEverestException>(() => engine.Input(MobyDickStore.Dataset, 3)).Kind);
         Assert.Equal(ErrorKind.NotFound, Assert.Throws<DeepEverestException>(() => engine.TextItem(MobyDickStore.Dataset, moby.Items)).Kind);
