@@ -93,6 +93,10 @@ public sealed partial class DatasetImport
                 name = Path.GetFileName(file.Name);
                 byte[] raw = file.ReadAll(TextImportRequest.MaxFileBytes, "one text file", cancellationToken);
                 bytes += raw.Length;
+                if (bytes > TextImportRequest.MaxTotalBytes)
+                {
+                    throw DeepEverestException.Invalid($"text.paths hold more than {TextImportRequest.MaxTotalBytes >> 20} MiB of text (the most one import tokenizes in memory); import the corpus in several datasets.");
+                }
                 try
                 {
                     content = utf8.GetString(raw);

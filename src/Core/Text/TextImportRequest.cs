@@ -23,4 +23,7 @@ public sealed record TextImportRequest(
 
     /// <summary>Largest text file one import reads, in bytes (the whole corpus is tokenized in memory).</summary>
     public const long MaxFileBytes = 256L << 20;
+
+    /// <summary>Most bytes of text one import reads over all its files (the whole corpus is tokenized in memory).</summary>
+    public const long MaxTotalBytes = 1L << 30;
 }
