@@ -27,6 +27,18 @@ internal static class ProtoMapping
         info.InputShape.AddRange(record.InputShape);
         info.Labels.AddRange(record.DistinctLabels);
         info.LabelNames.Add(record.LabelNames);
+        if (record.Text is { } text)
+        {
+            info.Text = new Contracts.V1.TextDatasetInfo
+            {
+                Tokenizer = text.Tokenizer,
+                VocabSha256 = text.VocabSha256,
+                WindowTokens = (int)text.WindowTokens,
+                Documents = text.Documents,
+                Windows = text.Windows,
+            };
+        }
+
         return info;
     }
 

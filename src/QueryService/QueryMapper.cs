@@ -141,6 +141,8 @@ internal static class QueryMapper
                 InputsExactFromIndex = u.Stats.ExactFromIndex,
                 Strategy = (Strategy)(int)u.Stats.Strategy,
                 GroupSize = u.Stats.GroupSize,
+                WindowsInferred = u.Stats.WindowsInferred,
+                TokensInferred = u.Stats.TokensInferred,
             },
         };
         foreach (HitInfo h in u.Hits)

@@ -30,11 +30,13 @@ public sealed partial class DatasetImport : IDisposable
     private readonly long _start;
     private readonly long _end;
     private readonly ImageFolderPlan? _folder;
+    private readonly TextPlan? _text;
     private DatasetWriter? _writer;
 
-    private DatasetImport(StoreWriter store, DatasetImportRequest request, Func<string, string, DataFile> open, long maxDecompressedBytes, ArrayHeader[] headers, long[] inputShape, int elementType, long sourceInputs, (long Start, long End) range, long bytesTotal, ImageFolderPlan? folder = null)
+    private DatasetImport(StoreWriter store, DatasetImportRequest request, Func<string, string, DataFile> open, long maxDecompressedBytes, ArrayHeader[] headers, long[] inputShape, int elementType, long sourceInputs, (long Start, long End) range, long bytesTotal, ImageFolderPlan? folder = null, TextPlan? text = null)
     {
         _folder = folder;
+        _text = text;
         _store = store;
         _request = request;
         _open = open;
@@ -104,6 +106,11 @@ public sealed partial class DatasetImport : IDisposable
         CancellationToken cancellationToken)
     {
         StoreLayout.ValidateName(request.Name, "dataset");
+        if (request.Text is not null)
+        {
+            return PrepareText(store, request, open, cancellationToken);
+        }
+
         if (!string.IsNullOrEmpty(request.ImageFolder))
         {
             return PrepareImageFolder(store, request, open, list, cancellationToken);
@@ -219,6 +226,12 @@ public sealed partial class DatasetImport : IDisposable
 
         InputPreprocessing pre = _request.Preprocessing;
         _writer = _store.BeginDataset(_request.Name, _inputShape, _elementType, pre.Scale, pre.Shift, pre.Mean, pre.Std);
+        if (_text is not null)
+        {
+            RunText(_text, progress, cancellationToken);
+            return;
+        }
+
         if (_folder is not null)
         {
             RunImageFolder(_folder, progress, cancellationToken);
@@ -310,7 +323,11 @@ public sealed partial class DatasetImport : IDisposable
 
         CheckName(_store, _request.Name, _request.Replace);
         _writer.SetIdRange(_start, SourceInputs);
-        if (_folder is not null)
+        if (_text is not null)
+        {
+            _writer.SetText(TextInfo(_text));
+        }
+        else if (_folder is not null)
         {
             _writer.SetLabelNames(ClassNames(_folder));
         }

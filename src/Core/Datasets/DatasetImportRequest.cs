@@ -13,6 +13,7 @@ namespace DeepEverest.Core.Datasets;
 /// [channels, height, width].
 /// </param>
 /// <param name="Slice">Import only these inputs of the source (an input-range shard), or null for all.</param>
+/// <param name="Text">Instead of <paramref name="Parts"/>: text files to import as token items (docs/text.md), or null.</param>
 public sealed record DatasetImportRequest(
     string Name,
     IReadOnlyList<DatasetPartPaths> Parts,
@@ -21,4 +22,5 @@ public sealed record DatasetImportRequest(
     bool Replace,
     IReadOnlyDictionary<int, string>? LabelNames = null,
     string? ImageFolder = null,
-    ImportSlice? Slice = null);
+    ImportSlice? Slice = null,
+    Text.TextImportRequest? Text = null);

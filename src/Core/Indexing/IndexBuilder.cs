@@ -16,7 +16,7 @@ namespace DeepEverest.Core.Indexing;
 /// A build reads the model, the dataset and its inputs from one store snapshot and records the
 /// versions it read; publication refuses (FailedPrecondition) if either was replaced meanwhile.
 /// </summary>
-public sealed class IndexBuilder
+public sealed partial class IndexBuilder
 {
     private readonly StoreWriter _store;
     private readonly IKernels _kernels;
@@ -263,6 +263,12 @@ public sealed class IndexBuilder
             }
 
             int threads = _options.InferenceThreads > 0 ? _options.InferenceThreads : Environment.ProcessorCount;
+            if (probe.IsText)
+            {
+                InferWindows(snapshot, probe, matrix, summaries, threads, batchSize > 0 ? batchSize : _options.BatchSize, clock, progress, cancellationToken);
+                return matrix;
+            }
+
             using ActivationRunner runner = probe.CreateRunner(snapshot, threads, batch);
             int elements = StoreReader.InputElements(probe.Dataset);
             var inputs = new float[batch * elements];

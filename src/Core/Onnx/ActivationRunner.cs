@@ -112,7 +112,7 @@ public sealed class ActivationRunner : IDisposable
     /// <see cref="ErrorKind.InvalidArgument"/> when it is not a float layer with a batch axis (see
     /// <see cref="ModelInspector.ListLayers"/>), or ONNX Runtime cannot run the model;
     /// <see cref="ErrorKind.FailedPrecondition"/> when the model does not take one float tensor
-    /// (<see cref="OnnxModelFile.TakesOneFloatTensor"/>): text transformers are not run yet.
+    /// (<see cref="OnnxModelFile.TakesOneFloatTensor"/>): text transformers run in <see cref="TokenActivationRunner"/>.
     /// </exception>
     public static ActivationRunner Create(OnnxModelFile model, string layer, ActivationRunnerOptions? options = null)
     {
@@ -129,8 +129,8 @@ public sealed class ActivationRunner : IDisposable
     }
 
     /// <summary>
-    /// Refuses a model whose inputs are not one float tensor: this runner feeds rows of floats, and
-    /// what feeds a text transformer's token ids and masks is the next step of docs/text-models.md.
+    /// Refuses a model whose inputs are not one float tensor: this runner feeds rows of floats; a
+    /// text transformer runs in <see cref="TokenActivationRunner"/> over a text dataset.
     /// </summary>
     /// <exception cref="DeepEverestException"><see cref="ErrorKind.FailedPrecondition"/>, naming the inputs.</exception>
     internal static void ThrowIfNotFedByDatasets(OnnxModelFile model)
@@ -141,11 +141,10 @@ public sealed class ActivationRunner : IDisposable
         }
     }
 
-    /// <summary>The refusal for a model whose inputs (<paramref name="inputs"/>, as shown) datasets cannot feed yet.</summary>
+    /// <summary>The refusal for a model whose inputs (<paramref name="inputs"/>, as shown) a dataset of arrays or images cannot feed.</summary>
     internal static string NotFedMessage(string inputs) =>
-        $"the model takes {inputs}; indexes, materializations and queries need a model that takes one float "
-        + "tensor [batch, ...] for now: models with several or non-float inputs (text transformers) register "
-        + "and list their layers, but running them over a dataset is not supported yet (docs/text-models.md)";
+        $"the model takes {inputs}; a dataset of arrays or images feeds one float tensor [batch, ...]: a model with several "
+        + "or non-float inputs (a text transformer) runs over a text dataset (ImportDatasetRequest.text, docs/text.md)";
 
     /// <summary>
     /// Computes the layer for <paramref name="batch"/> inputs. Batches above MaxBatch run in chunks.

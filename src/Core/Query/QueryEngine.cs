@@ -118,12 +118,37 @@ public sealed class QueryEngine : IDisposable
     {
         using StoreReader snapshot = _store.Snapshot();
         var record = snapshot.RequireDataset(CatalogDefaults.Dataset(snapshot, dataset, "dataset"));
+        if (record.Text is not null)
+        {
+            throw DeepEverestException.Precondition($"Dataset '{record.Name}' is text: its inputs are token items, which have no array to show; read an item's token and context with TextItem (docs/text.md).");
+        }
+
         inputId = InputIdSpace.Of(record).LocalId(inputId, "input_id", ErrorKind.NotFound);
         byte[] raw = snapshot.ReadRawInput(record, inputId);
         var values = new float[StoreReader.InputElements(record)];
         InputPreprocessing.DecodeStored(record, raw, values);
         int[]? labels = snapshot.GetLabels(record.Name);
         return new StoredInput(values, [.. record.InputShape], labels?[inputId] ?? -1);
+    }
+
+    /// <summary>One token item of a text dataset with its document and window text.</summary>
+    /// <param name="dataset">Dataset name; empty for the only registered one.</param>
+    /// <param name="itemId">The item's id.</param>
+    /// <exception cref="DeepEverestException">FailedPrecondition for a dataset that is not text; NotFound for an id out of range.</exception>
+    public TextItemInfo TextItem(string dataset, long itemId)
+    {
+        using StoreReader snapshot = _store.Snapshot();
+        var record = snapshot.RequireDataset(CatalogDefaults.Dataset(snapshot, dataset, "dataset"));
+        if (record.Text is null)
+        {
+            throw DeepEverestException.Precondition($"Dataset '{record.Name}' is not text: it has no token items.");
+        }
+
+        int id = (int)InputIdSpace.Of(record).LocalId(itemId, "input_id", ErrorKind.NotFound);
+        Storage.Records.TextItemRow item = snapshot.ReadTextItems(record, [id])[0];
+        Storage.Records.TextWindowRow window = snapshot.ReadTextWindows(record, [item.Window])[0];
+        string name = snapshot.ReadTextDocument(record, item.Document).Name;
+        return new TextItemInfo(itemId, item.Document, name, item.Window, item.Position, item.Token, item.CharStart, item.CharEnd, window.Text, window.TextStart);
     }
 
     /// <summary>

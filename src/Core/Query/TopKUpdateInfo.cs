@@ -10,6 +10,12 @@ namespace DeepEverest.Core.Query;
 public sealed record HitInfo(int InputId, double Score, double Lower, double Upper, bool Final, int Label);
 
 /// <summary>Counters of a query so far.</summary>
+/// <remarks>
+/// Over a text dataset the inputs are token items: <c>InputsInferred</c> counts the items whose
+/// activations were computed, <c>WindowsInferred</c> the windows run for them (the candidates of
+/// one window share one run) and <c>TokensInferred</c> those windows' real tokens. Both are 0 over
+/// a dataset of arrays or images.
+/// </remarks>
 public sealed record QueryStatsInfo(
     long InputsTotal,
     long InputsInferred,
@@ -18,7 +24,9 @@ public sealed record QueryStatsInfo(
     long ElapsedMs,
     long ExactFromIndex,
     QueryStrategy Strategy,
-    int GroupSize);
+    int GroupSize,
+    long WindowsInferred = 0,
+    long TokensInferred = 0);
 
 /// <summary>A progressive update of a top-k query; the last one has <see cref="Done"/> set.</summary>
 /// <param name="Hits">Current top-k in rank order: final hits first, then provisional ones.</param>

@@ -70,6 +70,30 @@ public sealed class DatasetWriter : IDisposable
         _record.StoredBytes += inputs.Length;
     }
 
+    /// <summary>
+    /// Appends rows of a text dataset (items, windows, documents; docs/text.md), of which
+    /// <paramref name="items"/> are new token items.
+    /// </summary>
+    internal void AppendTextRows(IReadOnlyList<(int Key, byte[] Value)> rows, int items)
+    {
+        if (_record.Count + items > int.MaxValue)
+        {
+            throw DeepEverestException.Invalid("A dataset holds at most 2^31-1 token items.");
+        }
+
+        _store.WriteDatasetRows(_record.Id, rows);
+        _record.Count += items;
+        _record.StoredBytes += rows.Sum(r => (long)r.Value.Length);
+    }
+
+    /// <summary>Marks the dataset as text, with how it was cut and how it feeds a model.</summary>
+    internal void SetText(TextDatasetInfo text)
+    {
+        _record.Text = text;
+        _record.InputShape.Clear();
+        _record.ElementType = 0;
+    }
+
     /// <summary>Names labels in the record it will publish (already checked by the caller).</summary>
     internal void SetLabelNames(IReadOnlyDictionary<int, string> names)
     {

@@ -3,6 +3,7 @@ using DeepEverest.Core;
 using DeepEverest.Core.Datasets;
 using DeepEverest.Core.Files;
 using DeepEverest.Core.Storage.Records;
+using DeepEverest.Core.Text;
 using Grpc.Core;
 
 namespace DeepEverest.IndexService.Services;
@@ -115,6 +116,9 @@ internal sealed partial class IndexServiceImpl
             ImportDatasetRequest.SliceOneofCase.Shard => ImportSlice.Shard(request.Shard.Index, request.Shard.Count),
             _ => null,
         };
-        return new DatasetImportRequest(request.Name, parts, preprocessing, [.. request.InputShape], request.Replace, request.LabelNames, string.IsNullOrEmpty(request.ImageFolder) ? null : request.ImageFolder, slice);
+        TextImportRequest? text = request.Text is { } t
+            ? new TextImportRequest([.. t.Paths], t.DocumentPerLine, t.Tokenizer, t.VocabPath, t.WindowTokens)
+            : null;
+        return new DatasetImportRequest(request.Name, parts, preprocessing, [.. request.InputShape], request.Replace, request.LabelNames, string.IsNullOrEmpty(request.ImageFolder) ? null : request.ImageFolder, slice, text);
     }
 }

@@ -155,7 +155,7 @@ public sealed class TextModelTests
         var resolve = Assert.Throws<DeepEverestException>(() => LayerProbe.Resolve(scratch.Store, "arctic", ScratchStore.Dataset, Mlp2));
         Assert.Equal(ErrorKind.FailedPrecondition, resolve.Kind);
         Assert.Contains("input_ids (int64 [batch_size, sequence_length])", resolve.Message);
-        Assert.Contains("not supported yet", resolve.Message);
+        Assert.Contains("runs over a text dataset", resolve.Message);
 
         var runner = Assert.Throws<DeepEverestException>(() => ActivationRunner.Create(_arctic.Value, Mlp2));
         Assert.Equal(ErrorKind.FailedPrecondition, runner.Kind);

@@ -46,7 +46,7 @@ public sealed class MultiInputModelTests(IndexServiceFixture fixture)
         RpcException error = await Assert.ThrowsAsync<RpcException>(() => Client.BuildAsync(request)).DefaultTimeout();
         Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
         Assert.Contains("input_ids (int64 [batch, sequence])", error.Status.Detail, StringComparison.Ordinal);
-        Assert.Contains("not supported yet", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("runs over a text dataset", error.Status.Detail, StringComparison.Ordinal);
         ListIndexesResponse indexes = await Client.ListIndexesAsync(new ListIndexesRequest()).ResponseAsync.DefaultTimeout();
         Assert.DoesNotContain(indexes.Indexes, i => i.Layer.Model == "tokens");
     }

@@ -1,5 +1,7 @@
+using System.Runtime.InteropServices;
 using DeepEverest.Core.Indexing;
 using DeepEverest.Core.Storage;
+using DeepEverest.Core.Storage.Records;
 
 namespace DeepEverest.Core.Query.Activations;
 
@@ -36,8 +38,14 @@ public sealed class ActivationSource
     /// <summary>Where the time of this query goes (reads, inference, the rest).</summary>
     public QueryProfile Profile { get; } = new();
 
-    /// <summary>Inputs run through the model.</summary>
+    /// <summary>Inputs run through the model (token items, over a text dataset).</summary>
     public long Inferred { get; private set; }
+
+    /// <summary>Windows run through the model, over a text dataset: the candidates of one window share one run.</summary>
+    public long Windows { get; private set; }
+
+    /// <summary>Real tokens of those windows (every token of a window is computed, candidate or not).</summary>
+    public long Tokens { get; private set; }
 
     /// <summary>Inputs served by the cache.</summary>
     public long CacheHits { get; private set; }
@@ -45,6 +53,11 @@ public sealed class ActivationSource
     /// <summary>Full-layer activations of a raw model input (not counted, not cached).</summary>
     public float[] InferTensor(float[] tensor, CancellationToken cancellationToken)
     {
+        if (_probe.IsText)
+        {
+            throw DeepEverestException.Invalid($"Dataset '{_probe.Dataset.Name}' is text: give the target as an item id (target.input_id); a raw tensor target is not supported for text.");
+        }
+
         var row = new float[_probe.Neurons];
         _runners.Run(_store, _probe, tensor, 1, row, cancellationToken);
         return row;
@@ -58,11 +71,9 @@ public sealed class ActivationSource
     public float[] TargetRow(int id, CancellationToken cancellationToken)
     {
         var row = new float[_probe.Neurons];
-        long inferred = Inferred;
-        long hits = CacheHits;
+        (long inferred, long hits, long windows, long tokens) = (Inferred, CacheHits, Windows, Tokens);
         Rows([id], row, cancellationToken);
-        Inferred = inferred;
-        CacheHits = hits;
+        (Inferred, CacheHits, Windows, Tokens) = (inferred, hits, windows, tokens);
         return row;
     }
 
@@ -110,6 +121,12 @@ public sealed class ActivationSource
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+        if (_probe.IsText)
+        {
+            InferItems(missing, missingAt, destination, cancellationToken);
+            return;
+        }
+
         long started = QueryProfile.Start();
         Span<float> inputs = Scratch(ref _inputs, (long)missing.Count * _elements);
         _store.ReadInputs(_probe.Dataset, missing.ToArray(), inputs);
@@ -135,6 +152,71 @@ public sealed class ActivationSource
             _cache?.Add(_cacheKey, missing[m], row.ToArray());
         }
     }
+
+    /// <summary>
+    /// Computes token items of a text dataset: their windows run once each (however many of their
+    /// items are asked for), sorted by length so a batch pads little, in groups of at most
+    /// <see cref="TokensPerRun"/> tokens' rows.
+    /// </summary>
+    private void InferItems(List<int> missing, List<int> missingAt, Span<float> destination, CancellationToken cancellationToken)
+    {
+        int neurons = _probe.Neurons;
+        long started = QueryProfile.Start();
+        TextItemRow[] items = _store.ReadTextItems(_probe.Dataset, CollectionsMarshal.AsSpan(missing));
+        int[] windowIds = [.. items.Select(i => i.Window).Distinct().Order()];
+        TextWindowRow[] windows = _store.ReadTextWindows(_probe.Dataset, windowIds);
+        Profile.InputReadMs += QueryProfile.Elapsed(started);
+        int[] order = [.. Enumerable.Range(0, windows.Length).OrderBy(w => windows[w].TokenIds.Count).ThenBy(w => windowIds[w])];
+        var offsetOf = new Dictionary<int, long>();
+        var byWindow = items.Select((item, m) => (item, m)).ToLookup(x => x.item.Window);
+        int cap = Math.Max(1, TokensPerRun(neurons));
+        for (int first = 0; first < order.Length;)
+        {
+            // A group of windows whose rows fit the cap (at least one window).
+            var group = new List<ReadOnlyMemory<long>>();
+            long tokens = 0;
+            int end = first;
+            while (end < order.Length && (group.Count == 0 || tokens + windows[order[end]].TokenIds.Count <= cap))
+            {
+                TextWindowRow window = windows[order[end]];
+                offsetOf[windowIds[order[end]]] = tokens;
+                group.Add(window.TokenIds.ToArray());
+                tokens += window.TokenIds.Count;
+                end++;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            Span<float> rows = Scratch(ref _missed, tokens * neurons);
+            started = QueryProfile.Start();
+            _runners.RunWindows(_store, _probe, group, rows, cancellationToken);
+            Profile.InferenceMs += QueryProfile.Elapsed(started);
+            Windows += group.Count;
+            Tokens += tokens;
+            for (int w = first; w < end; w++)
+            {
+                int windowId = windowIds[order[w]];
+                TextWindowRow window = windows[order[w]];
+                foreach ((TextItemRow item, int m) in byWindow[windowId])
+                {
+                    rows.Slice((int)((offsetOf[windowId] + item.Position) * neurons), neurons).CopyTo(destination.Slice(missingAt[m] * neurons, neurons));
+                }
+
+                // Every token of the window was computed: the cache keeps them all, so a later
+                // candidate of the same context is a hit rather than another run of its window.
+                for (int p = 0; _cache is not null && p < window.TokenIds.Count; p++)
+                {
+                    _cache.Add(_cacheKey, (int)window.FirstItem + p, rows.Slice((int)((offsetOf[windowId] + p) * neurons), neurons).ToArray());
+                }
+            }
+
+            first = end;
+        }
+
+        Inferred += missing.Count;
+    }
+
+    /// <summary>Most token rows one run of windows computes: 64 MiB of floats (a 510-token window of a 1536-wide layer is 3 MiB).</summary>
+    private static int TokensPerRun(int neurons) => (64 << 20) / (neurons * sizeof(float));
 
     /// <summary>A reusable buffer of at least <paramref name="length"/> floats (grown, never shrunk, per query).</summary>
     private static Span<float> Scratch(ref float[] buffer, long length)

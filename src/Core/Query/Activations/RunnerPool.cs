@@ -34,42 +34,84 @@ public sealed class RunnerPool : IDisposable
     /// <summary>Runs <paramref name="inputs"/> (batch x elements) through the probe of the layer.</summary>
     public void Run(StoreReader store, LayerProbe probe, ReadOnlySpan<float> inputs, int batch, Span<float> rows, CancellationToken cancellationToken)
     {
-        string key = probe.Model.Sha256 + "\u001f" + probe.Layer.Name;
-        Slot slot = _slots.GetOrAdd(key, _ => new Slot(_sessions));
-        slot.Gate.Wait(cancellationToken);
-        ActivationRunner? runner = null;
+        ActivationRunner runner = Take(probe, () => probe.CreateRunner(store, _threads, _maxBatch), cancellationToken);
         try
         {
-            // Holding the gate guarantees an idle runner or room for a new one.
-            if (!slot.Idle.TryTake(out runner))
-            {
-                runner = probe.CreateRunner(store, _threads, _maxBatch);
-                slot.All.Enqueue(runner);
-            }
-
             runner.Run(inputs, batch, rows);
         }
         finally
         {
-            if (runner is not null)
-            {
-                slot.Idle.Add(runner);
-            }
-
-            slot.Gate.Release();
+            Return(probe, runner);
         }
     }
 
+    /// <summary>
+    /// Runs windows of a text dataset (token ids without [CLS]/[SEP]) through the probe of the
+    /// layer: one row per real token, window after window (<see cref="TokenActivationRunner.Run"/>).
+    /// </summary>
+    public void RunWindows(StoreReader store, LayerProbe probe, IReadOnlyList<ReadOnlyMemory<long>> windows, Span<float> rows, CancellationToken cancellationToken)
+    {
+        TokenActivationRunner runner = Take(probe, () => probe.CreateTokenRunner(store, _threads, _maxBatch), cancellationToken);
+        try
+        {
+            runner.Run(windows, rows);
+        }
+        finally
+        {
+            Return(probe, runner);
+        }
+    }
+
+    /// <summary>Takes an idle runner of the layer, or creates one while fewer than <c>sessions</c> exist, or waits.</summary>
+    private T Take<T>(LayerProbe probe, Func<T> create, CancellationToken cancellationToken)
+        where T : class, IDisposable
+    {
+        Slot slot = _slots.GetOrAdd(Key(probe), _ => new Slot(_sessions));
+        slot.Gate.Wait(cancellationToken);
+        try
+        {
+            // Holding the gate guarantees an idle runner or room for a new one. Runners of one
+            // key are all of one kind: the key names the dataset kind.
+            if (slot.Idle.TryTake(out IDisposable? idle))
+            {
+                return (T)idle;
+            }
+
+            T runner = create();
+            slot.All.Enqueue(runner);
+            return runner;
+        }
+        catch
+        {
+            slot.Gate.Release();
+            throw;
+        }
+    }
+
+    private void Return(LayerProbe probe, IDisposable runner)
+    {
+        Slot slot = _slots[Key(probe)];
+        slot.Idle.Add(runner);
+        slot.Gate.Release();
+    }
+
+    /// <summary>
+    /// The slot of a layer: model file and layer, and for a text dataset its feeds (a token runner
+    /// feeds by them; a float runner has none).
+    /// </summary>
+    private static string Key(LayerProbe probe) =>
+        probe.Model.Sha256 + "\u001f" + probe.Layer.Name + (probe.IsText ? $"\u001ftext {probe.Dataset.Text.ClsId} {probe.Dataset.Text.SepId} {probe.Dataset.Text.PadId} {probe.Dataset.Text.Feeds}" : string.Empty);
+
     /// <summary>Sessions created so far for the layer of <paramref name="probe"/> (tests).</summary>
     internal int SessionCount(LayerProbe probe) =>
-        _slots.TryGetValue(probe.Model.Sha256 + "\u001f" + probe.Layer.Name, out Slot? slot) ? slot.All.Count : 0;
+        _slots.TryGetValue(Key(probe), out Slot? slot) ? slot.All.Count : 0;
 
     /// <inheritdoc />
     public void Dispose()
     {
         foreach (Slot slot in _slots.Values)
         {
-            foreach (ActivationRunner runner in slot.All)
+            foreach (IDisposable runner in slot.All)
             {
                 runner.Dispose();
             }
@@ -83,8 +125,8 @@ public sealed class RunnerPool : IDisposable
     {
         public SemaphoreSlim Gate { get; } = new(sessions, sessions);
 
-        public ConcurrentBag<ActivationRunner> Idle { get; } = [];
+        public ConcurrentBag<IDisposable> Idle { get; } = [];
 
-        public ConcurrentQueue<ActivationRunner> All { get; } = new();
+        public ConcurrentQueue<IDisposable> All { get; } = new();
     }
 }

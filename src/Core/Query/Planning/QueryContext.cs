@@ -134,5 +134,5 @@ internal sealed class QueryContext
 
     /// <summary>Counters so far.</summary>
     public QueryStatsInfo Stats(long exactFromIndex, long pruned) => new(
-        Allowed.Length, Source.Inferred, pruned, Source.CacheHits, Clock.ElapsedMilliseconds, exactFromIndex, Strategy, Group.Length);
+        Allowed.Length, Source.Inferred, pruned, Source.CacheHits, Clock.ElapsedMilliseconds, exactFromIndex, Strategy, Group.Length, Source.Windows, Source.Tokens);
 }
