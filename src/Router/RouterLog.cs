@@ -14,4 +14,7 @@ internal static partial class RouterLog
 
     [LoggerMessage(5004, LogLevel.Information, "{Kind} query on {Layer} done in {ElapsedMs} ms over {Shards} shards ({Stopped} stopped early): inferred {Inferred}")]
     public static partial void QueryDone(ILogger logger, string kind, string layer, long elapsedMs, int shards, int stopped, long inferred);
+
+    [LoggerMessage(5005, LogLevel.Warning, "{Kind} query on {Layer} answered without some shards (allow_partial): {Missing}")]
+    public static partial void QueryPartial(ILogger logger, string kind, string layer, string missing);
 }

@@ -23,6 +23,9 @@ namespace DeepEverest.Router.Merge;
 /// the union, and a bound that no answer member beats (docs/scale-out.md, "Limits from the
 /// router"). A shard that stops on them (<c>stopped_by_limits</c>) is stopped as above.</item>
 /// <item>The threshold is the best of the live shards' thresholds; done when no shard is live.</item>
+/// <item>Partial answers (QueryOptions.allow_partial): a failed shard (<see cref="Fail"/>) leaves
+/// the merge like a stopped one but with nothing kept, and from then on no hit is final and no
+/// update is done; stats.shards_missing names it.</item>
 /// </list>
 /// Not thread-safe: one query's loop drives it.
 /// </summary>
@@ -33,6 +36,7 @@ internal sealed class ShardMerge
     private readonly long[] _starts;
     private readonly ShardState[] _shards;
     private readonly List<string> _messages = [];
+    private readonly List<string> _missing = [];
     private RepeatedField<long>? _group;
 
     /// <summary>A merge of <paramref name="starts"/>.Length shards.</summary>
@@ -47,11 +51,14 @@ internal sealed class ShardMerge
         _shards = [.. starts.Select(_ => new ShardState())];
     }
 
-    /// <summary>Whether every shard is done, stopped or left out.</summary>
-    public bool Done => _shards.All(s => s.Phase != Phase.Live);
+    /// <summary>Whether no shard is live: every one is done, stopped, left out or missing. The stream ends.</summary>
+    public bool Finished => _shards.All(s => s.Phase != Phase.Live);
 
-    /// <summary>Shards whose part of the answer is complete.</summary>
-    public int ShardsDone => _shards.Count(s => s.Phase != Phase.Live);
+    /// <summary>Whether the answer is exact and complete: <see cref="Finished"/> and no shard missing.</summary>
+    public bool Done => Finished && _missing.Count == 0;
+
+    /// <summary>Shards whose part of the answer is complete (missing ones are not).</summary>
+    public int ShardsDone => _shards.Count(s => s.Phase is Phase.Done or Phase.Stopped);
 
     /// <summary>Whether every live shard has sent an update.</summary>
     public bool AllReported => _shards.All(s => s.Phase != Phase.Live || s.Last is not null);
@@ -149,6 +156,23 @@ internal sealed class ShardMerge
         return limits;
     }
 
+    /// <summary>
+    /// Takes shard <paramref name="shard"/> out of a partial answer after it failed: everything it
+    /// sent is dropped (its exact hits are only exact with the rest of its range), and the answer is
+    /// no longer exact. Returns false when no shard that was asked is left to answer.
+    /// </summary>
+    /// <param name="shard">The failed shard.</param>
+    /// <param name="reason">Its name and failure, as stats.shards_missing lists it.</param>
+    public bool Fail(int shard, string reason)
+    {
+        _shards[shard].Phase = Phase.Missing;
+        _shards[shard].Last = null;
+        _shards[shard].Exact = [];
+        _shards[shard].Unverified = [];
+        _missing.Add(reason);
+        return _shards.Any(s => s.Phase is Phase.Live or Phase.Stopped || (s.Phase == Phase.Done && s.Last is not null));
+    }
+
     /// <summary>Stops shard <paramref name="shard"/>: its exact hits stand as sent, its unverified ones are dropped.</summary>
     public void Stop(int shard)
     {
@@ -162,6 +186,7 @@ internal sealed class ShardMerge
     public TopKUpdate Current(long elapsedMs, bool first)
     {
         bool done = Done;
+        bool partial = _missing.Count > 0;
         List<Entry> ranked = [.. _shards.SelectMany(s => s.Exact).Order(EntryOrder.Instance).Take(_k)];
         if (ranked.Count < _k)
         {
@@ -172,7 +197,7 @@ internal sealed class ShardMerge
         bool previousFinal = true;
         foreach (Entry entry in ranked)
         {
-            bool final = previousFinal && !double.IsNaN(entry.Hit.Score) && (done || (FinalInShard(entry) && _shards.Select((_, s) => s).All(
+            bool final = !partial && previousFinal && !double.IsNaN(entry.Hit.Score) && (done || (FinalInShard(entry) && _shards.Select((_, s) => s).All(
                 s => s == entry.Shard || _shards[s].Phase != Phase.Live || (_shards[s].Last is not null && CannotPrecede(s, entry.Cost, entry.Hit.InputId)))));
             Hit hit = entry.Hit.Clone();
             hit.Final = final;
@@ -185,7 +210,7 @@ internal sealed class ShardMerge
             update.Group.AddRange(_group);
         }
 
-        if (first || done)
+        if (first || Finished)
         {
             update.Message = string.Join(" ", _messages);
         }
@@ -230,6 +255,7 @@ internal sealed class ShardMerge
     private QueryStats Stats(long elapsedMs)
     {
         var stats = new QueryStats { ElapsedMs = elapsedMs, ShardsTotal = _shards.Length, ShardsDone = ShardsDone };
+        stats.ShardsMissing.AddRange(_missing);
         foreach (QueryStats s in _shards.Select(s => s.Last?.Stats).OfType<QueryStats>())
         {
             stats.InputsTotal += s.InputsTotal;
@@ -249,6 +275,9 @@ internal sealed class ShardMerge
         Live,
         Done,
         Stopped,
+
+        /// <summary>Failed, in a partial answer: nothing of it is kept.</summary>
+        Missing,
     }
 
     private sealed class ShardState

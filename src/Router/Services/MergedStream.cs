@@ -17,9 +17,11 @@ namespace DeepEverest.Router.Services;
 /// every shard is done or stopped. Each shard runs as a TopKShard call: after every merged step the
 /// router sends the live shards the merge's <see cref="ShardMerge.Limits"/> when they changed, so
 /// that a shard sizes its batches for the whole answer and stops once nothing it has not verified
-/// can enter it (docs/scale-out.md, "Limits from the router").
+/// can enter it (docs/scale-out.md, "Limits from the router"). With <paramref name="allowPartial"/>
+/// (QueryOptions.allow_partial) a shard that fails as UNAVAILABLE leaves the answer instead of
+/// failing it (<see cref="ShardMerge.Fail"/>): the stream then ends without a done update.
 /// </summary>
-internal sealed class MergedStream(IReadOnlyList<ShardCall> calls, bool highest, int k, int intervalMs, DateTime? deadline)
+internal sealed class MergedStream(IReadOnlyList<ShardCall> calls, bool highest, int k, int intervalMs, DateTime? deadline, bool allowPartial = false)
 {
     /// <summary>Shards stopped early by the pushdown.</summary>
     public int Stopped { get; private set; }
@@ -57,14 +59,14 @@ internal sealed class MergedStream(IReadOnlyList<ShardCall> calls, bool highest,
             TopKUpdate? previous = null;
             while (true)
             {
-                if (!merge.Done)
+                if (!merge.Finished)
                 {
-                    Apply(merge, await events.Reader.ReadAsync(all.Token));
+                    Apply(merge, await events.Reader.ReadAsync(all.Token), stops);
 
                     // Everything that arrived meanwhile goes into the same merged update.
                     while (events.Reader.TryRead(out ShardEvent? more))
                     {
-                        Apply(merge, more);
+                        Apply(merge, more, stops);
                     }
 
                     foreach (int s in merge.Prunable().ToList())
@@ -88,16 +90,17 @@ internal sealed class MergedStream(IReadOnlyList<ShardCall> calls, bool highest,
                 }
 
                 TopKUpdate update = merge.Current(clock.ElapsedMilliseconds, first: Last is null);
-                bool changed = previous is null || update.Done || !update.Hits.Equals(previous.Hits) || !update.Threshold.Equals(previous.Threshold);
+                bool last = merge.Finished;
+                bool changed = previous is null || last || !update.Hits.Equals(previous.Hits) || !update.Threshold.Equals(previous.Threshold);
                 previous = update;
-                if (changed && (Last is null || update.Done || update.Stats.ElapsedMs - lastSentMs >= intervalMs))
+                if (changed && (Last is null || last || update.Stats.ElapsedMs - lastSentMs >= intervalMs))
                 {
                     lastSentMs = update.Stats.ElapsedMs;
                     Last = update;
                     await send(update);
                 }
 
-                if (update.Done)
+                if (last)
                 {
                     return;
                 }
@@ -114,14 +117,22 @@ internal sealed class MergedStream(IReadOnlyList<ShardCall> calls, bool highest,
         }
     }
 
-    private static void Apply(ShardMerge merge, ShardEvent e)
+    private void Apply(ShardMerge merge, ShardEvent e, CancellationTokenSource[] stops)
     {
-        if (e.Failure is not null)
+        if (e.Failure is null)
+        {
+            merge.Apply(e.Shard, e.Update!);
+            return;
+        }
+
+        // Only a shard that is gone may be left out of a partial answer: a refused request (or a
+        // deadline, which is every shard's) would fail on the others too.
+        if (!allowPartial || e.Failure.StatusCode != StatusCode.Unavailable || !merge.Fail(e.Shard, e.Failure.Status.Detail))
         {
             throw e.Failure;
         }
 
-        merge.Apply(e.Shard, e.Update!);
+        stops[e.Shard].Cancel();
     }
 
     /// <summary>Reads one shard's stream into the events; never throws (a failure is an event).</summary>
@@ -144,11 +155,15 @@ internal sealed class MergedStream(IReadOnlyList<ShardCall> calls, bool highest,
                 }
             }
 
-            events.TryWrite(new ShardEvent(s, null, ShardFailure.Truncated(shard)));
+            events.TryWrite(new ShardEvent(s, null, deadline is { } d && DateTime.UtcNow >= d ? ShardFailure.PastDeadline(shard) : ShardFailure.Truncated(shard)));
         }
         catch (Exception) when (stop.IsCancellationRequested)
         {
             // Stopped by the pushdown, or the query is over: nothing more is wanted from it.
+        }
+        catch (Exception) when (deadline is { } d && DateTime.UtcNow >= d)
+        {
+            events.TryWrite(new ShardEvent(s, null, ShardFailure.PastDeadline(shard)));
         }
         catch (RpcException e)
         {

@@ -22,7 +22,7 @@ internal sealed class RouterQueryService(ShardTopology topology, IOptions<Router
 
     public override async Task<GetActivationsResponse> GetActivations(GetActivationsRequest request, ServerCallContext context)
     {
-        DatasetShards dataset = await ResolveAsync(request.Layer?.Dataset ?? "", context.CancellationToken);
+        DatasetShards dataset = await ResolveAsync(request.Layer?.Dataset ?? "", request.Layer?.Model ?? "", context.CancellationToken);
         GetActivationsRequest routed = request.Clone();
         routed.Layer ??= new LayerRef();
         routed.Layer.Dataset = dataset.Name;
@@ -33,7 +33,7 @@ internal sealed class RouterQueryService(ShardTopology topology, IOptions<Router
 
     public override async Task<GetInputResponse> GetInput(GetInputRequest request, ServerCallContext context)
     {
-        DatasetShards dataset = await ResolveAsync(request.Dataset, context.CancellationToken);
+        DatasetShards dataset = await ResolveAsync(request.Dataset, "", context.CancellationToken);
         ShardSlice slice = dataset.Owner(request.InputId) ?? dataset.Slices[0];
         return await ShardRequests.CallAsync(slice, "reading the input", () =>
             slice.Shard.Query.GetInputAsync(new GetInputRequest { Dataset = dataset.Name, InputId = request.InputId }, slice.Shard.Call(Deadline(context), context.CancellationToken)).ResponseAsync);
@@ -57,12 +57,18 @@ internal sealed class RouterQueryService(ShardTopology topology, IOptions<Router
         DateTime? deadline = Deadline(context);
         try
         {
-            DatasetShards dataset = await ResolveAsync(layer?.Dataset ?? "", context.CancellationToken);
+            DatasetShards dataset = await ResolveAsync(layer?.Dataset ?? "", layer?.Model ?? "", context.CancellationToken);
             ShardCall[] calls = await plan(dataset, dataset.Slices[0].Shard.Call(deadline, context.CancellationToken));
-            var stream = new MergedStream(calls, kind == "highest", k, interval, deadline);
+            var stream = new MergedStream(calls, kind == "highest", k, interval, deadline, requested?.AllowPartial ?? false);
             await stream.RunAsync(update => responseStream.WriteAsync(update, context.CancellationToken), context.CancellationToken);
             if (stream.Last is { Stats: { } stats })
             {
+                if (stats.ShardsMissing.Count > 0)
+                {
+                    topology.Invalidate();
+                    RouterLog.QueryPartial(logger, kind, layer?.Layer ?? "", string.Join("; ", stats.ShardsMissing));
+                }
+
                 RouterLog.QueryDone(logger, kind, layer?.Layer ?? "", stats.ElapsedMs, calls.Length, stream.Stopped, stats.InputsInferred);
             }
         }
@@ -74,11 +80,11 @@ internal sealed class RouterQueryService(ShardTopology topology, IOptions<Router
         }
     }
 
-    private async Task<DatasetShards> ResolveAsync(string dataset, CancellationToken cancellationToken)
+    private async Task<DatasetShards> ResolveAsync(string dataset, string model, CancellationToken cancellationToken)
     {
         try
         {
-            return await topology.ResolveAsync(dataset, cancellationToken);
+            return await topology.ResolveAsync(dataset, cancellationToken, model);
         }
         catch (DeepEverestException e) when (e.Kind == ErrorKind.FailedPrecondition)
         {

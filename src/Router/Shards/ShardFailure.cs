@@ -29,6 +29,14 @@ internal static class ShardFailure
         return new RpcException(new Status(code, message));
     }
 
+    /// <summary>
+    /// A shard whose call ended after the query's deadline passed, however it ended: at the deadline
+    /// the shard's server may reset the stream rather than send DEADLINE_EXCEEDED, which would read
+    /// as a shard gone (UNAVAILABLE) when it is the client's deadline that ended the query.
+    /// </summary>
+    public static RpcException PastDeadline(ShardClient shard) =>
+        new(new Status(StatusCode.DeadlineExceeded, $"{shard.Name} had not finished its part of the answer when the query's deadline passed."));
+
     /// <summary>A shard whose stream ended without its done update.</summary>
     public static RpcException Truncated(ShardClient shard) =>
         new(new Status(StatusCode.Unavailable, $"{shard.Name} ended its stream before the exact answer; the answer would lack its inputs."));

@@ -34,11 +34,14 @@ internal sealed class ShardTopology : IDisposable
 
     /// <summary>
     /// The slices of <paramref name="dataset"/> (empty = the only dataset the shards hold), checked.
-    /// UNAVAILABLE names a shard that cannot be reached; FAILED_PRECONDITION ranges that do not tile.
+    /// UNAVAILABLE names a shard that cannot be reached; FAILED_PRECONDITION ranges that do not tile,
+    /// a shard of another source, or a shard holding another version of <paramref name="model"/>
+    /// (when given) than its siblings: its answers would not be comparable with theirs.
     /// </summary>
-    public async Task<DatasetShards> ResolveAsync(string dataset, CancellationToken cancellationToken)
+    public async Task<DatasetShards> ResolveAsync(string dataset, CancellationToken cancellationToken, string model = "")
     {
         Snapshot snapshot = await ReadAsync(cancellationToken);
+        CheckModel(snapshot, model);
         if (dataset.Length == 0)
         {
             dataset = snapshot.Datasets.Count switch
@@ -59,7 +62,7 @@ internal sealed class ShardTopology : IDisposable
         return DatasetShards.Tile(dataset, slices);
     }
 
-    /// <summary>Reads every shard's datasets now and checks every dataset's tiling (start-up).</summary>
+    /// <summary>Reads every shard's datasets and models now and checks every dataset's tiling and every model's version (start-up).</summary>
     public async Task CheckAllAsync(CancellationToken cancellationToken)
     {
         _snapshot = null;
@@ -67,6 +70,35 @@ internal sealed class ShardTopology : IDisposable
         foreach ((string name, List<ShardSlice> slices) in snapshot.Datasets)
         {
             DatasetShards.Tile(name, slices);
+        }
+
+        foreach (string model in snapshot.Models.SelectMany(m => m.Keys).Distinct())
+        {
+            CheckModel(snapshot, model);
+        }
+    }
+
+    /// <summary>
+    /// Every shard that holds <paramref name="model"/> must hold the same file (ModelInfo.sha256):
+    /// a model re-uploaded to one shard only would score its inputs on another scale.
+    /// </summary>
+    private void CheckModel(Snapshot snapshot, string model)
+    {
+        if (model.Length == 0)
+        {
+            return;
+        }
+
+        (ShardClient Shard, ModelInfo Info)[] holding = [.. Shards.Select((s, i) => (s, snapshot.Models[i].GetValueOrDefault(model)))
+            .Where(h => h.Item2 is not null).Select(h => (h.s, h.Item2!))];
+        foreach ((ShardClient shard, ModelInfo info) in holding.Skip(1))
+        {
+            if (info.Sha256 != holding[0].Info.Sha256)
+            {
+                throw DeepEverestException.Precondition(
+                    $"Model '{model}': {shard.Name} holds another version than {holding[0].Shard.Name} (sha256 {info.Sha256} vs {holding[0].Info.Sha256}). " +
+                    "Register the same model file on every shard (AddModel or UploadModel through the router registers it on all of them).");
+            }
         }
     }
 
@@ -97,21 +129,23 @@ internal sealed class ShardTopology : IDisposable
             }
 
             DateTime deadline = DateTime.UtcNow.AddSeconds(10);
-            ListDatasetsResponse[] lists = await Task.WhenAll(Shards.Select(async shard =>
+            (ListDatasetsResponse Datasets, ListModelsResponse Models)[] lists = await Task.WhenAll(Shards.Select(async shard =>
             {
                 try
                 {
-                    return await shard.Index.ListDatasetsAsync(new ListDatasetsRequest(), shard.Call(deadline, cancellationToken));
+                    AsyncUnaryCall<ListDatasetsResponse> datasets = shard.Index.ListDatasetsAsync(new ListDatasetsRequest(), shard.Call(deadline, cancellationToken));
+                    AsyncUnaryCall<ListModelsResponse> models = shard.Index.ListModelsAsync(new ListModelsRequest(), shard.Call(deadline, cancellationToken));
+                    return (await datasets, await models);
                 }
                 catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
                 {
-                    throw ShardFailure.Of(shard, e, "listing its datasets");
+                    throw ShardFailure.Of(shard, e, "listing its datasets and models");
                 }
             }));
             var datasets = new Dictionary<string, List<ShardSlice>>(StringComparer.Ordinal);
             for (int i = 0; i < Shards.Count; i++)
             {
-                foreach (DatasetInfo info in lists[i].Datasets)
+                foreach (DatasetInfo info in lists[i].Datasets.Datasets)
                 {
                     if (!datasets.TryGetValue(info.Name, out List<ShardSlice>? slices))
                     {
@@ -122,7 +156,8 @@ internal sealed class ShardTopology : IDisposable
                 }
             }
 
-            _snapshot = new Snapshot(datasets, _clock.GetUtcNow());
+            Dictionary<string, ModelInfo>[] models = [.. lists.Select(l => l.Models.Models.ToDictionary(m => m.Name, StringComparer.Ordinal))];
+            _snapshot = new Snapshot(datasets, models, _clock.GetUtcNow());
             return _snapshot;
         }
         finally
@@ -134,5 +169,8 @@ internal sealed class ShardTopology : IDisposable
     private Snapshot? Fresh(Snapshot? snapshot) =>
         snapshot is not null && _clock.GetUtcNow() - snapshot.ReadAt < TimeSpan.FromSeconds(_options.TopologyRefreshSeconds) ? snapshot : null;
 
-    private sealed record Snapshot(Dictionary<string, List<ShardSlice>> Datasets, DateTimeOffset ReadAt);
+    /// <param name="Datasets">Each dataset's slices.</param>
+    /// <param name="Models">Per shard (configuration order), its models by name.</param>
+    /// <param name="ReadAt">When they were read.</param>
+    private sealed record Snapshot(Dictionary<string, List<ShardSlice>> Datasets, Dictionary<string, ModelInfo>[] Models, DateTimeOffset ReadAt);
 }

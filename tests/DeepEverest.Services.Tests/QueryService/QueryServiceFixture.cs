@@ -73,7 +73,7 @@ public sealed class QueryServiceFixture : IAsyncLifetime
 /// The QueryService in memory over a data root (or, after <c>UseKestrel()</c>, on loopback port 0
 /// for both endpoints), logging errors to a capturing provider.
 /// </summary>
-internal sealed class QueryServiceFactory(string dataRoot, IReadOnlyDictionary<string, string>? settings = null) : WebApplicationFactory<DeepEverest.QueryService.QueryServiceHost>
+internal sealed class QueryServiceFactory(string dataRoot, IReadOnlyDictionary<string, string>? settings = null, Action<IServiceCollection>? services = null) : WebApplicationFactory<DeepEverest.QueryService.QueryServiceHost>
 {
     public CapturingLoggerProvider Logs { get; } = new();
 
@@ -94,7 +94,11 @@ internal sealed class QueryServiceFactory(string dataRoot, IReadOnlyDictionary<s
             builder.UseSetting(key, value);
         }
 
-        builder.ConfigureServices(services => services.AddSingleton<ILoggerProvider>(Logs));
+        builder.ConfigureServices(s =>
+        {
+            s.AddSingleton<ILoggerProvider>(Logs);
+            services?.Invoke(s);
+        });
     }
 }
 

@@ -10,7 +10,7 @@ namespace DeepEverest.Services.Tests.Router;
 /// The router hosted in memory over shards given as (QueryService, IndexService) native gRPC
 /// addresses; it reads the shards' datasets on every query (TopologyRefreshSeconds 0).
 /// </summary>
-internal sealed class RouterFactory(IReadOnlyList<(string QueryUrl, string IndexUrl)> shards, IReadOnlyDictionary<string, string>? settings = null)
+internal sealed class RouterFactory(IReadOnlyList<(string QueryUrl, string IndexUrl)> shards, IReadOnlyDictionary<string, string>? settings = null, Action<IServiceCollection>? services = null)
     : WebApplicationFactory<DeepEverest.Router.RouterHost>
 {
     public Infrastructure.CapturingLoggerProvider Logs { get; } = new();
@@ -34,6 +34,10 @@ internal sealed class RouterFactory(IReadOnlyList<(string QueryUrl, string Index
             builder.UseSetting(key, value);
         }
 
-        builder.ConfigureServices(services => services.AddSingleton<ILoggerProvider>(Logs));
+        builder.ConfigureServices(s =>
+        {
+            s.AddSingleton<ILoggerProvider>(Logs);
+            services?.Invoke(s);
+        });
     }
 }

@@ -119,6 +119,24 @@ public sealed class RouterTests(RouterFixture fixture)
     }
 
     [Fact]
+    public async Task Start_LastRangeMissing_RefusedNamingTheIds()
+    {
+        string message = await StartFailureAsync([fixture.Addresses[0], fixture.Addresses[1]]);
+
+        Assert.Contains("ids [750, 1200) are on no shard", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_ShardWithAnotherModelVersion_RefusedNamingIt()
+    {
+        await using ShardNode other = await ShardNode.StartAsync(RouterFixture.Dataset, RouterFixture.Inputs, new InputRange { Start = 750, End = 1200 }, null, otherModelVersion: true);
+
+        string message = await StartFailureAsync([fixture.Addresses[0], fixture.Addresses[1], (other.QueryUrl, other.IndexUrl)]);
+
+        Assert.Contains($"Model '{RouterFixture.Model}': shard 2 ({other.QueryUrl}) holds another version than shard 0", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Start_ShardOfAnotherSource_RefusedNamingIt()
     {
         // The same ids [750, 1200) cut from a 1,300-input source: another import than its siblings'.

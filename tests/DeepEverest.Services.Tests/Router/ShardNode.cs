@@ -3,7 +3,9 @@ using System.Net.Sockets;
 using DeepEverest.Contracts.V1;
 using DeepEverest.Services.Tests.Infrastructure;
 using DeepEverest.Services.Tests.QueryService;
+using Grpc.AspNetCore.Server;
 using Grpc.Net.Client;
+using Microsoft.Extensions.DependencyInjection;
 using IndexClient = DeepEverest.Contracts.V1.IndexService.IndexServiceClient;
 
 namespace DeepEverest.Services.Tests.Router;
@@ -40,12 +42,21 @@ internal sealed class ShardNode : IAsyncDisposable
     /// <summary>
     /// A node holding the ids [start, end) of the first <paramref name="sourceInputs"/> Fashion-MNIST
     /// test images as dataset <paramref name="dataset"/>, with an index on <paramref name="layer"/>
-    /// (none when null), and its QueryService started.
+    /// (none when null), and its QueryService started. With <paramref name="otherModelVersion"/> its
+    /// model is another file than the other nodes' (same weights, one more ONNX doc_string): a
+    /// model re-registered on this shard only.
     /// </summary>
-    public static async Task<ShardNode> StartAsync(string dataset, int sourceInputs, InputRange? range, string? layer)
+    public static async Task<ShardNode> StartAsync(string dataset, int sourceInputs, InputRange? range, string? layer, bool otherModelVersion = false)
     {
         var node = new ShardNode(TestData.CreateTempDirectory());
         TestData.CopyModel(node.Root);
+        if (otherModelVersion)
+        {
+            // ModelProto field 6 (doc_string), length 1, "x": a valid model with another SHA-256.
+            await using FileStream model = File.Open(Path.Combine(node.Root, TestData.ModelFile), FileMode.Append);
+            model.Write([0x32, 0x01, (byte)'x']);
+        }
+
         (string images, string labels) = TestData.WriteFashionSlice(node.Root, dataset, sourceInputs);
         node.Index = new IndexServiceFactory(node.Root);
         node.Index.UseKestrel();
@@ -66,10 +77,20 @@ internal sealed class ShardNode : IAsyncDisposable
         return node;
     }
 
+    /// <summary>The router's calls as the QueryService sees them (an interceptor on it).</summary>
+    public CallProbe Probe { get; } = new();
+
     /// <summary>Starts the QueryService (again) at <see cref="QueryUrl"/>.</summary>
     public void StartQuery()
     {
-        Query = new QueryServiceFactory(Root, new Dictionary<string, string> { ["Kestrel:Endpoints:Grpc:Url"] = QueryUrl });
+        Query = new QueryServiceFactory(
+            Root,
+            new Dictionary<string, string> { ["Kestrel:Endpoints:Grpc:Url"] = QueryUrl },
+            services =>
+            {
+                services.AddSingleton(Probe);
+                services.Configure<GrpcServiceOptions>(grpc => grpc.Interceptors.Add<CallProbe>());
+            });
         Query.UseKestrel();
         Query.StartServer();
     }
