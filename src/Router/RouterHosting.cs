@@ -29,11 +29,12 @@ internal static class RouterHosting
         return services;
     }
 
-    /// <summary>Sets up the shared pipeline and the router's QueryService.</summary>
+    /// <summary>Sets up the shared pipeline and the router's QueryService and IndexService.</summary>
     public static WebApplication MapRouter(this WebApplication app)
     {
         app.UseDeepEverestHost();
         app.MapGrpcService<RouterQueryService>();
+        app.MapGrpcService<RouterIndexService>();
         return app;
     }
 }
