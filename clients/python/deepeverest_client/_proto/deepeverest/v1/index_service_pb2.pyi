@@ -68,7 +68,7 @@ class BuildProgress(_message.Message):
     def __init__(self, phase: _Optional[_Union[BuildPhase, str]] = ..., inputs_done: _Optional[int] = ..., inputs_total: _Optional[int] = ..., neurons_done: _Optional[int] = ..., neurons_total: _Optional[int] = ..., elapsed_ms: _Optional[int] = ..., estimated_remaining_ms: _Optional[int] = ..., index: _Optional[_Union[IndexInfo, _Mapping]] = ..., message: _Optional[str] = ...) -> None: ...
 
 class DatasetInfo(_message.Message):
-    __slots__ = ["count", "element_type", "has_labels", "input_range", "input_shape", "label_names", "labels", "name", "preprocessing", "stored_bytes", "total_count"]
+    __slots__ = ["count", "element_type", "has_labels", "input_range", "input_shape", "label_names", "labels", "name", "preprocessing", "stored_bytes", "text", "total_count"]
     class LabelNamesEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -86,6 +86,7 @@ class DatasetInfo(_message.Message):
     NAME_FIELD_NUMBER: _ClassVar[int]
     PREPROCESSING_FIELD_NUMBER: _ClassVar[int]
     STORED_BYTES_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
     TOTAL_COUNT_FIELD_NUMBER: _ClassVar[int]
     count: int
     element_type: ElementType
@@ -97,8 +98,9 @@ class DatasetInfo(_message.Message):
     name: str
     preprocessing: Preprocessing
     stored_bytes: int
+    text: TextDatasetInfo
     total_count: int
-    def __init__(self, name: _Optional[str] = ..., count: _Optional[int] = ..., input_shape: _Optional[_Iterable[int]] = ..., element_type: _Optional[_Union[ElementType, str]] = ..., preprocessing: _Optional[_Union[Preprocessing, _Mapping]] = ..., has_labels: bool = ..., labels: _Optional[_Iterable[int]] = ..., stored_bytes: _Optional[int] = ..., label_names: _Optional[_Mapping[int, str]] = ..., input_range: _Optional[_Union[InputRange, _Mapping]] = ..., total_count: _Optional[int] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., count: _Optional[int] = ..., input_shape: _Optional[_Iterable[int]] = ..., element_type: _Optional[_Union[ElementType, str]] = ..., preprocessing: _Optional[_Union[Preprocessing, _Mapping]] = ..., has_labels: bool = ..., labels: _Optional[_Iterable[int]] = ..., stored_bytes: _Optional[int] = ..., label_names: _Optional[_Mapping[int, str]] = ..., input_range: _Optional[_Union[InputRange, _Mapping]] = ..., total_count: _Optional[int] = ..., text: _Optional[_Union[TextDatasetInfo, _Mapping]] = ...) -> None: ...
 
 class DatasetPart(_message.Message):
     __slots__ = ["inputs_path", "labels_path"]
@@ -127,7 +129,7 @@ class DescribeIndexRequest(_message.Message):
     def __init__(self, layer: _Optional[_Union[_common_pb2.LayerRef, _Mapping]] = ...) -> None: ...
 
 class ImportDatasetRequest(_message.Message):
-    __slots__ = ["image_folder", "input_range", "input_shape", "label_names", "name", "parts", "preprocessing", "replace", "shard"]
+    __slots__ = ["image_folder", "input_range", "input_shape", "label_names", "name", "parts", "preprocessing", "replace", "shard", "text"]
     class LabelNamesEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -144,6 +146,7 @@ class ImportDatasetRequest(_message.Message):
     PREPROCESSING_FIELD_NUMBER: _ClassVar[int]
     REPLACE_FIELD_NUMBER: _ClassVar[int]
     SHARD_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
     image_folder: str
     input_range: InputRange
     input_shape: _containers.RepeatedScalarFieldContainer[int]
@@ -153,7 +156,8 @@ class ImportDatasetRequest(_message.Message):
     preprocessing: Preprocessing
     replace: bool
     shard: ShardOf
-    def __init__(self, name: _Optional[str] = ..., parts: _Optional[_Iterable[_Union[DatasetPart, _Mapping]]] = ..., preprocessing: _Optional[_Union[Preprocessing, _Mapping]] = ..., input_shape: _Optional[_Iterable[int]] = ..., replace: bool = ..., label_names: _Optional[_Mapping[int, str]] = ..., image_folder: _Optional[str] = ..., input_range: _Optional[_Union[InputRange, _Mapping]] = ..., shard: _Optional[_Union[ShardOf, _Mapping]] = ...) -> None: ...
+    text: TextSource
+    def __init__(self, name: _Optional[str] = ..., parts: _Optional[_Iterable[_Union[DatasetPart, _Mapping]]] = ..., preprocessing: _Optional[_Union[Preprocessing, _Mapping]] = ..., input_shape: _Optional[_Iterable[int]] = ..., replace: bool = ..., label_names: _Optional[_Mapping[int, str]] = ..., image_folder: _Optional[str] = ..., input_range: _Optional[_Union[InputRange, _Mapping]] = ..., shard: _Optional[_Union[ShardOf, _Mapping]] = ..., text: _Optional[_Union[TextSource, _Mapping]] = ...) -> None: ...
 
 class ImportProgress(_message.Message):
     __slots__ = ["bytes_done", "bytes_total", "dataset", "elapsed_ms", "estimated_remaining_ms", "inputs_done", "inputs_total", "message", "parts_done", "parts_total"]
@@ -180,7 +184,7 @@ class ImportProgress(_message.Message):
     def __init__(self, parts_done: _Optional[int] = ..., parts_total: _Optional[int] = ..., inputs_done: _Optional[int] = ..., inputs_total: _Optional[int] = ..., bytes_done: _Optional[int] = ..., bytes_total: _Optional[int] = ..., elapsed_ms: _Optional[int] = ..., estimated_remaining_ms: _Optional[int] = ..., message: _Optional[str] = ..., dataset: _Optional[_Union[DatasetInfo, _Mapping]] = ...) -> None: ...
 
 class IndexInfo(_message.Message):
-    __slots__ = ["bits_per_code", "built_at_unix_ms", "construction_ms", "full_materialization_bytes", "generation", "index_bytes", "inference_ms", "inputs", "kernel_backend", "layer", "layer_shape", "mai_per_neuron", "materialized", "neurons", "partitions", "ratio", "spilled", "storage_fraction"]
+    __slots__ = ["bits_per_code", "built_at_unix_ms", "construction_ms", "full_materialization_bytes", "generation", "index_bytes", "inference_ms", "inputs", "kernel_backend", "layer", "layer_shape", "mai_per_neuron", "materialized", "neurons", "partitions", "ratio", "shards", "spilled", "storage_fraction"]
     BITS_PER_CODE_FIELD_NUMBER: _ClassVar[int]
     BUILT_AT_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
     CONSTRUCTION_MS_FIELD_NUMBER: _ClassVar[int]
@@ -197,6 +201,7 @@ class IndexInfo(_message.Message):
     NEURONS_FIELD_NUMBER: _ClassVar[int]
     PARTITIONS_FIELD_NUMBER: _ClassVar[int]
     RATIO_FIELD_NUMBER: _ClassVar[int]
+    SHARDS_FIELD_NUMBER: _ClassVar[int]
     SPILLED_FIELD_NUMBER: _ClassVar[int]
     STORAGE_FRACTION_FIELD_NUMBER: _ClassVar[int]
     bits_per_code: int
@@ -215,9 +220,10 @@ class IndexInfo(_message.Message):
     neurons: int
     partitions: int
     ratio: float
+    shards: _containers.RepeatedCompositeFieldContainer[ShardIndexState]
     spilled: bool
     storage_fraction: float
-    def __init__(self, layer: _Optional[_Union[_common_pb2.LayerRef, _Mapping]] = ..., partitions: _Optional[int] = ..., bits_per_code: _Optional[int] = ..., ratio: _Optional[float] = ..., mai_per_neuron: _Optional[int] = ..., inputs: _Optional[int] = ..., neurons: _Optional[int] = ..., layer_shape: _Optional[_Iterable[int]] = ..., index_bytes: _Optional[int] = ..., full_materialization_bytes: _Optional[int] = ..., storage_fraction: _Optional[float] = ..., inference_ms: _Optional[int] = ..., construction_ms: _Optional[int] = ..., built_at_unix_ms: _Optional[int] = ..., generation: _Optional[int] = ..., spilled: bool = ..., kernel_backend: _Optional[str] = ..., materialized: bool = ...) -> None: ...
+    def __init__(self, layer: _Optional[_Union[_common_pb2.LayerRef, _Mapping]] = ..., partitions: _Optional[int] = ..., bits_per_code: _Optional[int] = ..., ratio: _Optional[float] = ..., mai_per_neuron: _Optional[int] = ..., inputs: _Optional[int] = ..., neurons: _Optional[int] = ..., layer_shape: _Optional[_Iterable[int]] = ..., index_bytes: _Optional[int] = ..., full_materialization_bytes: _Optional[int] = ..., storage_fraction: _Optional[float] = ..., inference_ms: _Optional[int] = ..., construction_ms: _Optional[int] = ..., built_at_unix_ms: _Optional[int] = ..., generation: _Optional[int] = ..., spilled: bool = ..., kernel_backend: _Optional[str] = ..., materialized: bool = ..., shards: _Optional[_Iterable[_Union[ShardIndexState, _Mapping]]] = ...) -> None: ...
 
 class InputRange(_message.Message):
     __slots__ = ["end", "start"]
@@ -325,6 +331,22 @@ class Preprocessing(_message.Message):
     std: _containers.RepeatedScalarFieldContainer[float]
     def __init__(self, scale: _Optional[float] = ..., shift: _Optional[float] = ..., mean: _Optional[_Iterable[float]] = ..., std: _Optional[_Iterable[float]] = ...) -> None: ...
 
+class ShardIndexState(_message.Message):
+    __slots__ = ["built", "built_at_unix_ms", "generation", "index_bytes", "inputs", "shard"]
+    BUILT_AT_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
+    BUILT_FIELD_NUMBER: _ClassVar[int]
+    GENERATION_FIELD_NUMBER: _ClassVar[int]
+    INDEX_BYTES_FIELD_NUMBER: _ClassVar[int]
+    INPUTS_FIELD_NUMBER: _ClassVar[int]
+    SHARD_FIELD_NUMBER: _ClassVar[int]
+    built: bool
+    built_at_unix_ms: int
+    generation: int
+    index_bytes: int
+    inputs: int
+    shard: str
+    def __init__(self, shard: _Optional[str] = ..., built: bool = ..., inputs: _Optional[int] = ..., index_bytes: _Optional[int] = ..., generation: _Optional[int] = ..., built_at_unix_ms: _Optional[int] = ...) -> None: ...
+
 class ShardOf(_message.Message):
     __slots__ = ["count", "index"]
     COUNT_FIELD_NUMBER: _ClassVar[int]
@@ -332,6 +354,34 @@ class ShardOf(_message.Message):
     count: int
     index: int
     def __init__(self, index: _Optional[int] = ..., count: _Optional[int] = ...) -> None: ...
+
+class TextDatasetInfo(_message.Message):
+    __slots__ = ["documents", "tokenizer", "vocab_sha256", "window_tokens", "windows"]
+    DOCUMENTS_FIELD_NUMBER: _ClassVar[int]
+    TOKENIZER_FIELD_NUMBER: _ClassVar[int]
+    VOCAB_SHA256_FIELD_NUMBER: _ClassVar[int]
+    WINDOWS_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    documents: int
+    tokenizer: str
+    vocab_sha256: str
+    window_tokens: int
+    windows: int
+    def __init__(self, tokenizer: _Optional[str] = ..., vocab_sha256: _Optional[str] = ..., window_tokens: _Optional[int] = ..., documents: _Optional[int] = ..., windows: _Optional[int] = ...) -> None: ...
+
+class TextSource(_message.Message):
+    __slots__ = ["document_per_line", "paths", "tokenizer", "vocab_path", "window_tokens"]
+    DOCUMENT_PER_LINE_FIELD_NUMBER: _ClassVar[int]
+    PATHS_FIELD_NUMBER: _ClassVar[int]
+    TOKENIZER_FIELD_NUMBER: _ClassVar[int]
+    VOCAB_PATH_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    document_per_line: bool
+    paths: _containers.RepeatedScalarFieldContainer[str]
+    tokenizer: str
+    vocab_path: str
+    window_tokens: int
+    def __init__(self, paths: _Optional[_Iterable[str]] = ..., document_per_line: bool = ..., tokenizer: _Optional[str] = ..., vocab_path: _Optional[str] = ..., window_tokens: _Optional[int] = ...) -> None: ...
 
 class UploadModelChunk(_message.Message):
     __slots__ = ["data", "name", "preprocessing_data", "replace"]

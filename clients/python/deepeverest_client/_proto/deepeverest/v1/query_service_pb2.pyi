@@ -120,21 +120,23 @@ class NeuronList(_message.Message):
     def __init__(self, neurons: _Optional[_Iterable[_Union[Neuron, _Mapping]]] = ...) -> None: ...
 
 class QueryOptions(_message.Message):
-    __slots__ = ["batch_size", "fixed_batches", "min_update_interval_ms", "no_cache", "strategy"]
+    __slots__ = ["allow_partial", "batch_size", "fixed_batches", "min_update_interval_ms", "no_cache", "strategy"]
+    ALLOW_PARTIAL_FIELD_NUMBER: _ClassVar[int]
     BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
     FIXED_BATCHES_FIELD_NUMBER: _ClassVar[int]
     MIN_UPDATE_INTERVAL_MS_FIELD_NUMBER: _ClassVar[int]
     NO_CACHE_FIELD_NUMBER: _ClassVar[int]
     STRATEGY_FIELD_NUMBER: _ClassVar[int]
+    allow_partial: bool
     batch_size: int
     fixed_batches: bool
     min_update_interval_ms: int
     no_cache: bool
     strategy: Strategy
-    def __init__(self, strategy: _Optional[_Union[Strategy, str]] = ..., batch_size: _Optional[int] = ..., min_update_interval_ms: _Optional[int] = ..., no_cache: bool = ..., fixed_batches: bool = ...) -> None: ...
+    def __init__(self, strategy: _Optional[_Union[Strategy, str]] = ..., batch_size: _Optional[int] = ..., min_update_interval_ms: _Optional[int] = ..., no_cache: bool = ..., fixed_batches: bool = ..., allow_partial: bool = ...) -> None: ...
 
 class QueryStats(_message.Message):
-    __slots__ = ["cache_hits", "elapsed_ms", "group_size", "inputs_exact_from_index", "inputs_inferred", "inputs_pruned", "inputs_total", "shards_done", "shards_total", "strategy"]
+    __slots__ = ["cache_hits", "elapsed_ms", "group_size", "inputs_exact_from_index", "inputs_inferred", "inputs_pruned", "inputs_total", "shards_done", "shards_missing", "shards_total", "strategy", "tokens_inferred", "windows_inferred"]
     CACHE_HITS_FIELD_NUMBER: _ClassVar[int]
     ELAPSED_MS_FIELD_NUMBER: _ClassVar[int]
     GROUP_SIZE_FIELD_NUMBER: _ClassVar[int]
@@ -143,8 +145,11 @@ class QueryStats(_message.Message):
     INPUTS_PRUNED_FIELD_NUMBER: _ClassVar[int]
     INPUTS_TOTAL_FIELD_NUMBER: _ClassVar[int]
     SHARDS_DONE_FIELD_NUMBER: _ClassVar[int]
+    SHARDS_MISSING_FIELD_NUMBER: _ClassVar[int]
     SHARDS_TOTAL_FIELD_NUMBER: _ClassVar[int]
     STRATEGY_FIELD_NUMBER: _ClassVar[int]
+    TOKENS_INFERRED_FIELD_NUMBER: _ClassVar[int]
+    WINDOWS_INFERRED_FIELD_NUMBER: _ClassVar[int]
     cache_hits: int
     elapsed_ms: int
     group_size: int
@@ -153,9 +158,12 @@ class QueryStats(_message.Message):
     inputs_pruned: int
     inputs_total: int
     shards_done: int
+    shards_missing: _containers.RepeatedScalarFieldContainer[str]
     shards_total: int
     strategy: Strategy
-    def __init__(self, inputs_total: _Optional[int] = ..., inputs_inferred: _Optional[int] = ..., inputs_pruned: _Optional[int] = ..., cache_hits: _Optional[int] = ..., elapsed_ms: _Optional[int] = ..., inputs_exact_from_index: _Optional[int] = ..., strategy: _Optional[_Union[Strategy, str]] = ..., group_size: _Optional[int] = ..., shards_total: _Optional[int] = ..., shards_done: _Optional[int] = ...) -> None: ...
+    tokens_inferred: int
+    windows_inferred: int
+    def __init__(self, inputs_total: _Optional[int] = ..., inputs_inferred: _Optional[int] = ..., inputs_pruned: _Optional[int] = ..., cache_hits: _Optional[int] = ..., elapsed_ms: _Optional[int] = ..., inputs_exact_from_index: _Optional[int] = ..., strategy: _Optional[_Union[Strategy, str]] = ..., group_size: _Optional[int] = ..., shards_total: _Optional[int] = ..., shards_done: _Optional[int] = ..., windows_inferred: _Optional[int] = ..., tokens_inferred: _Optional[int] = ..., shards_missing: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Range(_message.Message):
     __slots__ = ["end", "open_end", "start"]
