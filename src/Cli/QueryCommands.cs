@@ -59,9 +59,10 @@ internal static class QueryCommands
         var batch = new Option<int>("--batch-size") { Description = "Most inputs verified per inference batch (0 = service default); batches start at one input and grow to it." };
         var fixedBatches = new Option<bool>("--fixed-batches") { Description = "Verify in batches of exactly --batch-size (no adaptive sizing), for comparisons." };
         var noCache = new Option<bool>("--no-cache") { Description = "Bypass the service's activation cache (cold-cache comparisons of strategies)." };
+        var allowPartial = new Option<bool>("--allow-partial") { Description = "Through a router over shards: answer from the shards that work when some fail (never exact; the missing shards are named) instead of failing." };
         var interval = new Option<int?>("--update-interval-ms") { Description = "At most one progress update per this many milliseconds (0 = every update; default: the service's, 50 ms)." };
         var timeout = new Option<int>("--timeout") { Description = "Deadline of the call in seconds (0 = none: the service's cap applies, 300 s by default; a deadline may extend a query up to the service's DeepEverest:MaxClientDeadlineSeconds, 3600 s by default)." };
-        foreach (Option option in new Option[] { target, targetNpy, targetUnits, group, k, metric, weights, labels, ids, idRange, strategy, batch, fixedBatches, noCache, interval, timeout })
+        foreach (Option option in new Option[] { target, targetNpy, targetUnits, group, k, metric, weights, labels, ids, idRange, strategy, batch, fixedBatches, noCache, allowPartial, interval, timeout })
         {
             command.Options.Add(option);
         }
@@ -83,6 +84,7 @@ internal static class QueryCommands
                 BatchSize = parse.GetValue(batch),
                 FixedBatches = parse.GetValue(fixedBatches),
                 NoCache = parse.GetValue(noCache),
+                AllowPartial = parse.GetValue(allowPartial),
             };
             if (parse.GetValue(interval) is { } ms)
             {

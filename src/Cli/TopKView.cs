@@ -60,6 +60,13 @@ internal static class TopKView
             }
         }
 
+        if (last is { Done: false, Stats.ShardsMissing.Count: > 0 })
+        {
+            // Asked for with --allow-partial: an answer, but not the exact one.
+            session.Console.Out.WriteLine($"partial answer, not exact: the exact top {last.Hits.Count} of the shards that answered; missing: {string.Join("; ", last.Stats.ShardsMissing)}");
+            return;
+        }
+
         if (last is null || !last.Done)
         {
             throw new CliException("the stream ended before the exact answer.");
