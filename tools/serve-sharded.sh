@@ -3,10 +3,13 @@
 # foreground until Ctrl-C (docs/scale-out.md, "The router"). Each shard is an IndexService and a
 # QueryService over its own data root ($DATA_SHARDED/shard-<i>) holding shard i of SHARDS of
 # Fashion-MNIST (70,000 images) and its own index of LAYER; the first run imports and indexes them
-# (idempotent: a second run reuses what the data roots hold). The router answers on the
-# QueryService's usual addresses (QUERY_URL, QUERY_HTTP_URL), so the CLI and the Python/Node
-# clients query the sharded dataset with no new flag; shard 0's IndexService takes INDEX_URL and
-# INDEX_HTTP_URL (listing models, layers and indexes shows that shard's).
+# (idempotent: a second run reuses what the data roots hold). The router serves both services
+# (QueryService and IndexService over the shards, docs/scale-out.md), and two router processes
+# over the same shards answer on the usual addresses: one on the QueryService's (QUERY_URL,
+# QUERY_HTTP_URL), one on the IndexService's (INDEX_URL, INDEX_HTTP_URL; a router holds no state,
+# so two are as one). The CLI and the Python/Node clients therefore query, list, describe and build
+# over the sharded dataset as one with no new flag: listings sum the shards, a build runs on every
+# shard with one progress bar. Imports stay per shard (below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tools/services.sh
@@ -25,15 +28,14 @@ stop_all() {
 }
 trap stop_all EXIT INT TERM
 
-# Shard i: IndexService gRPC/HTTP on 51i01/51i02 and QueryService gRPC on 51i03 (shard 0's
-# IndexService on INDEX_URL/INDEX_HTTP_URL instead); the router reaches the shards there.
+# Shard i: IndexService gRPC/HTTP on 51i01/51i02 and QueryService gRPC on 51i03; the routers
+# reach the shards there.
 url() { echo "http://127.0.0.1:$((51000 + $1 * 100 + $2))"; }
 router_args=()
 mkdir -p "$LOGS"
 for ((i = 0; i < SHARDS; i++)); do
   root="$DATA_SHARDED/shard-$i"
   index_url=$(url "$i" 1) index_http=$(url "$i" 2) query_url=$(url "$i" 3)
-  if ((i == 0)); then index_url=$INDEX_URL index_http=$INDEX_HTTP_URL; fi
   mkdir -p "$root/fashion-mnist"
   cp -n /usr/share/datasets/fashion-mnist/*.gz "$root/fashion-mnist/"
   dotnet "$INDEX_DLL" --DeepEverest:DataRoot "$root" \
@@ -61,8 +63,12 @@ done
 dotnet "$ROUTER_DLL" "${router_args[@]}" \
   --Kestrel:Endpoints:Grpc:Url "$QUERY_URL" --Kestrel:Endpoints:Http:Url "$QUERY_HTTP_URL" >"$LOGS/router.log" 2>&1 &
 PIDS+=($!)
+dotnet "$ROUTER_DLL" "${router_args[@]}" \
+  --Kestrel:Endpoints:Grpc:Url "$INDEX_URL" --Kestrel:Endpoints:Http:Url "$INDEX_HTTP_URL" >"$LOGS/router-index.log" 2>&1 &
+PIDS+=($!)
 wait_port "$QUERY_URL"
-echo "Router over $SHARDS shards on $QUERY_URL (gRPC) and $QUERY_HTTP_URL (HTTP/JSON, gRPC-Web); logs in $LOGS"
+wait_port "$INDEX_URL"
+echo "Router over $SHARDS shards on $QUERY_URL and $INDEX_URL (gRPC), $QUERY_HTTP_URL and $INDEX_HTTP_URL (HTTP/JSON, gRPC-Web); logs in $LOGS"
 echo "e.g.  deepeverest query similar --layer $LAYER --target 0 --group top:3 --k 20"
 echo "Ctrl-C stops them all."
 wait
