@@ -9,7 +9,8 @@
 # QUERY_HTTP_URL), one on the IndexService's (INDEX_URL, INDEX_HTTP_URL; a router holds no state,
 # so two are as one). The CLI and the Python/Node clients therefore query, list, describe and build
 # over the sharded dataset as one with no new flag: listings sum the shards, a build runs on every
-# shard with one progress bar. Imports stay per shard (below).
+# shard with one progress bar; the web console on QUERY_HTTP_URL works as on one store (the
+# router serves it). Imports stay per shard (below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tools/services.sh

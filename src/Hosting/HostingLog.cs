@@ -34,4 +34,10 @@ internal static partial class HostingLog
 
     [LoggerMessage(4105, LogLevel.Error, "API key file changed but cannot be used; the keys read before stay in force: {Reason}")]
     public static partial void KeysReloadFailed(ILogger logger, string reason);
+
+    [LoggerMessage(4201, LogLevel.Information, "Web console served from {Path}")]
+    public static partial void ConsoleServed(ILogger logger, string path);
+
+    [LoggerMessage(4202, LogLevel.Information, "No web console: {Path} does not exist (set {Section}:Path to the console's files)")]
+    public static partial void ConsoleMissing(ILogger logger, string path, string section);
 }

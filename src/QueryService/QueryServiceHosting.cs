@@ -3,7 +3,7 @@ using DeepEverest.Hosting;
 using DeepEverest.Kernels;
 using DeepEverest.QueryService.Limits;
 using DeepEverest.QueryService.Services;
-using DeepEverest.QueryService.WebConsole;
+using DeepEverest.Hosting.WebConsole;
 using Microsoft.Extensions.Options;
 
 namespace DeepEverest.QueryService;

@@ -13,12 +13,6 @@ internal static partial class QueryServiceLog
     [LoggerMessage(3003, LogLevel.Information, "{Kind} query on {Layer} stopped: {Reason}")]
     public static partial void QueryStopped(ILogger logger, string kind, string layer, string reason);
 
-    [LoggerMessage(3004, LogLevel.Information, "Web console served from {Path}")]
-    public static partial void ConsoleServed(ILogger logger, string path);
-
-    [LoggerMessage(3005, LogLevel.Information, "No web console: {Path} does not exist (set {Section}:Path to the console's files)")]
-    public static partial void ConsoleMissing(ILogger logger, string path, string section);
-
     [LoggerMessage(3006, LogLevel.Warning, "Could not follow the IndexService's writes (queries keep reading the last generation; retrying)")]
     public static partial void FollowFailed(ILogger logger, Exception error);
 }

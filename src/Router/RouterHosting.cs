@@ -1,4 +1,5 @@
 using DeepEverest.Hosting;
+using DeepEverest.Hosting.WebConsole;
 using DeepEverest.Router.Services;
 using DeepEverest.Router.Shards;
 
@@ -22,6 +23,11 @@ internal static class RouterHosting
     public static IServiceCollection AddRouter(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddValidatedOptions<RouterOptions>(configuration, RouterOptions.SectionName, o => o.Validate());
+
+        // The router serves the IndexService too: its console's page calls both on its own origin
+        // unless DeepEverest:Console:IndexServiceUrl says otherwise (set before binding, so it can).
+        services.AddOptions<WebConsoleOptions>().Configure(o => o.IndexServiceUrl = "");
+        services.AddValidatedOptions<WebConsoleOptions>(configuration, WebConsoleOptions.SectionName, o => o.Validate());
         services.AddSingleton<ShardTopology>();
         services.AddHostedService<TopologyCheck>();
 
@@ -29,10 +35,11 @@ internal static class RouterHosting
         return services;
     }
 
-    /// <summary>Sets up the shared pipeline and the router's QueryService and IndexService.</summary>
+    /// <summary>Sets up the shared pipeline, the web console and the router's QueryService and IndexService.</summary>
     public static WebApplication MapRouter(this WebApplication app)
     {
         app.UseDeepEverestHost();
+        app.MapWebConsole();
         app.MapGrpcService<RouterQueryService>();
         app.MapGrpcService<RouterIndexService>();
         return app;

@@ -146,6 +146,29 @@ public sealed class RouterIndexTests(RouterFixture fixture)
         Assert.Contains("--shard i/N", e.Status.Detail, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Console_Router_ServesThePageWithBothServicesOnItsOrigin()
+    {
+        string console = TestData.CreateTempDirectory();
+        try
+        {
+            File.WriteAllText(Path.Combine(console, "index.html"), "<!doctype html><title>DeepEverest</title>");
+            await using var router = new RouterFactory(fixture.Addresses, new Dictionary<string, string> { ["DeepEverest:Console:Path"] = console });
+            using HttpClient http = router.CreateClient();
+
+            string page = await http.GetStringAsync("/").DefaultTimeout();
+            string config = await http.GetStringAsync("/console-config.json").DefaultTimeout();
+
+            Assert.Contains("<title>DeepEverest</title>", page, StringComparison.Ordinal);
+            // Empty: the page calls the IndexService on the router's own origin, which serves it.
+            Assert.Equal("""{"indexServiceUrl":""}""", config);
+        }
+        finally
+        {
+            TestData.DeleteDirectory(console);
+        }
+    }
+
     private static async Task<TopKUpdate> LastAsync(AsyncServerStreamingCall<TopKUpdate> call)
     {
         using (call)

@@ -1,8 +1,8 @@
-namespace DeepEverest.QueryService.WebConsole;
+namespace DeepEverest.Hosting.WebConsole;
 
 /// <summary>
-/// Settings of the web console the QueryService serves on its HTTP/1.1 endpoint, bound from
-/// <c>DeepEverest:Console</c>.
+/// Settings of the web console the QueryService (and the router) serves on its HTTP/1.1 endpoint,
+/// bound from <c>DeepEverest:Console</c>.
 /// </summary>
 public sealed class WebConsoleOptions
 {
