@@ -1,6 +1,7 @@
 using DeepEverest.Contracts.V1;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Grpc.Net.Client.Configuration;
 
 namespace DeepEverest.Router.Shards;
 
@@ -64,5 +65,27 @@ internal sealed class ShardClient : IDisposable
 
         // Activations of a large layer and stored inputs may exceed the 4 MiB default.
         MaxReceiveMessageSize = 64 << 20,
+
+        // A pooled connection to a shard that restarted (or was replaced) fails the next call
+        // before the shard sees it: try again on a new connection. gRPC retries only calls that
+        // have received nothing yet, so a stream cut after the shard answered still fails the query.
+        ServiceConfig = new ServiceConfig
+        {
+            MethodConfigs =
+            {
+                new MethodConfig
+                {
+                    Names = { MethodName.Default },
+                    RetryPolicy = new RetryPolicy
+                    {
+                        MaxAttempts = 3,
+                        InitialBackoff = TimeSpan.FromMilliseconds(50),
+                        MaxBackoff = TimeSpan.FromMilliseconds(500),
+                        BackoffMultiplier = 2,
+                        RetryableStatusCodes = { StatusCode.Unavailable },
+                    },
+                },
+            },
+        },
     };
 }
