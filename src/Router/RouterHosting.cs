@@ -30,6 +30,7 @@ internal static class RouterHosting
         services.AddValidatedOptions<WebConsoleOptions>(configuration, WebConsoleOptions.SectionName, o => o.Validate());
         services.AddSingleton<ShardTopology>();
         services.AddHostedService<TopologyCheck>();
+        services.AddHealthChecks().AddCheck<RouterHealthCheck>("router");
 
         // gRPC, its error mapping, auth, health, reflection and metrics come from DeepEverestHost.
         return services;

@@ -263,6 +263,8 @@ internal sealed class ShardMerge
             stats.InputsPruned += s.InputsPruned;
             stats.CacheHits += s.CacheHits;
             stats.InputsExactFromIndex += s.InputsExactFromIndex;
+            stats.WindowsInferred += s.WindowsInferred;
+            stats.TokensInferred += s.TokensInferred;
             stats.GroupSize = Math.Max(stats.GroupSize, s.GroupSize);
             stats.Strategy = stats.Strategy == Strategy.Unspecified ? s.Strategy : stats.Strategy;
         }

@@ -1,6 +1,8 @@
 using DeepEverest.Contracts.V1;
 using DeepEverest.Services.Tests.Infrastructure;
 using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
 using QueryClient = DeepEverest.Contracts.V1.QueryService.QueryServiceClient;
 
 namespace DeepEverest.Services.Tests.Router;
@@ -65,6 +67,21 @@ public sealed class RouterTests(RouterFixture fixture)
 
             Assert.Equal(await fixture.WholeClient.GetInputAsync(input), await fixture.RouterClient.GetInputAsync(input));
             Assert.Equal(await fixture.WholeClient.GetActivationsAsync(activations), await fixture.RouterClient.GetActivationsAsync(activations));
+        }
+    }
+
+    [Fact]
+    public async Task Health_RunningRouter_ServingForTheServerAndQueryService()
+    {
+        // A gRPC probe (Kubernetes grpc:, grpc_health_probe) asks for "" or the service's name;
+        // without a registered check both stayed UNKNOWN.
+        using GrpcChannel channel = fixture.Router.CreateChannel();
+        var health = new Health.HealthClient(channel);
+
+        foreach (string service in new[] { "", "deepeverest.v1.QueryService" })
+        {
+            HealthCheckResponse response = await health.CheckAsync(new HealthCheckRequest { Service = service }).ResponseAsync.DefaultTimeout();
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, response.Status);
         }
     }
 
