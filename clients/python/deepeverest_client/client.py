@@ -132,8 +132,8 @@ class Client:
                 labels: Optional[Iterable[int]] = None, ids: Optional[Iterable[int]] = None,
                 id_range: Optional[Union[range, tuple[int, Optional[int]]]] = None, strategy: str = "bounds",
                 batch_size: int = 0, update_interval_ms: Optional[int] = None, no_cache: bool = False,
-                fixed_batches: bool = False, model: Optional[str] = None, dataset: Optional[str] = None,
-                timeout: Optional[float] = None) -> QueryStream:
+                fixed_batches: bool = False, allow_partial: bool = False, model: Optional[str] = None,
+                dataset: Optional[str] = None, timeout: Optional[float] = None) -> QueryStream:
         """The `k` inputs nearest to `target` in the activation space of `group` at `layer`.
 
         Returns a stream of :class:`Update`, refined until the last (``done``) is the exact
@@ -159,6 +159,9 @@ class Client:
             no_cache: bypass the service's activation cache.
             fixed_batches: verify in batches of exactly `batch_size` instead of adaptive ones
                 (for comparisons: same answer, different inference counts).
+            allow_partial: through a router over shards only: answer without shards that fail
+                (the answer is then never exact, and ``stats.shards_missing`` names them) instead
+                of failing with UNAVAILABLE. A single service ignores it.
             model, dataset: override the client's defaults.
             timeout: seconds for the whole stream (None = the client's default).
         """
@@ -166,7 +169,7 @@ class Client:
             layer=self._layer(layer, model, dataset), target=_target(target), k=k,
             distance=_choice(DISTANCES, distance, "distance"), weights=list(weights or []),
             include_target=include_target, filter=_filter(labels, ids, id_range),
-            options=_options(strategy, batch_size, update_interval_ms, no_cache, fixed_batches))
+            options=_options(strategy, batch_size, update_interval_ms, no_cache, fixed_batches, allow_partial))
         request.group.CopyFrom(self._group(group, request.layer))
         call = self._query.TopKSimilar(request, timeout=self._timeout(timeout), metadata=self._metadata)
         return Stream(call, Update.from_proto, "TopKSimilar")
@@ -175,8 +178,8 @@ class Client:
                 aggregate: str = "sum", labels: Optional[Iterable[int]] = None, ids: Optional[Iterable[int]] = None,
                 id_range: Optional[Union[range, tuple[int, Optional[int]]]] = None, strategy: str = "bounds",
                 batch_size: int = 0, update_interval_ms: Optional[int] = None, no_cache: bool = False,
-                fixed_batches: bool = False, model: Optional[str] = None, dataset: Optional[str] = None,
-                timeout: Optional[float] = None) -> QueryStream:
+                fixed_batches: bool = False, allow_partial: bool = False, model: Optional[str] = None,
+                dataset: Optional[str] = None, timeout: Optional[float] = None) -> QueryStream:
         """The `k` inputs with the highest aggregate activation of `group` at `layer`.
 
         `target` is needed only for a :func:`top` group (whose neurons it picks); `aggregate` is
@@ -185,7 +188,7 @@ class Client:
         request = qpb.TopKHighestRequest(
             layer=self._layer(layer, model, dataset), k=k, aggregate=_choice(AGGREGATES, aggregate, "aggregate"),
             filter=_filter(labels, ids, id_range),
-            options=_options(strategy, batch_size, update_interval_ms, no_cache, fixed_batches))
+            options=_options(strategy, batch_size, update_interval_ms, no_cache, fixed_batches, allow_partial))
         if target is not None:
             request.target.CopyFrom(_target(target))
         request.group.CopyFrom(self._group(group, request.layer))
@@ -394,6 +397,34 @@ class Client:
         call = self._index.ImportDatasetWithProgress(request, timeout=self._timeout(timeout), metadata=self._metadata)
         return Stream(call, ImportProgress.from_proto, "ImportDatasetWithProgress")
 
+    def import_text(self, name: str, paths: Union[str, Sequence[str]], *, tokenizer: str = "bert-wordpiece",
+                    vocab_path: str = "", window_tokens: int = 0, document_per_line: bool = False,
+                    replace: bool = False, timeout: Optional[float] = None) -> DatasetInfo:
+        """Imports UTF-8 text files under the service's data root as a text dataset (docs/text.md):
+        one document per file, or per line with ``document_per_line``, tokenized with `tokenizer`
+        (the vocabulary at `vocab_path`) and cut into windows of at most `window_tokens` tokens
+        (0 = the service's default). Each token position becomes one item a query ranks."""
+        request = self._text_request(name, paths, tokenizer, vocab_path, window_tokens, document_per_line, replace)
+        return DatasetInfo.from_proto(self._unary(self._index, "ImportDataset", request, timeout))
+
+    def import_text_with_progress(self, name: str, paths: Union[str, Sequence[str]], *, tokenizer: str = "bert-wordpiece",
+                                  vocab_path: str = "", window_tokens: int = 0, document_per_line: bool = False,
+                                  replace: bool = False, timeout: Optional[float] = None) -> ImportStream:
+        """:meth:`import_text`, streaming :class:`ImportProgress`; ``.result().dataset`` is the
+        imported :class:`DatasetInfo`."""
+        request = self._text_request(name, paths, tokenizer, vocab_path, window_tokens, document_per_line, replace)
+        call = self._index.ImportDatasetWithProgress(request, timeout=self._timeout(timeout), metadata=self._metadata)
+        return Stream(call, ImportProgress.from_proto, "ImportDatasetWithProgress")
+
+    @staticmethod
+    def _text_request(name: str, paths: Union[str, Sequence[str]], tokenizer: str, vocab_path: str,
+                      window_tokens: int, document_per_line: bool, replace: bool) -> ipb.ImportDatasetRequest:
+        files = [paths] if isinstance(paths, str) else list(paths)
+        return ipb.ImportDatasetRequest(
+            name=name, replace=replace,
+            text=ipb.TextSource(paths=files, document_per_line=document_per_line, tokenizer=tokenizer,
+                                vocab_path=vocab_path, window_tokens=window_tokens))
+
     @staticmethod
     def _folder_request(name: str, folder: str, input_shape: Sequence[int], scale: float, shift: float,
                         mean: Sequence[float], std: Sequence[float], replace: bool) -> ipb.ImportDatasetRequest:
@@ -470,9 +501,9 @@ def _filter(labels: Optional[Iterable[int]], ids: Optional[Iterable[int]],
 
 
 def _options(strategy: str, batch_size: int, update_interval_ms: Optional[int], no_cache: bool,
-             fixed_batches: bool) -> qpb.QueryOptions:
+             fixed_batches: bool, allow_partial: bool) -> qpb.QueryOptions:
     options = qpb.QueryOptions(strategy=_choice(STRATEGIES, strategy, "strategy"), batch_size=batch_size,
-                               no_cache=no_cache, fixed_batches=fixed_batches)
+                               no_cache=no_cache, fixed_batches=fixed_batches, allow_partial=allow_partial)
     if update_interval_ms is not None:
         options.min_update_interval_ms = update_interval_ms
     return options

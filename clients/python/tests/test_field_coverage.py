@@ -28,13 +28,13 @@ PIXELS = np.arange(4, dtype=np.float32).reshape(1, 2, 2)
 CALLS = [
     ("similar", ("L", 5), dict(group=top(3), k=7, distance="l1", weights=[1, 2, 3], include_target=True, labels=[1],
                                ids=[2], id_range=(3, None), strategy="nta", batch_size=8, update_interval_ms=5,
-                               no_cache=True, fixed_batches=True, model="m", dataset="d")),
+                               no_cache=True, fixed_batches=True, allow_partial=True, model="m", dataset="d")),
     ("similar", ("L", PIXELS), dict(group=neurons(1, 2), id_range=range(1, 4))),
     ("similar", ("L", stored(PIXELS)), dict(group=at((0, 1, 1)))),
     ("similar", ("L", 5), dict(group=rect(5, slice(2, None), ...))),
     ("highest", ("L", top(2)), dict(target=4, k=3, aggregate="l2_norm", labels=[1], ids=[2], id_range=range(1, 9),
                                     strategy="reprocess_all", batch_size=2, update_interval_ms=0, no_cache=True,
-                                    fixed_batches=True, model="m", dataset="d")),
+                                    fixed_batches=True, allow_partial=True, model="m", dataset="d")),
     ("highest", ("L", "rect:1:3,*"), dict(target=PIXELS, id_range=(2, None))),
     ("highest", ("L", "at:1.2"), dict(target=stored(PIXELS))),
     ("highest", ("L", neurons(7)), {}),
@@ -64,6 +64,9 @@ CALLS = [
     ("import_dataset_with_progress", ("d", "a.npy"), dict(input_range=(1, 5))),
     ("import_image_folder", ("d", "pictures", (3, 8, 8)), dict(scale=1 / 255, shift=1, mean=[0.5], std=[0.5], replace=True)),
     ("import_image_folder_with_progress", ("d", "pictures", (1, 8, 8)), dict(scale=2)),
+    ("import_text", ("d", ["a.txt", "b.txt"]), dict(tokenizer="bert-wordpiece", vocab_path="vocab.txt", window_tokens=64,
+                                                    document_per_line=True, replace=True)),
+    ("import_text_with_progress", ("d", "a.txt"), dict(vocab_path="vocab.txt", window_tokens=32, document_per_line=True)),
 ]
 
 # Responses the client's conversions can read (an empty tensor has no shape to reshape to).
