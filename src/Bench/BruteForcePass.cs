@@ -1,3 +1,5 @@
+using DeepEverest.Core.Query.Planning;
+using DeepEverest.Core.Query;
 using DeepEverest.Core.Indexing;
 using DeepEverest.Core.Onnx;
 using DeepEverest.Core.Query.Results;
@@ -14,7 +16,20 @@ namespace DeepEverest.Bench;
 internal static class BruteForcePass
 {
     /// <summary>One query of the pass: its resolved group and cost, and the input it leaves out (or -1).</summary>
-    public sealed record Query(string Key, int[] Group, CostFunction Cost, int Excluded);
+    public sealed record Query(string Key, int[] Group, CostFunction Cost, int Excluded)
+    {
+        /// <summary>
+        /// The pass's form of a benchmark query: its group resolved on the target's activations
+        /// <paramref name="row"/>, l2 to the target (which it leaves out) or the sum for highest.
+        /// </summary>
+        public static Query For(BenchQuery q, IReadOnlyList<long> shape, float[] row)
+        {
+            int[] group = NeuronGroups.Resolve(q.Group, shape, row);
+            bool similar = q.Type == QueryType.Similar;
+            var cost = new CostFunction(similar ? ScoreKind.L2 : ScoreKind.Sum, group.Length, similar ? group.Select(j => row[j]).ToArray() : [], []);
+            return new Query(q.Key, group, cost, similar ? q.Target : -1);
+        }
+    }
 
     /// <summary>Every query's exact top-k as (id, score) pairs in rank order.</summary>
     public static Dictionary<string, (int Id, double Score)[]> Answers(

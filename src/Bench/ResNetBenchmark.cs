@@ -3,7 +3,6 @@ using System.Globalization;
 using DeepEverest.Bench.Results;
 using DeepEverest.Core.Indexing;
 using DeepEverest.Core.Query;
-using DeepEverest.Core.Query.Planning;
 using DeepEverest.Core.Storage;
 using DeepEverest.Core.Storage.Records;
 using DeepEverest.Kernels;
@@ -183,10 +182,7 @@ public sealed class ResNetBenchmark : IDisposable
                 rows[q.Target] = row = engine.Activations(ResNetData.Model, ResNetData.Dataset, layer.Name, new QueryTarget(q.Target, null), 0, cancellationToken).Values;
             }
 
-            int[] group = NeuronGroups.Resolve(q.Group, layer.Shape, row);
-            bool similar = q.Type == QueryType.Similar;
-            var cost = new CostFunction(similar ? ScoreKind.L2 : ScoreKind.Sum, group.Length, similar ? group.Select(j => row[j]).ToArray() : [], []);
-            pass.Add(new BruteForcePass.Query(q.Key, group, cost, similar ? q.Target : -1));
+            pass.Add(BruteForcePass.Query.For(q, layer.Shape, row));
         }
 
         long start = Stopwatch.GetTimestamp();

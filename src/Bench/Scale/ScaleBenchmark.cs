@@ -6,7 +6,6 @@ using DeepEverest.Core.Files;
 using DeepEverest.Core.Indexing;
 using DeepEverest.Core.Models;
 using DeepEverest.Core.Query;
-using DeepEverest.Core.Query.Planning;
 using DeepEverest.Core.Storage;
 using DeepEverest.Core.Storage.Records;
 using DeepEverest.Kernels;
@@ -226,11 +225,7 @@ public sealed class ScaleBenchmark : IDisposable
         var pass = new List<BruteForcePass.Query>();
         foreach (BenchQuery q in queries)
         {
-            float[] row = rows[q.Target];
-            int[] group = NeuronGroups.Resolve(q.Group, layer.Shape, row);
-            bool similar = q.Type == QueryType.Similar;
-            var cost = new CostFunction(similar ? ScoreKind.L2 : ScoreKind.Sum, group.Length, similar ? group.Select(j => row[j]).ToArray() : [], []);
-            pass.Add(new BruteForcePass.Query(q.Key, group, cost, similar ? q.Target : -1));
+            pass.Add(BruteForcePass.Query.For(q, layer.Shape, rows[q.Target]));
         }
 
         long start = Stopwatch.GetTimestamp();
