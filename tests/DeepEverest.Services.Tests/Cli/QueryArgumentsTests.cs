@@ -28,8 +28,9 @@ public sealed class QueryArgumentsTests
     {
         MetadataMatch[] matches = [.. QueryArguments.Documents(["party=d, dr", "year=1790"])];
 
-        Assert.Equal(("party", new[] { "d", "dr" }), (matches[0].Key, matches[0].Values.ToArray()));
-        Assert.Equal(("year", new[] { "1790" }), (matches[1].Key, matches[1].Values.ToArray()));
+        Assert.Equal(["party", "year"], matches.Select(m => m.Key));
+        Assert.Equal(["d", "dr"], matches[0].Values);
+        Assert.Equal(["1790"], matches[1].Values);
         Assert.Empty(QueryArguments.Documents(null));
         Assert.Throws<CliException>(() => QueryArguments.Documents(["party"]).ToList());
         Assert.Throws<CliException>(() => QueryArguments.Documents(["=d"]).ToList());
