@@ -2,7 +2,6 @@ using DeepEverest.Core.Datasets;
 using DeepEverest.Core.Files;
 using DeepEverest.Core.Query;
 using DeepEverest.Core.Query.Planning;
-using DeepEverest.Core.Query.Results;
 using DeepEverest.Core.Storage;
 using DeepEverest.Core.Storage.Records;
 using DeepEverest.Core.Tests.Support;
@@ -232,30 +231,6 @@ public sealed class ShardTests(ShardedStores stores) : IClassFixture<ShardedStor
     }
 
     /// <summary>Brute force from the full model's activations: the inputs kept, by (cost, global id).</summary>
-    private (int Id, double Score)[] Reference(TopKQuery query, float[]? target, Func<int, bool> keep)
-    {
-        int[] group = NeuronGroups.Resolve(query.Group!, Shape, target ?? []);
-        bool distance = query.Type == QueryType.Similar;
-        float[] targetGroup = target is null ? [] : [.. group.Select(j => target[j])];
-        var cost = new CostFunction(query.Score, group.Length, distance ? targetGroup : [], query.Weights);
-        var candidates = new List<(double Cost, int Id)>();
-        var activations = new float[group.Length];
-        for (int i = 0; i < ShardedStores.Inputs; i++)
-        {
-            if (!keep(i))
-            {
-                continue;
-            }
-
-            for (int j = 0; j < group.Length; j++)
-            {
-                activations[j] = stores.Activations[(i * stores.Neurons) + group[j]];
-            }
-
-            candidates.Add((cost.Cost(activations), i));
-        }
-
-        candidates.Sort(TopKCollector.Compare);
-        return [.. candidates.Take(query.K).Select(c => (c.Id, cost.ToScore(c.Cost)))];
-    }
+    private (int Id, double Score)[] Reference(TopKQuery query, float[]? target, Func<int, bool> keep) =>
+        BruteForce.Rank(query, stores.Activations, stores.Neurons, Shape, target ?? [], Enumerable.Range(0, ShardedStores.Inputs).Where(keep));
 }

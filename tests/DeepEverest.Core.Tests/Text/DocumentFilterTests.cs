@@ -1,6 +1,4 @@
 using DeepEverest.Core.Query;
-using DeepEverest.Core.Query.Planning;
-using DeepEverest.Core.Query.Results;
 using DeepEverest.Core.Storage.Records;
 using DeepEverest.Core.Tests.Support;
 using DeepEverest.Kernels;
@@ -141,32 +139,5 @@ public sealed class DocumentFilterTests(MobyDickStore moby)
     }
 
     /// <summary>The reference answer over <paramref name="items"/> only: costs from the reference rows, sorted by (cost, id).</summary>
-    private (int Id, double Score)[] Reference(TopKQuery query, HashSet<int> items)
-    {
-        const int Neurons = MobyDickStore.Neurons;
-        float[] rows = moby.Reference;
-        float[] target = query.Target is null ? [] : rows.AsSpan((int)(query.Target.InputId!.Value * Neurons), Neurons).ToArray();
-        int[] group = NeuronGroups.Resolve(query.Group!, [Neurons], target);
-        bool distance = query.Type == QueryType.Similar;
-        var cost = new CostFunction(query.Score, group.Length, distance ? group.Select(j => target[j]).ToArray() : [], query.Weights);
-        var candidates = new List<(double Cost, int Id)>();
-        var activations = new float[group.Length];
-        foreach (int i in items)
-        {
-            if (distance && !query.IncludeTarget && query.Target!.InputId == i)
-            {
-                continue;
-            }
-
-            for (int j = 0; j < group.Length; j++)
-            {
-                activations[j] = rows[(i * Neurons) + group[j]];
-            }
-
-            candidates.Add((cost.Cost(activations), i));
-        }
-
-        candidates.Sort(TopKCollector.Compare);
-        return [.. candidates.Take(query.K).Select(c => (c.Id, cost.ToScore(c.Cost)))];
-    }
+    private (int Id, double Score)[] Reference(TopKQuery query, HashSet<int> items) => moby.Answer(query, items);
 }

@@ -93,6 +93,16 @@ public sealed class MobyDickStore : IDisposable
         return outputs[0].GetTensorDataAsSpan<float>()[Neurons..^Neurons].ToArray();
     }
 
+    /// <summary>
+    /// The reference answer over <paramref name="items"/>: their costs from the <see cref="Reference"/>
+    /// rows by the scalar definition, the first k by (cost, id); an item target's row is the target.
+    /// </summary>
+    public (int Id, double Score)[] Answer(Core.Query.TopKQuery query, IEnumerable<int> items)
+    {
+        float[] target = query.Target?.InputId is { } id ? Reference.AsSpan((int)(id * Neurons), Neurons).ToArray() : [];
+        return Query.BruteForce.Rank(query, Reference, Neurons, [Neurons], target, items);
+    }
+
     /// <summary>The probe of <see cref="Layer"/> as the engine cuts it, in a session of ONNX Runtime's full optimisation.</summary>
     public static InferenceSession ProbeSession()
     {

@@ -1,7 +1,5 @@
 using DeepEverest.Core.Indexing;
 using DeepEverest.Core.Query;
-using DeepEverest.Core.Query.Planning;
-using DeepEverest.Core.Query.Results;
 using DeepEverest.Core.Storage.Records;
 using DeepEverest.Core.Tests.Query;
 using DeepEverest.Kernels;
@@ -143,32 +141,5 @@ public sealed class TextQueryExactnessTests(MobyDickStore moby, ITestOutputHelpe
     }
 
     /// <summary>The reference answer: every item's cost from the reference rows, sorted by (cost, id).</summary>
-    private (int Id, double Score)[] Reference(TopKQuery query)
-    {
-        float[] rows = moby.Reference;
-        const int Neurons = MobyDickStore.Neurons;
-        float[] target = rows.AsSpan((int)(query.Target!.InputId!.Value * Neurons), Neurons).ToArray();
-        int[] group = NeuronGroups.Resolve(query.Group!, [Neurons], target);
-        bool distance = query.Type == QueryType.Similar;
-        var cost = new CostFunction(query.Score, group.Length, distance ? group.Select(j => target[j]).ToArray() : [], query.Weights);
-        var candidates = new List<(double Cost, int Id)>();
-        var activations = new float[group.Length];
-        for (int i = 0; i < moby.Items; i++)
-        {
-            if (distance && !query.IncludeTarget && query.Target.InputId == i)
-            {
-                continue;
-            }
-
-            for (int j = 0; j < group.Length; j++)
-            {
-                activations[j] = rows[(i * Neurons) + group[j]];
-            }
-
-            candidates.Add((cost.Cost(activations), i));
-        }
-
-        candidates.Sort(TopKCollector.Compare);
-        return [.. candidates.Take(query.K).Select(c => (c.Id, cost.ToScore(c.Cost)))];
-    }
+    private (int Id, double Score)[] Reference(TopKQuery query) => moby.Answer(query, Enumerable.Range(0, moby.Items));
 }
