@@ -187,7 +187,7 @@ internal static class QueryCommands
 
     private static Command CreateInput(GlobalOptions globals)
     {
-        var command = new Command("input", "One dataset input as stored, with its label (images are drawn in the terminal).");
+        var command = new Command("input", "One dataset input as stored, with its label (images are drawn in the terminal; a token item of a text dataset is shown in its window).");
         var dataset = new Option<string>("--dataset") { Description = "Dataset name (default: the only one)." };
         var id = new Option<long>("--id") { Description = "Input id.", Required = true };
         command.Options.Add(dataset);
@@ -200,6 +200,24 @@ internal static class QueryCommands
             if (session.Json)
             {
                 session.WriteJson(response);
+                return;
+            }
+
+            if (response.Text is { } text)
+            {
+                // A token item: its window, the token marked.
+                session.Console.Out.WriteLine(Format.Invariant($"item {parse.GetValue(id)} of {name}: {TextContextView.Source(text)}"));
+                if (session.Console.Ansi.Profile.Capabilities.Ansi)
+                {
+                    session.Console.Ansi.Write(new Markup(TextContextView.Markup(text, int.MaxValue)));
+                    session.Console.Ansi.WriteLine();
+                }
+                else
+                {
+                    // Piped: one line, as the window reads, for grep and logs.
+                    session.Console.Out.WriteLine(TextContextView.Plain(text, int.MaxValue));
+                }
+
                 return;
             }
 
