@@ -28,8 +28,8 @@ internal static class QueryCommands
         var command = new Command(
             similar ? "similar" : "highest",
             similar
-                ? "The k inputs nearest to a target in the activation space of a neuron group."
-                : "The k inputs with the highest aggregate activation of a neuron group.");
+                ? "The k inputs nearest to a target in the activation space of a neuron group. Over a text dataset each hit is shown as its token in context, e.g. '… Call me [Ishmael]. Some …'."
+                : "The k inputs with the highest aggregate activation of a neuron group. Over a text dataset each hit is shown as its token in context, e.g. '… Call me [Ishmael]. Some …'.");
         var layer = new LayerRefOptions();
         layer.AddTo(command);
         var target = new Option<long?>("--target") { Description = "Target: a dataset input id." };
