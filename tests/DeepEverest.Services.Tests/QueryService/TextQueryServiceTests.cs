@@ -7,6 +7,7 @@ using DeepEverest.Services.Tests.Infrastructure;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Xunit.Abstractions;
 using IndexClient = DeepEverest.Contracts.V1.IndexService.IndexServiceClient;
 using QueryClient = DeepEverest.Contracts.V1.QueryService.QueryServiceClient;
 
@@ -18,7 +19,7 @@ namespace DeepEverest.Services.Tests.QueryService;
 /// through the QueryService. The answers equal the engine's brute force (ids, order, scores) and
 /// every hit, provisional ones included, carries its token's context as QueryEngine.TextItem reads it.
 /// </summary>
-public sealed class TextQueryServiceTests(TextQueryServiceTests.Corpus corpus) : IClassFixture<TextQueryServiceTests.Corpus>
+public sealed class TextQueryServiceTests(TextQueryServiceTests.Corpus corpus, ITestOutputHelper log) : IClassFixture<TextQueryServiceTests.Corpus>
 {
     private const string Model = "arctic";
     private const string Dataset = "moby";
@@ -62,6 +63,7 @@ public sealed class TextQueryServiceTests(TextQueryServiceTests.Corpus corpus) :
         }
 
         Assert.Contains(highestUpdates.Concat(similarUpdates).SelectMany(u => u.Hits), h => !h.Final);
+        Assert.Contains(highestUpdates.Concat(similarUpdates).SelectMany(u => u.Hits), h => h.Text.CutBefore || h.Text.CutAfter);
         Assert.Equal("me", similarUpdates[^1].Hits.Single(h => h.InputId == 7).Text.Token);
         Assert.Empty(query.Logs.Errors);
     }
@@ -105,6 +107,8 @@ public sealed class TextQueryServiceTests(TextQueryServiceTests.Corpus corpus) :
         (int jsonCode, string json, _) = await CliAsync([.. services, "--json", .. highest[services.Length..]]);
         (int inputCode, string input, _) = await CliAsync([.. services, "query", "input", "--dataset", Dataset, "--id", "7"]);
 
+        log.WriteLine(output);
+        log.WriteLine(input);
         Assert.True(code == 0, error);
         TopKUpdate last = JsonParser.Default.Parse<TopKUpdate>(json.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
         Assert.Equal(0, jsonCode);
