@@ -19,7 +19,7 @@ public sealed record TextItemInfo(long ItemId, int Document, string DocumentName
     /// <summary>Characters either side of the token that a hit's context keeps (<see cref="Around"/>).</summary>
     public const int HitContextChars = 80;
 
-    private static readonly char[] Whitespace = [' ', '\t', '\n', '\r', '\f', '\v', '\u00A0', '\u2028', '\u2029'];
+    private static readonly char[] _whitespace = [' ', '\t', '\n', '\r', '\f', '\v', '\u00A0', '\u2028', '\u2029'];
 
     /// <summary><see cref="WindowText"/> starts after the window's first character: an extract.</summary>
     public bool CutBefore { get; init; }
@@ -53,7 +53,7 @@ public sealed record TextItemInfo(long ItemId, int Document, string DocumentName
         {
             start = tokenStart - chars;
             // A whitespace just before the reach already ends a word there.
-            int space = text.IndexOfAny(Whitespace, start - 1, tokenStart - start + 1);
+            int space = text.IndexOfAny(_whitespace, start - 1, tokenStart - start + 1);
             start = space >= 0 ? space + 1 : char.IsLowSurrogate(text[start]) ? start + 1 : start;
             while (start < tokenStart && char.IsWhiteSpace(text[start]))
             {
@@ -64,7 +64,7 @@ public sealed record TextItemInfo(long ItemId, int Document, string DocumentName
         if (text.Length - tokenEnd > chars)
         {
             end = tokenEnd + chars;
-            int space = text.LastIndexOfAny(Whitespace, end, end - tokenEnd + 1);
+            int space = text.LastIndexOfAny(_whitespace, end, end - tokenEnd + 1);
             end = space >= 0 ? space : char.IsLowSurrogate(text[end]) ? end - 1 : end;
             while (end > tokenEnd && char.IsWhiteSpace(text[end - 1]))
             {
