@@ -1,7 +1,5 @@
 using System.Net.Http.Headers;
-using System.Net.Security;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
+using DeepEverest.Contracts;
 using Grpc.Net.Client;
 
 namespace DeepEverest.Cli;
@@ -14,9 +12,9 @@ namespace DeepEverest.Cli;
 internal sealed class ChannelSecurity
 {
     private readonly string? _apiKey;
-    private readonly X509Certificate2Collection? _trusted;
+    private readonly TrustedCa? _trusted;
 
-    private ChannelSecurity(string? apiKey, X509Certificate2Collection? trusted)
+    private ChannelSecurity(string? apiKey, TrustedCa? trusted)
     {
         _apiKey = apiKey;
         _trusted = trusted;
@@ -35,22 +33,16 @@ internal sealed class ChannelSecurity
             throw new CliException("the API key contains whitespace; give the key alone (without 'Bearer').");
         }
 
-        X509Certificate2Collection? trusted = null;
+        TrustedCa? trusted = null;
         if (caFile is not null)
         {
-            trusted = [];
             try
             {
-                trusted.ImportFromPemFile(caFile);
+                trusted = TrustedCa.FromPemFile(caFile);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+            catch (InvalidDataException e)
             {
-                throw new CliException($"cannot read the CA certificate file '{caFile}': {e.Message}");
-            }
-
-            if (trusted.Count == 0)
-            {
-                throw new CliException($"'{caFile}' holds no PEM certificate (-----BEGIN CERTIFICATE-----).");
+                throw new CliException(e.Message);
             }
         }
 
@@ -67,41 +59,9 @@ internal sealed class ChannelSecurity
     private HttpMessageHandler CreateHandler()
     {
         var sockets = new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
-        if (_trusted is not null)
-        {
-            sockets.SslOptions.RemoteCertificateValidationCallback = ValidateWithTrustedCa;
-        }
+        _trusted?.Apply(sockets);
 
         return _apiKey is null ? sockets : new BearerHandler(_apiKey) { InnerHandler = sockets };
-    }
-
-    /// <summary>Accepts what the system trusts, and chains that end at one of the given CA certificates.</summary>
-    private bool ValidateWithTrustedCa(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
-    {
-        if (errors == SslPolicyErrors.None)
-        {
-            return true;
-        }
-
-        // A wrong host name or a missing certificate is never forgiven.
-        if (certificate is null || errors != SslPolicyErrors.RemoteCertificateChainErrors)
-        {
-            return false;
-        }
-
-        using var custom = new X509Chain();
-        custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        custom.ChainPolicy.CustomTrustStore.AddRange(_trusted!);
-        custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        if (chain is not null)
-        {
-            foreach (X509ChainElement element in chain.ChainElements)
-            {
-                custom.ChainPolicy.ExtraStore.Add(element.Certificate);
-            }
-        }
-
-        return custom.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
     }
 
     /// <summary>Adds the key to every request.</summary>

@@ -67,6 +67,42 @@ internal static class QueryArguments
         return stored ? new Target { StoredTensor = tensor } : new Target { Tensor = tensor };
     }
 
+    /// <summary>
+    /// A --target-text target (with --target-token, default 0) instead of <paramref name="other"/>,
+    /// the target the other options name (at most one of them may be given).
+    /// </summary>
+    public static Target? TextTarget(Target? other, string? text, int? token)
+    {
+        if (text is null)
+        {
+            return token is null ? other : throw new CliException("--target-token applies to --target-text: give the text too.");
+        }
+
+        if (other is not null)
+        {
+            throw new CliException("give one target: --target, --target-npy or --target-text.");
+        }
+
+        return new Target { Text = new TextTarget { Text = text, Token = token ?? 0 } };
+    }
+
+    /// <summary>The document matches of --where options, each KEY=V1,V2 (values split at commas).</summary>
+    public static IEnumerable<MetadataMatch> Documents(string[]? where)
+    {
+        foreach (string entry in where ?? [])
+        {
+            int equals = entry.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                throw new CliException($"--where '{entry}' must be KEY=VALUE or KEY=V1,V2, e.g. party=d.");
+            }
+
+            var match = new MetadataMatch { Key = entry[..equals].Trim() };
+            match.Values.AddRange(entry[(equals + 1)..].Split(',').Select(v => v.Trim()));
+            yield return match;
+        }
+    }
+
     /// <summary>Whether a --target-units option names the dataset's stored units (else the model's input).</summary>
     public static bool StoredUnits(string text) => text.ToLowerInvariant() switch
     {

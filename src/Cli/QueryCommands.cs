@@ -39,6 +39,8 @@ internal static class QueryCommands
             Description = "Units of --target-npy: model (float32, fed to the model as is) or stored (the dataset's stored units, e.g. uint8 pixels; the service applies the dataset's preprocessing).",
             DefaultValueFactory = _ => "model",
         };
+        var targetText = new Option<string>("--target-text") { Description = "Target over a text dataset: raw text (at most the dataset's window of tokens), tokenized by the service; --target-token picks the token." };
+        var targetToken = new Option<int?>("--target-token") { Description = "With --target-text: the target token's index among the text's WordPiece tokens, 0 = the first ([CLS] not counted)." };
         var group = new Option<string>("--group")
         {
             Description = "Neuron group: top:M (the target's M most activated neurons), neurons:I,J,... (flat indices), at:C.H.W;C.H.W (coordinates), rect:E,E,... (one extent per dimension: N, A:B for [A,B), A: or :B, or * for the whole dimension).",
@@ -55,6 +57,7 @@ internal static class QueryCommands
         var labels = new Option<string>("--labels") { Description = "Keep only inputs with these labels, e.g. 0,6." };
         var ids = new Option<string>("--ids") { Description = "Keep only these input ids, e.g. 1,5,9." };
         var idRange = new Option<string>("--id-range") { Description = "Keep only ids in [A, B), written A:B (A: for every id from A)." };
+        var where = new Option<string[]>("--where") { Description = "Text datasets: keep only items of documents whose metadata KEY has one of the values, written KEY=V1,V2 (repeat for AND), e.g. --where party=d,dr." };
         var strategy = new Option<string>("--strategy") { Description = "bounds (default), nta, reprocess or materialized.", DefaultValueFactory = _ => "bounds" };
         var batch = new Option<int>("--batch-size") { Description = "Most inputs verified per inference batch (0 = service default); batches start at one input and grow to it." };
         var fixedBatches = new Option<bool>("--fixed-batches") { Description = "Verify in batches of exactly --batch-size (no adaptive sizing), for comparisons." };
@@ -62,7 +65,7 @@ internal static class QueryCommands
         var allowPartial = new Option<bool>("--allow-partial") { Description = "Through a router over shards: answer from the shards that work when some fail (never exact; the missing shards are named) instead of failing." };
         var interval = new Option<int?>("--update-interval-ms") { Description = "At most one progress update per this many milliseconds (0 = every update; default: the service's, 50 ms)." };
         var timeout = new Option<int>("--timeout") { Description = "Deadline of the call in seconds (0 = none: the service's cap applies, 300 s by default; a deadline may extend a query up to the service's DeepEverest:MaxClientDeadlineSeconds, 3600 s by default)." };
-        foreach (Option option in new Option[] { target, targetNpy, targetUnits, group, k, metric, weights, labels, ids, idRange, strategy, batch, fixedBatches, noCache, allowPartial, interval, timeout })
+        foreach (Option option in new Option[] { target, targetNpy, targetUnits, targetText, targetToken, group, k, metric, weights, labels, ids, idRange, where, strategy, batch, fixedBatches, noCache, allowPartial, interval, timeout })
         {
             command.Options.Add(option);
         }
@@ -76,8 +79,10 @@ internal static class QueryCommands
         {
             LayerRef layerRef = await layer.ResolveAsync(session, parse, cancellationToken).ConfigureAwait(false);
             Target? targetMessage = await QueryArguments.TargetAsync(session, layerRef.Dataset, parse.GetValue(target), parse.GetValue(targetNpy), QueryArguments.StoredUnits(parse.GetValue(targetUnits)!), cancellationToken).ConfigureAwait(false);
+            targetMessage = QueryArguments.TextTarget(targetMessage, parse.GetValue(targetText), parse.GetValue(targetToken));
             NeuronGroup neuronGroup = QueryArguments.Group(parse.GetValue(group)!);
             var filter = QueryArguments.Filter(parse.GetValue(labels), parse.GetValue(ids), parse.GetValue(idRange));
+            filter.Documents.AddRange(QueryArguments.Documents(parse.GetValue(where)));
             var options = new QueryOptions
             {
                 Strategy = QueryArguments.Strategy(parse.GetValue(strategy)!),
@@ -99,7 +104,7 @@ internal static class QueryCommands
                 var request = new TopKSimilarRequest
                 {
                     Layer = layerRef,
-                    Target = targetMessage ?? throw new CliException("a similarity query needs --target ID or --target-npy FILE."),
+                    Target = targetMessage ?? throw new CliException("a similarity query needs --target ID, --target-npy FILE or --target-text TEXT."),
                     Group = neuronGroup,
                     K = parse.GetValue(k),
                     Distance = QueryArguments.Distance(parse.GetValue(metric)!),

@@ -37,6 +37,13 @@ internal static class ProtoMapping
                 Documents = text.Documents,
                 Windows = text.Windows,
             };
+            foreach (TextMetadataKey key in text.Metadata)
+            {
+                var entry = new MetadataKey { Key = key.Key };
+                entry.Values.AddRange(key.Values);
+                entry.Documents.AddRange(key.Documents);
+                info.Text.Metadata.Add(entry);
+            }
         }
 
         return info;

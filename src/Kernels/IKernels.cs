@@ -94,8 +94,11 @@ public interface IKernels : IDisposable
     /// <c>maiValues[j*maiCount..]</c> in that order, and their code is 0;</item>
     /// <item>the pair at rank <c>maiCount + r</c> gets code <c>1 + r*(P-1)/(n-maiCount)</c> (integer
     /// division), so partitions 1..P-1 are equi-depth and code grows as activation falls;</item>
-    /// <item><c>partMin[j*P + p]</c> / <c>partMax[j*P + p]</c> are the min / max value of partition p
-    /// (+inf / -inf when empty), partition 0 being the MAI;</item>
+    /// <item>then a value that fills a whole partition p &gt;= 1 (e.g. a ReLU layer's zeros) gets code p,
+    /// the first such partition, at every rank of it outside the MAI: the partitions it filled
+    /// after p become empty, and its neighbours lose their ranks of it (<c>TiedPartitions</c>);</item>
+    /// <item><c>partMin[j*P + p]</c> / <c>partMax[j*P + p]</c> are the values at partition p's last /
+    /// first rank, i.e. its min / max (+inf / -inf when empty), partition 0 being the MAI;</item>
     /// <item>codes are packed into <c>codes[j*stride ..]</c> (see the codes layout above).</item>
     /// </list>
     /// </summary>

@@ -84,6 +84,7 @@ internal static class QueryMapper
         null or Contracts.V1.Target.SourceOneofCase.None => null,
         Contracts.V1.Target.SourceOneofCase.InputId => new QueryTarget(t.InputId, null),
         Contracts.V1.Target.SourceOneofCase.StoredTensor => new QueryTarget(null, [.. t.StoredTensor.Values], [.. t.StoredTensor.Shape], StoredUnits: true),
+        Contracts.V1.Target.SourceOneofCase.Text => new QueryTarget(null, null, Text: t.Text.Text, Token: t.Text.Token),
         _ => new QueryTarget(null, [.. t.Tensor.Values], [.. t.Tensor.Shape]),
     };
 
@@ -99,7 +100,10 @@ internal static class QueryMapper
 
     private static QueryFilter Filter(Filter? f) => f is null
         ? QueryFilter.None
-        : new QueryFilter([.. f.Labels], [.. f.Ids], f.IdRange is null ? null : f.IdRange.Start, f.IdRange is null ? null : End(f.IdRange, "filter.id_range"));
+        : new QueryFilter([.. f.Labels], [.. f.Ids], f.IdRange is null ? null : f.IdRange.Start, f.IdRange is null ? null : End(f.IdRange, "filter.id_range"))
+        {
+            Documents = [.. f.Documents.Select(d => new DocumentMatch(d.Key, [.. d.Values]))],
+        };
 
     /// <summary>A range's end; null when open (the engine takes the dimension's end).</summary>
     private static long? End(Contracts.V1.Range r, string field) => !r.OpenEnd ? r.End

@@ -1,3 +1,5 @@
+using DeepEverest.Contracts;
+
 namespace DeepEverest.Router;
 
 /// <summary>Settings of the router (configuration section "DeepEverest:Router").</summary>
@@ -14,6 +16,14 @@ public sealed class RouterOptions
     /// shards need not accept the router's clients' keys. Empty = none (shards without auth).
     /// </summary>
     public string ShardApiKey { get; set; } = "";
+
+    /// <summary>
+    /// PEM file of CA certificates the router trusts, besides the system's, for <c>https://</c>
+    /// shard addresses: the CA that signed the shards' certificates when it is private (e.g.
+    /// cert-manager's <c>ca.crt</c>). Empty = system trust only. Read at start-up; a file that
+    /// cannot be read or holds no certificate stops the router with a message naming it.
+    /// </summary>
+    public string ShardCaFile { get; set; } = "";
 
     /// <summary>
     /// Coalescing of the merged stream when the request leaves options.min_update_interval_ms unset:
@@ -56,6 +66,18 @@ public sealed class RouterOptions
         if (ShardApiKey.Any(char.IsWhiteSpace))
         {
             throw new InvalidOperationException($"{SectionName}:ShardApiKey must not contain whitespace.");
+        }
+
+        if (ShardCaFile.Length > 0)
+        {
+            try
+            {
+                _ = TrustedCa.FromPemFile(ShardCaFile);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidOperationException($"{SectionName}:ShardCaFile: {e.Message}", e);
+            }
         }
 
         if (DefaultUpdateIntervalMs < 0 || MaxQuerySeconds < 0 || TopologyRefreshSeconds < 0)

@@ -45,6 +45,27 @@ public abstract partial class KernelContractTests
     }
 
     [KernelFact]
+    public void BuildNeuronBlock_ZerosFillingPartitions_ShareOneCodeAndLeaveTheRestEmpty()
+    {
+        // 15 inputs, P = 4, no MAI: equi-depth partitions 1..3 of 5 ranks. Ids 0-3 are positive
+        // (4, 3, 2, 1) and the 11 others zero (-0.0 at id 9), so ranks 4..14 are zeros: they fill
+        // partitions 2 and 3 and end partition 1.
+        float[] column = [4, 3, 2, 1, 0, 0, 0, 0, 0, -0f, 0, 0, 0, 0, 0];
+        var codes = new byte[CodeLayout.StrideBytes(15, 2)];
+        var partMin = new float[4];
+        var partMax = new float[4];
+
+        Kernels.BuildNeuronBlock(column, 1, 15, 4, 0, [], [], codes, partMin, partMax);
+
+        int[] unpacked = [.. Enumerable.Range(0, 15).Select(i => (codes[i / 4] >> (2 * (i % 4))) & 3)];
+        Assert.Equal([1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2], unpacked);
+        Assert.Equal((1f, 4f), (partMin[1], partMax[1]));
+        Assert.Equal((0f, 0f), (partMin[2], partMax[2]));
+        Assert.Equal((float.PositiveInfinity, float.NegativeInfinity), (partMin[3], partMax[3]));
+        Assert.Equal((float.PositiveInfinity, float.NegativeInfinity), (partMin[0], partMax[0]));
+    }
+
+    [KernelFact]
     public void BuildNeuronBlock_NonFiniteActivation_ThrowsNamingNeuronAndInput()
     {
         foreach (float bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })

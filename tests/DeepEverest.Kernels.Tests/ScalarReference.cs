@@ -221,6 +221,34 @@ internal static partial class ScalarReference
                 last[code] = r;
             }
 
+            // A value that fills a whole partition p >= 1 gets one code, the first such p, for every
+            // rank of it outside the MAI; partitions are then re-delimited by the new codes.
+            var single = new Dictionary<float, int>();
+            for (int p = 1; p < partitions; p++)
+            {
+                if (first[p] >= 0 && column[order[first[p]]] == column[order[last[p]]])
+                {
+                    single.TryAdd(Normal(column[order[first[p]]]), p);
+                }
+            }
+
+            Array.Fill(first, -1);
+            for (int r = 0; r < n; r++)
+            {
+                int id = order[r];
+                if (r >= maiCount && single.TryGetValue(Normal(column[id]), out int merged))
+                {
+                    codes[id] = (byte)merged;
+                }
+
+                if (first[codes[id]] < 0)
+                {
+                    first[codes[id]] = r;
+                }
+
+                last[codes[id]] = r;
+            }
+
             for (int p = 0; p < partitions; p++)
             {
                 block.PartMax[(j * partitions) + p] = first[p] < 0 ? float.NegativeInfinity : column[order[first[p]]];
@@ -231,6 +259,9 @@ internal static partial class ScalarReference
         }
 
         return block;
+
+        // -0.0 and +0.0 are one value (they compare equal and share a sort key).
+        static float Normal(float v) => v == 0 ? 0f : v;
     }
 }
 

@@ -20,7 +20,8 @@ except ImportError as error:  # pragma: no cover - the committed generated code 
         "deepeverest_client's generated code is missing: run `make python-client` at the repository root "
         "(or /usr/bin/python3 clients/python/build_protos.py)") from error
 
-from .client import BuildStream, Client, ImportStream, QueryStream, StoredInput, Target, stored
+from .client import (BuildStream, Client, Documents, ImportStream, QueryStream, StoredInput, Target, TextToken, stored,
+                     text_token)
 from .errors import (AlreadyExists, Cancelled, DeadlineExceeded, DeepEverestError, FailedPrecondition,
                      InvalidArgument, NotFound, ResourceExhausted, Unavailable)
 from .groups import Group, at, format_group, neurons, parse, rect, top
@@ -30,6 +31,7 @@ from .types import (Activations, BuildProgress, DatasetInfo, Hit, ImportProgress
 
 __all__ = [
     "Client", "QueryStream", "BuildStream", "ImportStream", "Stream", "Target", "StoredInput", "stored",
+    "TextToken", "text_token", "Documents",
     "Group", "top", "neurons", "at", "rect", "parse", "format_group",
     "Update", "Hit", "TextContext", "QueryStats", "Activations", "Input", "ModelInfo", "DatasetInfo", "LayerInfo", "IndexInfo",
     "BuildProgress", "ImportProgress",

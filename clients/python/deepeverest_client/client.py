@@ -35,9 +35,30 @@ def stored(values: Union[np.ndarray, Sequence[float]]) -> StoredInput:
     return StoredInput(np.asarray(values, dtype=np.float32))
 
 
+@dataclass(frozen=True)
+class TextToken:
+    """A token of raw text as a target over a text dataset (``Target.text``): the service
+    tokenizes `text` with the dataset's tokenizer and runs it as one window; `token` is the target
+    token's index among its WordPiece tokens, [CLS] not counted. Build with :func:`text_token`."""
+
+    text: str
+    token: int
+
+
+def text_token(text: str, token: int) -> TextToken:
+    """A raw-text target: ``client.similar(layer, text_token("Call me Ishmael.", 2))`` (token 2 is
+    "is", the first piece of "Ishmael"; docs/text.md, "Raw-text targets")."""
+    return TextToken(text, int(token))
+
+
 #: A query target: a dataset input id, a raw model input (array of the dataset's input shape,
-#: preprocessing applied), or a raw input in the dataset's stored units (:func:`stored`).
-Target = Union[int, np.integer, np.ndarray, Sequence[float], StoredInput]
+#: preprocessing applied), a raw input in the dataset's stored units (:func:`stored`), or a token
+#: of raw text over a text dataset (:func:`text_token`).
+Target = Union[int, np.integer, np.ndarray, Sequence[float], StoredInput, TextToken]
+
+#: Document metadata to keep (``Filter.documents``, text datasets): ``{key: values}``, e.g.
+#: ``{"party": ["d", "dr"]}``; entries combine by AND, values of one key by OR.
+Documents = Optional[Mapping[str, Iterable[str]]]
 
 #: A stream of query updates.
 QueryStream = Stream[Update]
@@ -130,10 +151,10 @@ class Client:
     def similar(self, layer: str, target: Target, group: Union[Group, str] = top(3), k: int = 20, *,
                 distance: str = "l2", weights: Optional[Sequence[float]] = None, include_target: bool = False,
                 labels: Optional[Iterable[int]] = None, ids: Optional[Iterable[int]] = None,
-                id_range: Optional[Union[range, tuple[int, Optional[int]]]] = None, strategy: str = "bounds",
-                batch_size: int = 0, update_interval_ms: Optional[int] = None, no_cache: bool = False,
-                fixed_batches: bool = False, allow_partial: bool = False, model: Optional[str] = None,
-                dataset: Optional[str] = None, timeout: Optional[float] = None) -> QueryStream:
+                id_range: Optional[Union[range, tuple[int, Optional[int]]]] = None, documents: Documents = None,
+                strategy: str = "bounds", batch_size: int = 0, update_interval_ms: Optional[int] = None,
+                no_cache: bool = False, fixed_batches: bool = False, allow_partial: bool = False,
+                model: Optional[str] = None, dataset: Optional[str] = None, timeout: Optional[float] = None) -> QueryStream:
         """The `k` inputs nearest to `target` in the activation space of `group` at `layer`.
 
         Returns a stream of :class:`Update`, refined until the last (``done``) is the exact
@@ -142,8 +163,9 @@ class Client:
         Args:
             layer: layer (ONNX tensor) name, as listed by :meth:`list_layers`.
             target: a dataset input id, a raw model input (numpy array of the dataset's input
-                shape, preprocessing already applied), or ``stored(pixels)``: a raw input in the
-                dataset's stored units, preprocessed by the service.
+                shape, preprocessing already applied), ``stored(pixels)``: a raw input in the
+                dataset's stored units, preprocessed by the service, or (text datasets)
+                ``text_token(text, token)``: a token of raw text.
             group: the neurons: :func:`top`, :func:`neurons`, :func:`at` or :func:`rect`, or
                 group syntax text such as ``"rect:5,*,*"`` (:func:`parse`).
             k: number of results, 1..10000.
@@ -152,6 +174,8 @@ class Client:
                 l2 = sqrt(sum w*d^2), l1 = sum w*|d|, linf = max w*|d|.
             include_target: whether a dataset target may appear in its own answer.
             labels, ids, id_range: keep only inputs with these labels / ids / ids in [start, stop).
+            documents: text datasets: keep only items of documents whose metadata matches,
+                ``{key: values}`` (e.g. ``{"party": ["d"]}``; keys AND, values OR).
             strategy: "bounds" (default), "nta", "reprocess_all" or "materialized".
             batch_size: inputs verified per inference batch (0 = the service's default).
             update_interval_ms: at most one update per this many ms; None = the service's default
@@ -168,7 +192,7 @@ class Client:
         request = qpb.TopKSimilarRequest(
             layer=self._layer(layer, model, dataset), target=_target(target), k=k,
             distance=_choice(DISTANCES, distance, "distance"), weights=list(weights or []),
-            include_target=include_target, filter=_filter(labels, ids, id_range),
+            include_target=include_target, filter=_filter(labels, ids, id_range, documents),
             options=_options(strategy, batch_size, update_interval_ms, no_cache, fixed_batches, allow_partial))
         request.group.CopyFrom(self._group(group, request.layer))
         call = self._query.TopKSimilar(request, timeout=self._timeout(timeout), metadata=self._metadata)
@@ -176,10 +200,10 @@ class Client:
 
     def highest(self, layer: str, group: Union[Group, str], k: int = 20, *, target: Optional[Target] = None,
                 aggregate: str = "sum", labels: Optional[Iterable[int]] = None, ids: Optional[Iterable[int]] = None,
-                id_range: Optional[Union[range, tuple[int, Optional[int]]]] = None, strategy: str = "bounds",
-                batch_size: int = 0, update_interval_ms: Optional[int] = None, no_cache: bool = False,
-                fixed_batches: bool = False, allow_partial: bool = False, model: Optional[str] = None,
-                dataset: Optional[str] = None, timeout: Optional[float] = None) -> QueryStream:
+                id_range: Optional[Union[range, tuple[int, Optional[int]]]] = None, documents: Documents = None,
+                strategy: str = "bounds", batch_size: int = 0, update_interval_ms: Optional[int] = None,
+                no_cache: bool = False, fixed_batches: bool = False, allow_partial: bool = False,
+                model: Optional[str] = None, dataset: Optional[str] = None, timeout: Optional[float] = None) -> QueryStream:
         """The `k` inputs with the highest aggregate activation of `group` at `layer`.
 
         `target` is needed only for a :func:`top` group (whose neurons it picks); `aggregate` is
@@ -187,7 +211,7 @@ class Client:
         """
         request = qpb.TopKHighestRequest(
             layer=self._layer(layer, model, dataset), k=k, aggregate=_choice(AGGREGATES, aggregate, "aggregate"),
-            filter=_filter(labels, ids, id_range),
+            filter=_filter(labels, ids, id_range, documents),
             options=_options(strategy, batch_size, update_interval_ms, no_cache, fixed_batches, allow_partial))
         if target is not None:
             request.target.CopyFrom(_target(target))
@@ -403,31 +427,37 @@ class Client:
 
     def import_text(self, name: str, paths: Union[str, Sequence[str]], *, tokenizer: str = "bert-wordpiece",
                     vocab_path: str = "", window_tokens: int = 0, document_per_line: bool = False,
-                    replace: bool = False, timeout: Optional[float] = None) -> DatasetInfo:
+                    name_pattern: str = "", replace: bool = False, timeout: Optional[float] = None) -> DatasetInfo:
         """Imports UTF-8 text files under the service's data root as a text dataset (docs/text.md):
         one document per file, or per line with ``document_per_line``, tokenized with `tokenizer`
         (the vocabulary at `vocab_path`) and cut into windows of at most `window_tokens` tokens
-        (0 = the service's default). Each token position becomes one item a query ranks."""
-        request = self._text_request(name, paths, tokenizer, vocab_path, window_tokens, document_per_line, replace)
+        (0 = the service's default). Each token position becomes one item a query ranks.
+        `name_pattern`: a .NET regex whose named groups, matched against each document's name,
+        give the documents metadata to filter on (``documents=`` in queries)."""
+        request = self._text_request(name, paths, tokenizer, vocab_path, window_tokens, document_per_line,
+                                     name_pattern, replace)
         return DatasetInfo.from_proto(self._unary(self._index, "ImportDataset", request, timeout))
 
     def import_text_with_progress(self, name: str, paths: Union[str, Sequence[str]], *, tokenizer: str = "bert-wordpiece",
                                   vocab_path: str = "", window_tokens: int = 0, document_per_line: bool = False,
-                                  replace: bool = False, timeout: Optional[float] = None) -> ImportStream:
+                                  name_pattern: str = "", replace: bool = False,
+                                  timeout: Optional[float] = None) -> ImportStream:
         """:meth:`import_text`, streaming :class:`ImportProgress`; ``.result().dataset`` is the
         imported :class:`DatasetInfo`."""
-        request = self._text_request(name, paths, tokenizer, vocab_path, window_tokens, document_per_line, replace)
+        request = self._text_request(name, paths, tokenizer, vocab_path, window_tokens, document_per_line,
+                                     name_pattern, replace)
         call = self._index.ImportDatasetWithProgress(request, timeout=self._timeout(timeout), metadata=self._metadata)
         return Stream(call, ImportProgress.from_proto, "ImportDatasetWithProgress")
 
     @staticmethod
     def _text_request(name: str, paths: Union[str, Sequence[str]], tokenizer: str, vocab_path: str,
-                      window_tokens: int, document_per_line: bool, replace: bool) -> ipb.ImportDatasetRequest:
+                      window_tokens: int, document_per_line: bool, name_pattern: str,
+                      replace: bool) -> ipb.ImportDatasetRequest:
         files = [paths] if isinstance(paths, str) else list(paths)
         return ipb.ImportDatasetRequest(
             name=name, replace=replace,
             text=ipb.TextSource(paths=files, document_per_line=document_per_line, tokenizer=tokenizer,
-                                vocab_path=vocab_path, window_tokens=window_tokens))
+                                vocab_path=vocab_path, window_tokens=window_tokens, name_pattern=name_pattern))
 
     @staticmethod
     def _folder_request(name: str, folder: str, input_shape: Sequence[int], scale: float, shift: float,
@@ -478,6 +508,8 @@ def _read_bytes(file: Union[str, os.PathLike, bytes]) -> bytes:
 def _target(target: Target) -> qpb.Target:
     if isinstance(target, (int, np.integer)) and not isinstance(target, bool):
         return qpb.Target(input_id=int(target))
+    if isinstance(target, TextToken):
+        return qpb.Target(text=qpb.TextTarget(text=target.text, token=target.token))
     if isinstance(target, StoredInput):
         array = target.values
     else:
@@ -489,8 +521,12 @@ def _target(target: Target) -> qpb.Target:
 
 
 def _filter(labels: Optional[Iterable[int]], ids: Optional[Iterable[int]],
-            id_range: Optional[Union[range, tuple[int, Optional[int]]]]) -> qpb.Filter:
-    result = qpb.Filter(labels=[int(x) for x in labels or []], ids=[int(x) for x in ids or []])
+            id_range: Optional[Union[range, tuple[int, Optional[int]]]], documents: Documents = None) -> qpb.Filter:
+    if isinstance(documents, str):
+        raise TypeError("documents must map metadata keys to values, e.g. {\"party\": [\"d\"]}")
+    result = qpb.Filter(labels=[int(x) for x in labels or []], ids=[int(x) for x in ids or []],
+                        documents=[qpb.MetadataMatch(key=key, values=[values] if isinstance(values, str) else list(values))
+                                   for key, values in (documents or {}).items()])
     if id_range is not None:
         if isinstance(id_range, range):
             if id_range.step != 1:

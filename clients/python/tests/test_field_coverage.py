@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from google.protobuf.descriptor import FieldDescriptor
 
-from deepeverest_client import Client, at, neurons, rect, stored, top
+from deepeverest_client import Client, at, neurons, rect, stored, text_token, top
 from deepeverest_client._proto.deepeverest.v1 import common_pb2 as cpb
 from deepeverest_client._proto.deepeverest.v1 import index_service_pb2 as ipb
 from deepeverest_client._proto.deepeverest.v1 import query_service_pb2 as qpb
@@ -38,9 +38,12 @@ CALLS = [
     ("highest", ("L", "rect:1:3,*"), dict(target=PIXELS, id_range=(2, None))),
     ("highest", ("L", "at:1.2"), dict(target=stored(PIXELS))),
     ("highest", ("L", neurons(7)), {}),
+    ("similar", ("L", text_token("Call me Ishmael.", 2)), dict(documents={"party": ["d", "dr"]})),
+    ("highest", ("L", top(1)), dict(target=text_token("Call me", 1), documents={"year": "1790"})),
     ("activations", ("L", 3), dict(top_m=2, model="m", dataset="d")),
     ("activations", ("L", PIXELS), {}),
     ("activations", ("L", stored(PIXELS)), {}),
+    ("activations", ("L", text_token("Call me", 1)), {}),
     ("input", (3,), dict(dataset="d")),
     ("inputs", ([1, 2],), {}),
     ("list_models", (), {}),
@@ -65,8 +68,9 @@ CALLS = [
     ("import_image_folder", ("d", "pictures", (3, 8, 8)), dict(scale=1 / 255, shift=1, mean=[0.5], std=[0.5], replace=True)),
     ("import_image_folder_with_progress", ("d", "pictures", (1, 8, 8)), dict(scale=2)),
     ("import_text", ("d", ["a.txt", "b.txt"]), dict(tokenizer="bert-wordpiece", vocab_path="vocab.txt", window_tokens=64,
-                                                    document_per_line=True, replace=True)),
-    ("import_text_with_progress", ("d", "a.txt"), dict(vocab_path="vocab.txt", window_tokens=32, document_per_line=True)),
+                                                    document_per_line=True, name_pattern="^(?<year>\\d{4})", replace=True)),
+    ("import_text_with_progress", ("d", "a.txt"), dict(vocab_path="vocab.txt", window_tokens=32, document_per_line=True,
+                                                                  name_pattern="(?<n>.+)")),
 ]
 
 # Responses the client's conversions can read (an empty tensor has no shape to reshape to).

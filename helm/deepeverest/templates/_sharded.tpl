@@ -89,6 +89,10 @@ the shard's authentication on.
     - name: DeepEverest__Router__Shards__{{ $i }}__IndexUrl
       value: {{ include "deepeverest.shardUrl" (dict "root" $root "shard" $i "port" $root.Values.indexService.ports.grpc) | quote }}
     {{- end }}
+    {{- if and $root.Values.tls.enabled $root.Values.tls.caKey }}
+    - name: DeepEverest__Router__ShardCaFile
+      value: /etc/deepeverest/tls/{{ $root.Values.tls.caKey }}
+    {{- end }}
     {{- with $root.Values.shards.auth.existingSecret }}
     - name: DeepEverest__Router__ShardApiKey
       valueFrom:
@@ -116,9 +120,9 @@ the shard's authentication on.
     - name: query-http
       containerPort: {{ $spec.ports.http }}
       protocol: TCP
-  {{- /* GET /healthz: the router registers no health check, so its gRPC health status for
-  deepeverest.v1.QueryService stays UNKNOWN and a gRPC probe would never pass. */}}
-  {{- include "deepeverest.probes" (dict "root" $root "spec" $spec "service" "deepeverest.v1.QueryService" "http" true) | trim | nindent 2 }}
+  {{- /* gRPC health of deepeverest.v1.QueryService (RouterHealthCheck: SERVING while the router
+  runs), or GET /healthz over HTTPS with TLS, as for the services. */}}
+  {{- include "deepeverest.probes" (dict "root" $root "spec" $spec "service" "deepeverest.v1.QueryService") | trim | nindent 2 }}
   lifecycle:
     preStop:
       sleep:

@@ -23,10 +23,10 @@ public sealed partial class DatasetImport
     private const int TextRowsPerBatch = 8192;
 
     /// <summary>Documents, tokenized and cut, in id order.</summary>
-    private sealed record TextPlan(TextImportRequest Request, WordPieceTokenizer Tokenizer, List<TextDocument> Documents, int Windows, long Items);
+    private sealed record TextPlan(TextImportRequest Request, WordPieceTokenizer Tokenizer, byte[] Vocabulary, DocumentMetadata? Metadata, List<TextDocument> Documents, int Windows, long Items);
 
-    /// <summary>One document: its name, text, tokens and windows (first token, count).</summary>
-    private sealed record TextDocument(string Name, string Text, List<TextToken> Tokens, List<(int Start, int Count)> Windows);
+    /// <summary>One document: its name, text, tokens, windows (first token, count) and metadata (empty without a name pattern).</summary>
+    private sealed record TextDocument(string Name, string Text, List<TextToken> Tokens, List<(int Start, int Count)> Windows, Dictionary<string, string> Metadata);
 
     /// <summary>The feeds of a BERT encoder: token ids, the padding mask, and segment 0 everywhere.</summary>
     internal static IEnumerable<TextInputFeed> BertFeeds() =>
@@ -69,6 +69,7 @@ public sealed partial class DatasetImport
             throw DeepEverestException.Invalid("text.vocab_path is empty: give the model's WordPiece vocabulary (its vocab.txt).");
         }
 
+        DocumentMetadata? metadata = DocumentMetadata.Parse(text.NamePattern);
         CheckName(store, request.Name, request.Replace);
         byte[] vocabulary;
         using (DataFile file = open(text.VocabPath, "text.vocab_path"))
@@ -116,13 +117,13 @@ public sealed partial class DatasetImport
                 {
                     if (!string.IsNullOrWhiteSpace(lines[line]))
                     {
-                        documents.Add(Document(tokenizer, $"{name}:{line + 1}", lines[line].TrimEnd('\r'), text.WindowTokens, field));
+                        documents.Add(Document(tokenizer, metadata, $"{name}:{line + 1}", lines[line].TrimEnd('\r'), text.WindowTokens, field));
                     }
                 }
             }
             else if (!string.IsNullOrWhiteSpace(content))
             {
-                documents.Add(Document(tokenizer, name, content, text.WindowTokens, field));
+                documents.Add(Document(tokenizer, metadata, name, content, text.WindowTokens, field));
             }
 
             if (documents.Count == before)
@@ -142,19 +143,21 @@ public sealed partial class DatasetImport
             }
         }
 
-        var plan = new TextPlan(text, tokenizer, documents, windows, items);
+        var plan = new TextPlan(text, tokenizer, vocabulary, metadata, documents, windows, items);
         return new DatasetImport(store, request, open, long.MaxValue, [], [1], StoreLayout.ElementFloat32, items, (0, items), bytes, text: plan);
     }
 
-    private static TextDocument Document(WordPieceTokenizer tokenizer, string name, string content, int windowTokens, string field)
+    private static TextDocument Document(WordPieceTokenizer tokenizer, DocumentMetadata? metadata, string name, string content, int windowTokens, string field)
     {
+        // Before tokenizing: a name the pattern refuses costs nothing more.
+        Dictionary<string, string> values = metadata?.Of(name, field) ?? [];
         List<TextToken> tokens = tokenizer.Tokenize(content);
         if (tokens.Count == 0)
         {
             throw DeepEverestException.Invalid($"{field}: document '{DataFile.Shorten(name)}' has no tokens (only control characters); remove it.");
         }
 
-        return new TextDocument(name, content, tokens, TextWindowing.Cut(content, tokens, windowTokens));
+        return new TextDocument(name, content, tokens, TextWindowing.Cut(content, tokens, windowTokens), values);
     }
 
     /// <summary>Writes documents, windows and items, a batch of rows at a time.</summary>
@@ -169,7 +172,8 @@ public sealed partial class DatasetImport
         {
             cancellationToken.ThrowIfCancellationRequested();
             TextDocument document = plan.Documents[d];
-            var documentRow = new TextDocumentRow { Name = document.Name, FirstWindow = window, Windows = document.Windows.Count, Chars = document.Text.Length };
+            var documentRow = new TextDocumentRow { Name = document.Name, FirstWindow = window, Windows = document.Windows.Count, Chars = document.Text.Length, FirstItem = item, Items = document.Tokens.Count };
+            documentRow.Metadata.Add(document.Metadata);
             rows.Add((TextLayout.DocumentKey(d), documentRow.ToByteArray()));
             foreach ((int start, int count) in document.Windows)
             {
@@ -210,6 +214,8 @@ public sealed partial class DatasetImport
             progress?.Report(new DatasetImportProgress(d + 1, plan.Documents.Count, item + 0L, InputsTotal, 0, BytesTotal, clock.Elapsed, "document"));
         }
 
+        // The vocabulary itself, so that a raw-text target is tokenized as the corpus was.
+        rows.Add((TextLayout.VocabularyKey, plan.Vocabulary));
         _writer!.AppendTextRows(rows, pendingItems);
     }
 
@@ -228,8 +234,22 @@ public sealed partial class DatasetImport
             SepId = plan.Tokenizer.SepId,
             PadId = plan.Tokenizer.PadId,
             Tokens = plan.Items,
+            NamePattern = plan.Request.NamePattern ?? "",
+            VocabularyStored = true,
         };
         info.Feeds.AddRange(BertFeeds());
+        foreach (string key in plan.Metadata?.Keys ?? [])
+        {
+            var entry = new TextMetadataKey { Key = key };
+            foreach (IGrouping<string, TextDocument> value in plan.Documents.GroupBy(d => d.Metadata[key], StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+            {
+                entry.Values.Add(value.Key);
+                entry.Documents.Add(value.Count());
+            }
+
+            info.Metadata.Add(entry);
+        }
+
         return info;
     }
 }

@@ -28,7 +28,7 @@ public enum QueryStrategy
     Materialized = 4,
 }
 
-/// <summary>The target of a query: a dataset input, or a raw input (model input or stored units).</summary>
+/// <summary>The target of a query: a dataset input, a raw input (model input or stored units), or a token of raw text.</summary>
 /// <param name="InputId">A dataset input id, or null.</param>
 /// <param name="Tensor">A raw input of the dataset's input shape, or null.</param>
 /// <param name="Shape">
@@ -40,7 +40,12 @@ public enum QueryStrategy
 /// applied, as to a stored input: <see cref="Datasets.InputPreprocessing.DecodeStoredValues"/>)
 /// rather than the model's input (fed as given).
 /// </param>
-public sealed record QueryTarget(long? InputId, float[]? Tensor, long[]? Shape = null, bool StoredUnits = false);
+/// <param name="Text">
+/// Raw text over a text dataset (docs/text.md, "Raw-text targets"), or null: tokenized with the
+/// dataset's tokenizer and run as one window; <paramref name="Token"/> picks the target token.
+/// </param>
+/// <param name="Token">With <paramref name="Text"/>: the token's index among its WordPiece tokens, [CLS] not counted (0 = the first).</param>
+public sealed record QueryTarget(long? InputId, float[]? Tensor, long[]? Shape = null, bool StoredUnits = false, string? Text = null, int Token = 0);
 
 /// <summary>Restricts the considered inputs, before any inference.</summary>
 /// <param name="Labels">Keep only these labels (empty = all).</param>
@@ -63,6 +68,13 @@ public sealed record QueryFilter(int[] Labels, long[] Ids, long? RangeStart, lon
     /// its inputs carries selects nothing instead of being refused (set by the id translation).
     /// </summary>
     public bool LabelsOfSource { get; init; }
+
+    /// <summary>
+    /// Text datasets: keep only the items of documents whose metadata matches every entry (any of
+    /// its values); empty = all. Each key and value must be the dataset's, unless
+    /// <see cref="LabelsOfSource"/> (an input-range shard), where an unknown value keeps nothing.
+    /// </summary>
+    public DocumentMatch[] Documents { get; init; } = [];
 }
 
 /// <summary>

@@ -40,6 +40,39 @@ public partial class StoreReader
     internal TextDocumentRow ReadTextDocument(DatasetRecord dataset, int document) =>
         Parse(dataset, [StoreLayout.InputKey(dataset.Id, TextLayout.DocumentKey(document))], TextDocumentRow.Parser, [document], "document")[0];
 
+    /// <summary>The document rows of <paramref name="documents"/>, in order.</summary>
+    internal TextDocumentRow[] ReadTextDocuments(DatasetRecord dataset, ReadOnlySpan<int> documents)
+    {
+        var keys = new byte[documents.Length][];
+        for (int i = 0; i < documents.Length; i++)
+        {
+            keys[i] = StoreLayout.InputKey(dataset.Id, TextLayout.DocumentKey(documents[i]));
+        }
+
+        return Parse(dataset, keys, TextDocumentRow.Parser, documents.ToArray(), "document");
+    }
+
+    /// <summary>
+    /// The tokenizer the dataset's corpus was tokenized with, from its stored vocabulary (shared
+    /// across queries: <see cref="SharedTokenizers"/>).
+    /// </summary>
+    /// <exception cref="DeepEverestException">FailedPrecondition for a dataset imported before the vocabulary was stored.</exception>
+    internal SharedTokenizers.Handle TextTokenizer(DatasetRecord dataset)
+    {
+        TextDatasetInfo text = dataset.Text;
+        if (!text.VocabularyStored)
+        {
+            throw DeepEverestException.Precondition($"Text dataset '{dataset.Name}' was imported before raw-text targets and does not hold its vocabulary: import it again (ImportDatasetRequest.replace), or give the target as an item id.");
+        }
+
+        return SharedTokenizers.Get(text.VocabSha256, text.LowerCase, () =>
+        {
+            byte[] vocabulary = _reads.MultiGet([StoreLayout.InputKey(dataset.Id, TextLayout.VocabularyKey)], Cf(StoreLayout.Inputs))[0]
+                ?? throw DeepEverestException.NotFound($"The vocabulary of text dataset '{dataset.Name}' is missing from the store.");
+            return WordPieceTokenizer.Load(vocabulary, $"the vocabulary of dataset '{dataset.Name}'", text.LowerCase);
+        });
+    }
+
     private T[] Parse<T>(DatasetRecord dataset, byte[][] keys, Google.Protobuf.MessageParser<T> parser, int[] ids, string what)
         where T : Google.Protobuf.IMessage<T>
     {

@@ -208,13 +208,26 @@ public partial class StoreReader : IDisposable
         .SetKeepLogFileNum(KeepLogFiles)
         .SetMaxLogFileSize(MaxLogFileBytes);
 
-    /// <summary>Every column family of <see cref="StoreLayout.ColumnFamilies"/>, with default options.</summary>
+    /// <summary>
+    /// Every column family of <see cref="StoreLayout.ColumnFamilies"/>: default options (Snappy
+    /// blocks), but Zstandard for the codes. A ReLU layer's codes are mostly one symbol (its zeros
+    /// share one code, <c>TiedPartitions</c>), which Zstandard shrinks far more than Snappy; a query
+    /// reads only its group's rows, so decompression costs little (docs/storage.md, "On disk").
+    /// Compression is a property of the files written, so stores written with Snappy open and read
+    /// unchanged, and their rows are recompressed as compaction rewrites them.
+    /// </summary>
     private protected static ColumnFamilies Families()
     {
         var families = new ColumnFamilies();
         foreach (string name in StoreLayout.ColumnFamilies)
         {
-            families.Add(name, new ColumnFamilyOptions());
+            var options = new ColumnFamilyOptions();
+            if (name == StoreLayout.Codes)
+            {
+                options.SetCompression(Compression.Zstd);
+            }
+
+            families.Add(name, options);
         }
 
         return families;

@@ -10,13 +10,18 @@ namespace DeepEverest.Core.Text;
 /// <param name="VocabPath">The WordPiece vocabulary file (one token per line), e.g. the model's vocab.txt.</param>
 /// <param name="WindowTokens">Most real tokens per window, 1 to <see cref="MaxWindowTokens"/>.</param>
 /// <param name="LowerCase">Lower-case (and strip accents from) the text first, as uncased BERT models need.</param>
+/// <param name="NamePattern">
+/// A .NET regular expression with named groups matched against each document's name; each group
+/// becomes a metadata key of the document (<see cref="DocumentMetadata"/>). Null or empty: none.
+/// </param>
 public sealed record TextImportRequest(
     IReadOnlyList<string> Paths,
     bool DocumentPerLine,
     string Tokenizer,
     string VocabPath,
     int WindowTokens,
-    bool LowerCase = true)
+    bool LowerCase = true,
+    string? NamePattern = null)
 {
     /// <summary>BERT's 512 positions less [CLS] and [SEP].</summary>
     public const int MaxWindowTokens = 510;

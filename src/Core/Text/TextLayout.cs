@@ -15,4 +15,10 @@ internal static class TextLayout
 
     /// <summary>The key of document <paramref name="document"/>.</summary>
     public static int DocumentKey(int document) => unchecked((int)(0xC0000000u | (uint)document));
+
+    /// <summary>
+    /// The key of the vocabulary file (raw bytes), which raw-text targets tokenize with: the last
+    /// key, above every document's (a dataset has fewer than 2^30 - 1 documents).
+    /// </summary>
+    public const int VocabularyKey = -1;
 }

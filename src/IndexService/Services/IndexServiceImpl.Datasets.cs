@@ -117,7 +117,7 @@ internal sealed partial class IndexServiceImpl
             _ => null,
         };
         TextImportRequest? text = request.Text is { } t
-            ? new TextImportRequest([.. t.Paths], t.DocumentPerLine, t.Tokenizer, t.VocabPath, t.WindowTokens)
+            ? new TextImportRequest([.. t.Paths], t.DocumentPerLine, t.Tokenizer, t.VocabPath, t.WindowTokens, NamePattern: t.NamePattern)
             : null;
         return new DatasetImportRequest(request.Name, parts, preprocessing, [.. request.InputShape], request.Replace, request.LabelNames, string.IsNullOrEmpty(request.ImageFolder) ? null : request.ImageFolder, slice, text);
     }

@@ -9,8 +9,9 @@ namespace DeepEverest.Kernels.Ilgpu;
 /// activation into a 64-bit sort key (neuron in the high half, an order-preserving descending value
 /// key in the low half) paired with its input id; one ILGPU.Algorithms radix sort of all pairs,
 /// which is stable, so within a neuron equal values keep ascending ids; a kernel per sorted element
-/// writes its MAI entry or code and, at partition edges, the extremes; a kernel per output byte
-/// packs the codes. The validation (including the finite check) runs on the host first.
+/// writes its MAI entry or code and, at partition edges, the extremes; then the host merges tied
+/// partitions (<see cref="TiedPartitions"/>) and packs the codes. The validation (including the
+/// finite check) runs on the host first.
 /// </content>
 internal sealed partial class IlgpuKernels
 {
@@ -59,12 +60,6 @@ internal sealed partial class IlgpuKernels
         using var maxOut = Upload<float>(initialMax);
         _buildRanks(cells, ids.View, values.View, unpacked.View, maiIdsOut.View, maiValuesOut.View, minOut.View, maxOut.View, parameters);
 
-        using var packed = _accelerator.Allocate1D<byte>(Math.Max(1, neurons * stride));
-        if (stride > 0)
-        {
-            _packCodes(neurons * stride, unpacked.View, packed.View, parameters);
-        }
-
         _accelerator.Synchronize();
         if (maiCount > 0)
         {
@@ -72,8 +67,27 @@ internal sealed partial class IlgpuKernels
             maiValuesOut.View.AsContiguous().SubView(0, neurons * maiCount).CopyToCPU(maiValues[..(neurons * maiCount)]);
         }
 
-        packed.View.AsContiguous().SubView(0, neurons * stride).CopyToCPU(codes[..(neurons * stride)]);
         minOut.View.AsContiguous().SubView(0, extremes).CopyToCPU(partMin[..extremes]);
         maxOut.View.AsContiguous().SubView(0, extremes).CopyToCPU(partMax[..extremes]);
+
+        // The tie merge (TiedPartitions) and the packing run on the host, over the sorted ids and
+        // the unpacked codes: one pass per neuron, the same code as the CPU kernels.
+        var sortedIds = new int[cells];
+        var rowCodes = new byte[cells];
+        ids.View.AsContiguous().SubView(0, cells).CopyToCPU(sortedIds);
+        unpacked.View.AsContiguous().SubView(0, cells).CopyToCPU(rowCodes);
+        var order = new ulong[n];
+        bool useBmi2 = System.Runtime.Intrinsics.X86.Bmi2.X64.IsSupported;
+        for (int j = 0; j < neurons; j++)
+        {
+            for (int r = 0; r < n; r++)
+            {
+                order[r] = (uint)sortedIds[(j * n) + r];
+            }
+
+            Span<byte> neuronCodes = rowCodes.AsSpan(j * n, n);
+            TiedPartitions.Merge(columns.Slice(j * n, n), order, maiCount, partitions, neuronCodes, partMin.Slice(j * partitions, partitions), partMax.Slice(j * partitions, partitions));
+            Simd.CodePacking.Pack(neuronCodes, bits, codes.Slice(j * stride, stride), useBmi2);
+        }
     }
 }

@@ -169,26 +169,6 @@ internal sealed partial class IlgpuKernels
         }
     }
 
-    /// <summary>Byte <c>index</c> of the packed codes (neuron index / stride).</summary>
-    internal static void PackCodesKernel(Index1D index, ArrayView<byte> unpacked, ArrayView<byte> packed, BuildParameters p)
-    {
-        int e = index.X;
-        int j = e / p.Stride;
-        long firstBit = (long)(e % p.Stride) * 8;
-        long row = (long)j * p.Inputs;
-        long first = firstBit / p.Bits;
-        long last = Math.Min((firstBit + 7) / p.Bits, p.Inputs - 1L);
-        int v = 0;
-        for (long i = first; i <= last; i++)
-        {
-            int offset = (int)((i * p.Bits) - firstBit);
-            int code = unpacked[row + i];
-            v |= offset >= 0 ? code << offset : code >> -offset;
-        }
-
-        packed[e] = (byte)v;
-    }
-
     private static int RankCode(int r, BuildParameters p) =>
         r < p.MaiCount ? 0 : 1 + (int)((long)(r - p.MaiCount) * (p.Partitions - 1) / (p.Inputs - p.MaiCount));
 

@@ -27,7 +27,6 @@ internal sealed partial class IlgpuKernels : IKernels
     private readonly Action<Index1D, ArrayView<byte>, ArrayView<byte>, int, int> _unpack;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<ulong>, ArrayView<int>, int> _buildKeys;
     private readonly Action<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, BuildParameters> _buildRanks;
-    private readonly Action<Index1D, ArrayView<byte>, ArrayView<byte>, BuildParameters> _packCodes;
     private readonly RadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense> _sortPairs;
 
     /// <summary>Compiles every kernel for <paramref name="accelerator"/>.</summary>
@@ -44,7 +43,6 @@ internal sealed partial class IlgpuKernels : IKernels
         _unpack = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<byte>, int, int>(UnpackCodesKernel);
         _buildKeys = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<ulong>, ArrayView<int>, int>(BuildKeysKernel);
         _buildRanks = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<byte>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, BuildParameters>(BuildRanksKernel);
-        _packCodes = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<byte>, BuildParameters>(PackCodesKernel);
         _summaryBounds = accelerator.LoadAutoGroupedStreamKernel<Index1D, SummaryViews, SummaryParameters, int>(SummaryBoundsKernel);
         _summaryDual = accelerator.LoadAutoGroupedStreamKernel<Index1D, SummaryViews, DualViews, SummaryParameters, DualParameters, int>(SummaryDualKernel);
         _sortPairs = accelerator.CreateRadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense, AscendingUInt64>();

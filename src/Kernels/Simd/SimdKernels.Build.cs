@@ -98,6 +98,7 @@ internal sealed partial class SimdKernels
             from = to;
         }
 
+        TiedPartitions.Merge(column, order, maiCount, partitions, codes, partMin, partMax);
         CodePacking.Pack(codes, bits, packed, useBmi2);
     }
 

@@ -15,7 +15,11 @@ namespace DeepEverest.Router.Services;
 /// <item>a dataset target goes as its id to the shard that holds it (which applies include_target)
 /// and as its stored tensor (GetInput from that shard: the same activations bit for bit) to the
 /// others, which do not hold the input and so have nothing to exclude;</item>
-/// <item>a filter's ids, id range and labels leave out the shards they keep nothing of.</item>
+/// <item>a filter's ids, id range and labels leave out the shards they keep nothing of; its
+/// documents (text datasets) go to every shard unchanged, each keeping the items of its own;</item>
+/// <item>a <c>text</c> target goes unchanged to every shard, which tokenizes it as its dataset
+/// does; a dataset target of a text dataset is sent only when the shard holding it is the only
+/// one the query touches (FAILED_PRECONDITION otherwise: a token item has no stored tensor).</item>
 /// </list>
 /// A request the router cannot route (a target id outside the source, a missing target, a filter
 /// out of range) goes unchanged to every shard: each refuses it as a single store would.
@@ -37,6 +41,20 @@ internal static class ShardRequests
             }
 
             request.Group = await GroupAsync(request.Layer, request.Target, request.Group, owner, call);
+            if (!dataset.Slices.Any(slice => slice != owner && Touches(dataset, request.Filter, slice)))
+            {
+                // Only the owner answers: the target needs no copy (nor, over text, a window's text).
+                return Route(dataset, request.Filter, _ => (request, null));
+            }
+
+            if (owner.Info.Text is not null)
+            {
+                // A token item has no stored tensor, and its window's text alone may tokenize
+                // otherwise (a window cut inside a word): no exact copy can go to the other shards.
+                throw DeepEverestException.Precondition(
+                    $"Dataset '{dataset.Name}' is text and spread over several shards: an item target (target.input_id {request.Target.InputId}) cannot be sent to the shards that do not hold it. Give the target as target.text (a text and a token position), or filter the query to the shard that holds it.");
+            }
+
             GetInputResponse input = await CallAsync(owner, "reading the target input", () =>
                 owner.Shard.Query.GetInputAsync(new GetInputRequest { Dataset = dataset.Name, InputId = request.Target.InputId }, call).ResponseAsync);
             TopKSimilarRequest others = request.Clone();

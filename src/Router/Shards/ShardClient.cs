@@ -1,3 +1,4 @@
+using DeepEverest.Contracts;
 using DeepEverest.Contracts.V1;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -19,12 +20,13 @@ internal sealed class ShardClient : IDisposable
     /// <param name="position">The shard's position in <see cref="RouterOptions.Shards"/>.</param>
     /// <param name="options">Its addresses and name.</param>
     /// <param name="apiKey">The router's key, or empty.</param>
-    public ShardClient(int position, ShardOptions options, string apiKey)
+    /// <param name="ca">CA certificates trusted besides the system's for <c>https://</c> shards, or null.</param>
+    public ShardClient(int position, ShardOptions options, string apiKey, TrustedCa? ca)
     {
         Position = position;
         Name = options.Name.Length > 0 ? $"shard '{options.Name}' ({options.QueryUrl})" : $"shard {position} ({options.QueryUrl})";
-        _query = GrpcChannel.ForAddress(options.QueryUrl, ChannelOptions);
-        _index = GrpcChannel.ForAddress(options.IndexUrl, ChannelOptions);
+        _query = GrpcChannel.ForAddress(options.QueryUrl, ChannelOptions(ca));
+        _index = GrpcChannel.ForAddress(options.IndexUrl, ChannelOptions(ca));
         Query = new Contracts.V1.QueryService.QueryServiceClient(_query);
         Index = new IndexService.IndexServiceClient(_index);
         if (apiKey.Length > 0)
@@ -55,12 +57,19 @@ internal sealed class ShardClient : IDisposable
         _index.Dispose();
     }
 
-    private static GrpcChannelOptions ChannelOptions => new()
+    private static SocketsHttpHandler Handler(TrustedCa? ca)
+    {
+        var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
+        ca?.Apply(handler);
+        return handler;
+    }
+
+    private static GrpcChannelOptions ChannelOptions(TrustedCa? ca) => new()
     {
         // An HttpClient of our own turns off the channel's subchannel balancing, whose reconnect
         // backoff would keep failing calls for seconds after a shard restarts: each call finds a
         // pooled HTTP/2 connection or dials the shard again.
-        HttpClient = new HttpClient(new SocketsHttpHandler { EnableMultipleHttp2Connections = true }) { Timeout = Timeout.InfiniteTimeSpan },
+        HttpClient = new HttpClient(Handler(ca)) { Timeout = Timeout.InfiniteTimeSpan },
         DisposeHttpClient = true,
 
         // Activations of a large layer and stored inputs may exceed the 4 MiB default.

@@ -23,10 +23,28 @@ internal static class ShardFailure
             _ => StatusCode.Unavailable,
         };
         string detail = error.Status.Detail.Length > 0 ? error.Status.Detail : error.StatusCode.ToString();
+        if (IsTlsHandshake(error.Status.DebugException))
+        {
+            detail += $" The TLS handshake failed: if the shard's certificate is signed by a private CA, set {RouterOptions.SectionName}:{nameof(RouterOptions.ShardCaFile)} to that CA's PEM file.";
+        }
+
         string message = code == error.StatusCode
             ? $"{shard.Name}: {detail}"
             : $"{shard.Name} failed while {doing} ({error.StatusCode}: {detail}); the answer would lack its inputs.";
         return new RpcException(new Status(code, message));
+    }
+
+    private static bool IsTlsHandshake(Exception? error)
+    {
+        for (Exception? e = error; e is not null; e = e.InnerException)
+        {
+            if (e is System.Security.Authentication.AuthenticationException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

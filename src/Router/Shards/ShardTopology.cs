@@ -1,3 +1,4 @@
+using DeepEverest.Contracts;
 using DeepEverest.Contracts.V1;
 using DeepEverest.Core;
 using Grpc.Core;
@@ -23,7 +24,8 @@ internal sealed class ShardTopology : IDisposable
     {
         _options = options.Value;
         _clock = clock;
-        Shards = [.. _options.Shards.Select((s, i) => new ShardClient(i, s, _options.ShardApiKey))];
+        TrustedCa? ca = _options.ShardCaFile.Length > 0 ? TrustedCa.FromPemFile(_options.ShardCaFile) : null;
+        Shards = [.. _options.Shards.Select((s, i) => new ShardClient(i, s, _options.ShardApiKey, ca))];
     }
 
     /// <summary>The shards, in configuration order.</summary>

@@ -26,6 +26,12 @@ public sealed class MobyDickStore : IDisposable
     public const int Neurons = 1536;
     public const int WindowTokens = 64;
 
+    /// <summary>
+    /// The import's name pattern: documents get part = chapter (with chapter = its number) or
+    /// part = echo (chapter empty: the group takes no part in the match).
+    /// </summary>
+    public const string NamePattern = @"^(?<part>chapter|echo)(?:_(?<chapter>\d+))?\.txt$";
+
     private readonly Lazy<float[]> _reference;
 
     public MobyDickStore()
@@ -39,7 +45,7 @@ public sealed class MobyDickStore : IDisposable
         // first window token for token, so their items tie (equal activations; ties go by item id).
         string echo = Path.Combine(Root, "echo.txt");
         File.WriteAllLines(echo, File.ReadLines(Chapters[0]).Take(3));
-        Record = DatasetImport.Import(Store, Request(Dataset, [.. Chapters, echo]), OpenTrusted);
+        Record = DatasetImport.Import(Store, Request(Dataset, [.. Chapters, echo], namePattern: NamePattern), OpenTrusted);
         Index = new IndexBuilder(Store, Kernels, new IndexBuildOptions()).Build(new IndexBuildRequest(Model, Dataset, Layer, 16, 0.02), null, CancellationToken.None);
         _reference = new(ComputeReference);
     }
@@ -68,8 +74,8 @@ public sealed class MobyDickStore : IDisposable
     public float[] Reference => _reference.Value;
 
     /// <summary>A text import of <paramref name="paths"/> with the ArcticXs vocabulary.</summary>
-    public static DatasetImportRequest Request(string name, IReadOnlyList<string> paths, bool perLine = false, int windowTokens = WindowTokens, string tokenizer = WordPieceTokenizer.BertWordPiece, string? vocab = null) =>
-        new(name, [], InputPreprocessing.None, [], Replace: false, Text: new TextImportRequest(paths, perLine, tokenizer, vocab ?? VocabPath, windowTokens));
+    public static DatasetImportRequest Request(string name, IReadOnlyList<string> paths, bool perLine = false, int windowTokens = WindowTokens, string tokenizer = WordPieceTokenizer.BertWordPiece, string? vocab = null, string? namePattern = null) =>
+        new(name, [], InputPreprocessing.None, [], Replace: false, Text: new TextImportRequest(paths, perLine, tokenizer, vocab ?? VocabPath, windowTokens, NamePattern: namePattern));
 
     public static DataFile OpenTrusted(string path, string field) => DataFile.OpenTrusted(path, field);
 

@@ -151,6 +151,9 @@ public sealed class TextImportTests(MobyDickStore moby) : IDisposable
     [InlineData("no-paths", "text.paths")]
     [InlineData("not-a-vocabulary", "text.vocab_path")]
     [InlineData("control-only-document", "text.paths[1]")]
+    [InlineData("pattern-unparsable", "text.name_pattern")]
+    [InlineData("pattern-without-named-group", "text.name_pattern")]
+    [InlineData("name-not-matching-pattern", "text.paths[1]")]
     public void Import_BadInput_InvalidArgumentNamingTheFieldAndNothingWritten(string fault, string field)
     {
         string good = Write("good.txt", "Call me Ishmael.");
@@ -165,6 +168,9 @@ public sealed class TextImportTests(MobyDickStore moby) : IDisposable
             "no-paths" => MobyDickStore.Request("bad", []),
             "not-a-vocabulary" => MobyDickStore.Request("bad", [good], vocab: Write("vocab.txt", "a\nb\nc\n")),
             "control-only-document" => MobyDickStore.Request("bad", [good, Write("control.txt", "\u0001\u0002")]),
+            "pattern-unparsable" => MobyDickStore.Request("bad", [good], namePattern: "(?<year>[0-9]"),
+            "pattern-without-named-group" => MobyDickStore.Request("bad", [good], namePattern: @"^(\w+)\.txt$"),
+            "name-not-matching-pattern" => MobyDickStore.Request("bad", [good, Write("washington.txt", "Fellow citizens.")], namePattern: @"^(?<year>\d{4})_(?<president>.+)_(?<party>[a-z]+)\.txt$|^good\.txt$"),
             _ => throw new ArgumentOutOfRangeException(nameof(fault)),
         };
 

@@ -87,15 +87,40 @@ public sealed class ShardedChartTests
         Assert.True(hpa.Spec.MinReplicas >= 2);
         Assert.Null(chart.Single<V1Deployment>(router.Name).Spec.Replicas);
 
-        // The router registers no health check, so its gRPC health stays UNKNOWN: it is probed on /healthz.
+        // The router's gRPC health answers SERVING (RouterHealthCheck), so kubelet probes it over gRPC.
         V1Container container = router.Container("router")!;
-        Assert.All(new[] { container.StartupProbe, container.ReadinessProbe, container.LivenessProbe }, p => Assert.Equal("/healthz", p.HttpGet?.Path));
+        Assert.All(new[] { container.StartupProbe, container.ReadinessProbe, container.LivenessProbe }, p => Assert.Equal(("deepeverest.v1.QueryService", container.Ports.Single(c => c.Name == "query-grpc").ContainerPort), (p.Grpc?.Service, p.Grpc?.Port)));
         V1PodDisruptionBudget budget = Assert.Single(chart.All<V1PodDisruptionBudget>(), b => RenderedChart.Selects(b.Spec.Selector, router.PodLabels));
         Assert.Equal("1", budget.Spec.MaxUnavailable.Value);
 
         chart = await RenderedChart.RenderAsync(Values, "router.autoscaling.enabled=false", "router.replicas=3");
         Assert.Empty(chart.All<V2HorizontalPodAutoscaler>());
         Assert.Equal(3, chart.WorkloadOf("router").Replicas);
+    }
+
+    [Fact]
+    public async Task Render_TlsWithCaKey_RouterAndJobTrustTheShardsCaAndTheJobGetsNoPrivateKey()
+    {
+        RenderedChart chart = await RenderedChart.RenderAsync(Values, "tls.enabled=true", "tls.secretName=shard-tls", "tls.caKey=ca.crt");
+        V1Container router = chart.WorkloadOf("router").Container("router")!;
+        V1Job job = Assert.Single(chart.All<V1Job>());
+        V1Container task = Assert.Single(job.Spec.Template.Spec.Containers);
+
+        Assert.Equal("/etc/deepeverest/tls/ca.crt", RenderedChart.Env(router, "DeepEverest__Router__ShardCaFile"));
+        Assert.StartsWith("https://", RenderedChart.Env(router, "DeepEverest__Router__Shards__0__QueryUrl"), StringComparison.Ordinal);
+        Assert.Equal("/etc/deepeverest/tls/ca.crt", RenderedChart.Env(task, "DEEPEVEREST_CA_FILE"));
+        V1VolumeMount mount = Assert.Single(task.VolumeMounts, m => m.MountPath == "/etc/deepeverest/tls");
+        V1Volume volume = Assert.Single(job.Spec.Template.Spec.Volumes, v => v.Name == mount.Name);
+        Assert.Equal("shard-tls", volume.Secret.SecretName);
+        Assert.Equal(["ca.crt"], volume.Secret.Items.Select(i => i.Key));
+
+        // With TLS, kubelet's gRPC probes cannot speak it: the router is probed on /healthz over HTTPS.
+        Assert.Equal(("/healthz", "HTTPS"), (router.ReadinessProbe.HttpGet?.Path, router.ReadinessProbe.HttpGet?.Scheme));
+
+        // Without caKey the router and the Job trust the system's CAs only.
+        chart = await RenderedChart.RenderAsync(Values, "tls.enabled=true", "tls.secretName=shard-tls");
+        Assert.DoesNotContain(chart.WorkloadOf("router").Container("router")!.Env, e => e.Name == "DeepEverest__Router__ShardCaFile");
+        Assert.DoesNotContain(Assert.Single(chart.All<V1Job>()).Spec.Template.Spec.Containers[0].Env, e => e.Name == "DEEPEVEREST_CA_FILE");
     }
 
     [Theory]
@@ -195,6 +220,7 @@ public sealed class ShardedChartTests
     [InlineData("router.autoscaling.enabled=false,router.replicas=1", "router.replicas must be at least 2")]
     [InlineData("auth.enabled=true,auth.existingSecret=k,shards.auth.existingSecret=", "set shards.auth.existingSecret")]
     [InlineData("queryService.ports.grpc=50051", "four different ports")]
+    [InlineData("tls.caKey=ca.crt", "needs tls.enabled=true")]
     public async Task Render_InconsistentValues_RefusedNamingTheValue(string set, string message)
     {
         Exception error = await Assert.ThrowsAnyAsync<Exception>(() => Helm.TemplateAsync(Values, [set]));

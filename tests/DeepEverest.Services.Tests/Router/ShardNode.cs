@@ -77,6 +77,38 @@ internal sealed class ShardNode : IAsyncDisposable
         return node;
     }
 
+    /// <summary>
+    /// A node holding ArcticXs as model <paramref name="model"/> and the text files
+    /// <paramref name="documents"/> (name, content) as the text dataset <paramref name="dataset"/>
+    /// (windows of <paramref name="windowTokens"/> tokens, metadata by <paramref name="namePattern"/>),
+    /// without an index, and its QueryService started.
+    /// </summary>
+    public static async Task<ShardNode> StartTextAsync(string model, string dataset, IReadOnlyList<(string Name, string Text)> documents, int windowTokens, string namePattern)
+    {
+        var node = new ShardNode(TestData.CreateTempDirectory());
+        string models = typeof(ShardNode).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>().Single(a => a.Key == "TextModels").Value!;
+        File.Copy(Path.Combine(models, "arctic-xs", "model.onnx"), Path.Combine(node.Root, "arctic.onnx"));
+        File.Copy(Path.Combine(models, "arctic-xs", "vocab.txt"), Path.Combine(node.Root, "vocab.txt"));
+        Directory.CreateDirectory(Path.Combine(node.Root, "corpus"));
+        var source = new TextSource { Tokenizer = "bert-wordpiece", VocabPath = "vocab.txt", WindowTokens = windowTokens, NamePattern = namePattern };
+        foreach ((string name, string text) in documents)
+        {
+            File.WriteAllText(Path.Combine(node.Root, "corpus", name), text);
+            source.Paths.Add($"corpus/{name}");
+        }
+
+        node.Index = new IndexServiceFactory(node.Root);
+        node.Index.UseKestrel();
+        node.Index.StartServer();
+        node._indexChannel = GrpcChannel.ForAddress(node.IndexUrl);
+        var client = new IndexClient(node._indexChannel);
+        await client.AddModelAsync(new AddModelRequest { Name = model, Path = "arctic.onnx" }).ResponseAsync.DefaultTimeout();
+        await client.ImportDatasetAsync(new ImportDatasetRequest { Name = dataset, Text = source }).ResponseAsync.DefaultTimeout();
+        node.StartQuery();
+        return node;
+    }
+
     /// <summary>The router's calls as the QueryService sees them (an interceptor on it).</summary>
     public CallProbe Probe { get; } = new();
 

@@ -64,6 +64,56 @@ public sealed class ActivationSource
     }
 
     /// <summary>
+    /// Full-layer activations of a token of raw text over a text dataset (docs/text.md, "Raw-text
+    /// targets"): the text is tokenized with the dataset's tokenizer and vocabulary and run alone as
+    /// one window, <c>[CLS] tokens [SEP]</c>, as a stored window is; not counted, not cached.
+    /// </summary>
+    /// <param name="text">The text (non-empty, at most the dataset's window of tokens).</param>
+    /// <param name="token">The target token's index among the text's tokens, [CLS] not counted.</param>
+    /// <param name="cancellationToken">Cancels the run.</param>
+    /// <exception cref="DeepEverestException">InvalidArgument naming target.text's field for an empty or too long text or a token out of range.</exception>
+    public float[] InferText(string text, int token, CancellationToken cancellationToken)
+    {
+        if (!_probe.IsText)
+        {
+            throw DeepEverestException.Invalid($"target.text applies to text datasets; dataset '{_probe.Dataset.Name}' holds arrays: give target.input_id, target.tensor or target.stored_tensor.");
+        }
+
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw DeepEverestException.Invalid("target.text.text is empty: give the text that holds the target token.");
+        }
+
+        int window = (int)_probe.Dataset.Text.WindowTokens;
+        if (text.Length > MaxTargetChars)
+        {
+            throw DeepEverestException.Invalid($"target.text.text has {text.Length} characters; give at most {MaxTargetChars} (and at most {window} tokens, the window of dataset '{_probe.Dataset.Name}').");
+        }
+
+        List<Text.TextToken> tokens = _store.TextTokenizer(_probe.Dataset).Tokenize(text);
+        if (tokens.Count == 0)
+        {
+            throw DeepEverestException.Invalid("target.text.text has no tokens (only control characters): give the text that holds the target token.");
+        }
+
+        if (tokens.Count > window)
+        {
+            throw DeepEverestException.Invalid($"target.text.text has {tokens.Count} tokens; dataset '{_probe.Dataset.Name}' runs windows of at most {window} (DatasetInfo.text.window_tokens): shorten the text around the target token.");
+        }
+
+        if (token < 0 || token >= tokens.Count)
+        {
+            throw DeepEverestException.Invalid($"target.text.token is {token}; the text has {tokens.Count} tokens: give 0..{tokens.Count - 1} (0 is the first token; [CLS] is not counted).");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        int neurons = _probe.Neurons;
+        var rows = new float[tokens.Count * neurons];
+        _runners.RunWindows(_store, _probe, [tokens.Select(t => t.Id).ToArray()], rows, cancellationToken);
+        return rows.AsSpan(token * neurons, neurons).ToArray();
+    }
+
+    /// <summary>
     /// Full-layer activations of one dataset input: the query's target, which is not counted in
     /// the statistics (they count the work of answering, which starts once the target is known).
     /// </summary>
@@ -214,6 +264,9 @@ public sealed class ActivationSource
 
         Inferred += missing.Count;
     }
+
+    /// <summary>Longest raw-text target, in UTF-16 code units: far more than 510 tokens take, so only absurd input is refused before tokenizing.</summary>
+    private const int MaxTargetChars = 1 << 16;
 
     /// <summary>Most token rows one run of windows computes: 64 MiB of floats (a 510-token window of a 1536-wide layer is 3 MiB).</summary>
     private static int TokensPerRun(int neurons) => (64 << 20) / (neurons * sizeof(float));

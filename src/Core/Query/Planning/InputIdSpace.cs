@@ -133,7 +133,7 @@ internal sealed class InputIdSpace
             }
         }
 
-        return new QueryFilter(filter.Labels, ids, rangeStart, rangeEnd) { SelectsNothing = nothing, LabelsOfSource = true };
+        return new QueryFilter(filter.Labels, ids, rangeStart, rangeEnd) { SelectsNothing = nothing, LabelsOfSource = true, Documents = filter.Documents };
     }
 
     /// <summary>An update with its hits' ids global.</summary>

@@ -24,7 +24,12 @@ internal sealed partial class QueryPlanner
             return source.TargetRow((int)id, cancellationToken);
         }
 
-        float[] tensor = target.Tensor ?? throw DeepEverestException.Invalid("target is empty: set target.input_id, target.tensor or target.stored_tensor.");
+        if (target.Text is not null)
+        {
+            return source.InferText(target.Text, target.Token, cancellationToken);
+        }
+
+        float[] tensor = target.Tensor ?? throw DeepEverestException.Invalid("target is empty: set target.input_id, target.tensor, target.stored_tensor or target.text.");
         string field = target.StoredUnits ? "target.stored_tensor" : "target.tensor";
         int elements = StoreReader.InputElements(probe.Dataset);
         string expected = $"[{string.Join(", ", probe.Dataset.InputShape)}]";
@@ -70,11 +75,16 @@ internal sealed partial class QueryPlanner
     }
 
     /// <summary>The ids a query considers, ascending: its filter applied, minus an excluded target.</summary>
-    private static int[] Filter(LayerProbe probe, int[]? labels, QueryFilter filter, long? excluded)
+    /// <param name="probe">The layer and dataset.</param>
+    /// <param name="labels">The dataset's labels, or null.</param>
+    /// <param name="filter">The filter.</param>
+    /// <param name="documents">The item ranges [start, end) of the documents filter.documents keeps, or null without one.</param>
+    /// <param name="excluded">A target id to leave out, or null.</param>
+    private static int[] Filter(LayerProbe probe, int[]? labels, QueryFilter filter, List<(long Start, long End)>? documents, long? excluded)
     {
         int n = probe.Inputs;
         var keep = new bool[n];
-        if (filter.SelectsNothing)
+        if (filter.SelectsNothing || documents is { Count: 0 })
         {
             // Keep stays all false; the labels are still checked below.
         }
@@ -130,6 +140,20 @@ internal sealed partial class QueryPlanner
             for (int i = 0; i < n; i++)
             {
                 keep[i] &= wanted.Contains(labels[i]);
+            }
+        }
+
+        if (documents is { Count: > 0 })
+        {
+            var inDocuments = new bool[n];
+            foreach ((long start, long end) in documents)
+            {
+                inDocuments.AsSpan((int)start, (int)(end - start)).Fill(true);
+            }
+
+            for (int i = 0; i < n; i++)
+            {
+                keep[i] &= inDocuments[i];
             }
         }
 

@@ -68,7 +68,8 @@ internal sealed partial class QueryPlanner(IKernels kernels, QueryEngineOptions 
         CostFunction cost = Cost(query, group.Length, distance ? targetGroup : []);
         int[]? labels = store.GetLabels(probe.Dataset.Name);
         long? targetId = query.Target?.InputId;
-        int[] allowed = Filter(probe, labels, query.Filter, query.IncludeTarget || query.Type == QueryType.Highest ? null : targetId);
+        List<(long Start, long End)>? documents = DocumentRanges(store, probe, query.Filter);
+        int[] allowed = Filter(probe, labels, query.Filter, documents, query.IncludeTarget || query.Type == QueryType.Highest ? null : targetId);
 
         QueryStrategy strategy = query.Strategy;
         string message = "";
@@ -112,7 +113,7 @@ internal sealed partial class QueryPlanner(IKernels kernels, QueryEngineOptions 
         RequireLayer(query.Layer);
         if (query.Type == QueryType.Similar && query.Target is null)
         {
-            throw DeepEverestException.Invalid("target is required for a similarity query: set target.input_id or target.tensor.");
+            throw DeepEverestException.Invalid("target is required for a similarity query: set target.input_id, target.tensor or (text datasets) target.text.");
         }
 
         if (query.Group is null)
@@ -152,7 +153,7 @@ internal sealed partial class QueryPlanner(IKernels kernels, QueryEngineOptions 
 
         if (query.Type == QueryType.Similar && query.IncludeTarget && query.Target?.InputId is null)
         {
-            throw DeepEverestException.Invalid("include_target applies to a dataset target (target.input_id): a raw target.tensor is not one of the dataset's inputs.");
+            throw DeepEverestException.Invalid("include_target applies to a dataset target (target.input_id): a raw target.tensor or target.text is not one of the dataset's inputs.");
         }
 
         if (query.BatchSize < 0 || query.BatchSize > QueryLimits.MaxBatchSize)

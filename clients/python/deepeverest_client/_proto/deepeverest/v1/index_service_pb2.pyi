@@ -287,6 +287,16 @@ class MaterializeLayerRequest(_message.Message):
     layer: _common_pb2.LayerRef
     def __init__(self, layer: _Optional[_Union[_common_pb2.LayerRef, _Mapping]] = ..., batch_size: _Optional[int] = ...) -> None: ...
 
+class MetadataKey(_message.Message):
+    __slots__ = ["documents", "key", "values"]
+    DOCUMENTS_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    documents: _containers.RepeatedScalarFieldContainer[int]
+    key: str
+    values: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, key: _Optional[str] = ..., values: _Optional[_Iterable[str]] = ..., documents: _Optional[_Iterable[int]] = ...) -> None: ...
+
 class ModelInfo(_message.Message):
     __slots__ = ["bytes", "input_name", "input_shape", "inputs", "layer_count", "name", "preprocessing_sha256", "sha256", "source_sha256"]
     BYTES_FIELD_NUMBER: _ClassVar[int]
@@ -356,32 +366,36 @@ class ShardOf(_message.Message):
     def __init__(self, index: _Optional[int] = ..., count: _Optional[int] = ...) -> None: ...
 
 class TextDatasetInfo(_message.Message):
-    __slots__ = ["documents", "tokenizer", "vocab_sha256", "window_tokens", "windows"]
+    __slots__ = ["documents", "metadata", "tokenizer", "vocab_sha256", "window_tokens", "windows"]
     DOCUMENTS_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
     TOKENIZER_FIELD_NUMBER: _ClassVar[int]
     VOCAB_SHA256_FIELD_NUMBER: _ClassVar[int]
     WINDOWS_FIELD_NUMBER: _ClassVar[int]
     WINDOW_TOKENS_FIELD_NUMBER: _ClassVar[int]
     documents: int
+    metadata: _containers.RepeatedCompositeFieldContainer[MetadataKey]
     tokenizer: str
     vocab_sha256: str
     window_tokens: int
     windows: int
-    def __init__(self, tokenizer: _Optional[str] = ..., vocab_sha256: _Optional[str] = ..., window_tokens: _Optional[int] = ..., documents: _Optional[int] = ..., windows: _Optional[int] = ...) -> None: ...
+    def __init__(self, tokenizer: _Optional[str] = ..., vocab_sha256: _Optional[str] = ..., window_tokens: _Optional[int] = ..., documents: _Optional[int] = ..., windows: _Optional[int] = ..., metadata: _Optional[_Iterable[_Union[MetadataKey, _Mapping]]] = ...) -> None: ...
 
 class TextSource(_message.Message):
-    __slots__ = ["document_per_line", "paths", "tokenizer", "vocab_path", "window_tokens"]
+    __slots__ = ["document_per_line", "name_pattern", "paths", "tokenizer", "vocab_path", "window_tokens"]
     DOCUMENT_PER_LINE_FIELD_NUMBER: _ClassVar[int]
+    NAME_PATTERN_FIELD_NUMBER: _ClassVar[int]
     PATHS_FIELD_NUMBER: _ClassVar[int]
     TOKENIZER_FIELD_NUMBER: _ClassVar[int]
     VOCAB_PATH_FIELD_NUMBER: _ClassVar[int]
     WINDOW_TOKENS_FIELD_NUMBER: _ClassVar[int]
     document_per_line: bool
+    name_pattern: str
     paths: _containers.RepeatedScalarFieldContainer[str]
     tokenizer: str
     vocab_path: str
     window_tokens: int
-    def __init__(self, paths: _Optional[_Iterable[str]] = ..., document_per_line: bool = ..., tokenizer: _Optional[str] = ..., vocab_path: _Optional[str] = ..., window_tokens: _Optional[int] = ...) -> None: ...
+    def __init__(self, paths: _Optional[_Iterable[str]] = ..., document_per_line: bool = ..., tokenizer: _Optional[str] = ..., vocab_path: _Optional[str] = ..., window_tokens: _Optional[int] = ..., name_pattern: _Optional[str] = ...) -> None: ...
 
 class UploadModelChunk(_message.Message):
     __slots__ = ["data", "name", "preprocessing_data", "replace"]

@@ -15,7 +15,7 @@ from deepeverest_client._proto.deepeverest.v1 import common_pb2 as deepeverest_d
 from deepeverest_client._proto.google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"deepeverest/v1/query_service.proto\x12\x0e\x64\x65\x65peverest.v1\x1a\x1b\x64\x65\x65peverest/v1/common.proto\x1a\x1cgoogle/api/annotations.proto\"X\n\x06Neuron\x12\x0e\n\x04\x66lat\x18\x01 \x01(\x03H\x00\x12\x32\n\x0b\x63oordinates\x18\x02 \x01(\x0b\x32\x1b.deepeverest.v1.CoordinatesH\x00\x42\n\n\x08location\"\x1d\n\x0b\x43oordinates\x12\x0e\n\x06values\x18\x01 \x03(\x03\"5\n\x05Range\x12\r\n\x05start\x18\x01 \x01(\x03\x12\x0b\n\x03\x65nd\x18\x02 \x01(\x03\x12\x10\n\x08open_end\x18\x03 \x01(\x08\"7\n\x0eHyperRectangle\x12%\n\x06ranges\x18\x01 \x03(\x0b\x32\x15.deepeverest.v1.Range\"\x97\x01\n\x0bNeuronGroup\x12-\n\x07neurons\x18\x01 \x01(\x0b\x32\x1a.deepeverest.v1.NeuronListH\x00\x12\x33\n\trectangle\x18\x02 \x01(\x0b\x32\x1e.deepeverest.v1.HyperRectangleH\x00\x12\x17\n\rtop_of_target\x18\x03 \x01(\x05H\x00\x42\x0b\n\tselection\"5\n\nNeuronList\x12\'\n\x07neurons\x18\x01 \x03(\x0b\x32\x16.deepeverest.v1.Neuron\"N\n\x06\x46ilter\x12\x0e\n\x06labels\x18\x01 \x03(\x05\x12\x0b\n\x03ids\x18\x02 \x03(\x03\x12\'\n\x08id_range\x18\x03 \x01(\x0b\x32\x15.deepeverest.v1.Range\"\xce\x01\n\x0cQueryOptions\x12*\n\x08strategy\x18\x01 \x01(\x0e\x32\x18.deepeverest.v1.Strategy\x12\x12\n\nbatch_size\x18\x02 \x01(\x05\x12#\n\x16min_update_interval_ms\x18\x03 \x01(\x05H\x00\x88\x01\x01\x12\x10\n\x08no_cache\x18\x04 \x01(\x08\x12\x15\n\rfixed_batches\x18\x05 \x01(\x08\x12\x15\n\rallow_partial\x18\x06 \x01(\x08\x42\x19\n\x17_min_update_interval_ms\"\x81\x01\n\x06Target\x12\x12\n\x08input_id\x18\x01 \x01(\x03H\x00\x12(\n\x06tensor\x18\x02 \x01(\x0b\x32\x16.deepeverest.v1.TensorH\x00\x12/\n\rstored_tensor\x18\x03 \x01(\x0b\x32\x16.deepeverest.v1.TensorH\x00\x42\x08\n\x06source\"\xc8\x02\n\x12TopKSimilarRequest\x12\'\n\x05layer\x18\x01 \x01(\x0b\x32\x18.deepeverest.v1.LayerRef\x12&\n\x06target\x18\x02 \x01(\x0b\x32\x16.deepeverest.v1.Target\x12*\n\x05group\x18\x03 \x01(\x0b\x32\x1b.deepeverest.v1.NeuronGroup\x12\t\n\x01k\x18\x04 \x01(\x05\x12*\n\x08\x64istance\x18\x05 \x01(\x0e\x32\x18.deepeverest.v1.Distance\x12\x0f\n\x07weights\x18\x06 \x03(\x02\x12\x16\n\x0einclude_target\x18\x07 \x01(\x08\x12&\n\x06\x66ilter\x18\x08 \x01(\x0b\x32\x16.deepeverest.v1.Filter\x12-\n\x07options\x18\t \x01(\x0b\x32\x1c.deepeverest.v1.QueryOptions\"\xa1\x02\n\x12TopKHighestRequest\x12\'\n\x05layer\x18\x01 \x01(\x0b\x32\x18.deepeverest.v1.LayerRef\x12&\n\x06target\x18\x02 \x01(\x0b\x32\x16.deepeverest.v1.Target\x12*\n\x05group\x18\x03 \x01(\x0b\x32\x1b.deepeverest.v1.NeuronGroup\x12\t\n\x01k\x18\x04 \x01(\x05\x12,\n\taggregate\x18\x05 \x01(\x0e\x32\x19.deepeverest.v1.Aggregate\x12&\n\x06\x66ilter\x18\x06 \x01(\x0b\x32\x16.deepeverest.v1.Filter\x12-\n\x07options\x18\x07 \x01(\x0b\x32\x1c.deepeverest.v1.QueryOptions\"\x99\x01\n\x03Hit\x12\x10\n\x08input_id\x18\x01 \x01(\x03\x12\r\n\x05score\x18\x02 \x01(\x01\x12\x13\n\x0blower_bound\x18\x03 \x01(\x01\x12\x13\n\x0bupper_bound\x18\x04 \x01(\x01\x12\r\n\x05\x66inal\x18\x05 \x01(\x08\x12\r\n\x05label\x18\x06 \x01(\x05\x12)\n\x04text\x18\x07 \x01(\x0b\x32\x1b.deepeverest.v1.TextContext\"\xd8\x01\n\x0bTextContext\x12\x10\n\x08\x64ocument\x18\x01 \x01(\x05\x12\x15\n\rdocument_name\x18\x02 \x01(\t\x12\x0e\n\x06window\x18\x03 \x01(\x05\x12\x10\n\x08position\x18\x04 \x01(\x05\x12\r\n\x05token\x18\x05 \x01(\t\x12\x0c\n\x04text\x18\x06 \x01(\t\x12\x13\n\x0btoken_start\x18\x07 \x01(\x05\x12\x11\n\ttoken_end\x18\x08 \x01(\x05\x12\x12\n\ntext_start\x18\t \x01(\x05\x12\x12\n\ncut_before\x18\n \x01(\x08\x12\x11\n\tcut_after\x18\x0b \x01(\x08\"\xd1\x02\n\nQueryStats\x12\x14\n\x0cinputs_total\x18\x01 \x01(\x03\x12\x17\n\x0finputs_inferred\x18\x02 \x01(\x03\x12\x15\n\rinputs_pruned\x18\x03 \x01(\x03\x12\x12\n\ncache_hits\x18\x04 \x01(\x03\x12\x12\n\nelapsed_ms\x18\x05 \x01(\x03\x12\x1f\n\x17inputs_exact_from_index\x18\x06 \x01(\x03\x12*\n\x08strategy\x18\x07 \x01(\x0e\x32\x18.deepeverest.v1.Strategy\x12\x12\n\ngroup_size\x18\x08 \x01(\x05\x12\x14\n\x0cshards_total\x18\t \x01(\x05\x12\x13\n\x0bshards_done\x18\n \x01(\x05\x12\x18\n\x10windows_inferred\x18\x0b \x01(\x03\x12\x17\n\x0ftokens_inferred\x18\x0c \x01(\x03\x12\x16\n\x0eshards_missing\x18\r \x03(\t\"\xb6\x01\n\nTopKUpdate\x12!\n\x04hits\x18\x01 \x03(\x0b\x32\x13.deepeverest.v1.Hit\x12\x11\n\tthreshold\x18\x02 \x01(\x01\x12\x0c\n\x04\x64one\x18\x03 \x01(\x08\x12)\n\x05stats\x18\x04 \x01(\x0b\x32\x1a.deepeverest.v1.QueryStats\x12\x0f\n\x07message\x18\x05 \x01(\t\x12\r\n\x05group\x18\x06 \x03(\x03\x12\x19\n\x11stopped_by_limits\x18\x07 \x01(\x08\"\xbb\x01\n\x11ShardQueryMessage\x12\x35\n\x07similar\x18\x01 \x01(\x0b\x32\".deepeverest.v1.TopKSimilarRequestH\x00\x12\x35\n\x07highest\x18\x02 \x01(\x0b\x32\".deepeverest.v1.TopKHighestRequestH\x00\x12-\n\x06limits\x18\x03 \x01(\x0b\x32\x1b.deepeverest.v1.ShardLimitsH\x00\x42\t\n\x07message\"L\n\x0bShardLimits\x12\x11\n\tkth_score\x18\x01 \x01(\x01\x12\x14\n\x0ckth_input_id\x18\x02 \x01(\x03\x12\x14\n\x0c\x61nswer_bound\x18\x03 \x01(\x01\"w\n\x15GetActivationsRequest\x12\'\n\x05layer\x18\x01 \x01(\x0b\x32\x18.deepeverest.v1.LayerRef\x12&\n\x06target\x18\x02 \x01(\x0b\x32\x16.deepeverest.v1.Target\x12\r\n\x05top_m\x18\x03 \x01(\x05\"P\n\x16GetActivationsResponse\x12\r\n\x05shape\x18\x01 \x03(\x03\x12\x12\n\x06values\x18\x02 \x03(\x02\x42\x02\x10\x01\x12\x13\n\x0btop_neurons\x18\x03 \x03(\x03\"4\n\x0fGetInputRequest\x12\x0f\n\x07\x64\x61taset\x18\x01 \x01(\t\x12\x10\n\x08input_id\x18\x02 \x01(\x03\"t\n\x10GetInputResponse\x12&\n\x06tensor\x18\x01 \x01(\x0b\x32\x16.deepeverest.v1.Tensor\x12\r\n\x05label\x18\x02 \x01(\x05\x12)\n\x04text\x18\x03 \x01(\x0b\x32\x1b.deepeverest.v1.TextContext*Y\n\x08\x44istance\x12\x18\n\x14\x44ISTANCE_UNSPECIFIED\x10\x00\x12\x0f\n\x0b\x44ISTANCE_L2\x10\x01\x12\x0f\n\x0b\x44ISTANCE_L1\x10\x02\x12\x11\n\rDISTANCE_LINF\x10\x03*d\n\tAggregate\x12\x19\n\x15\x41GGREGATE_UNSPECIFIED\x10\x00\x12\x11\n\rAGGREGATE_SUM\x10\x01\x12\x12\n\x0e\x41GGREGATE_MEAN\x10\x02\x12\x15\n\x11\x41GGREGATE_L2_NORM\x10\x03*\x82\x01\n\x08Strategy\x12\x18\n\x14STRATEGY_UNSPECIFIED\x10\x00\x12\x13\n\x0fSTRATEGY_BOUNDS\x10\x01\x12\x10\n\x0cSTRATEGY_NTA\x10\x02\x12\x1a\n\x16STRATEGY_REPROCESS_ALL\x10\x03\x12\x19\n\x15STRATEGY_MATERIALIZED\x10\x04\x32\xe6\x04\n\x0cQueryService\x12r\n\x0bTopKSimilar\x12\".deepeverest.v1.TopKSimilarRequest\x1a\x1a.deepeverest.v1.TopKUpdate\"!\x82\xd3\xe4\x93\x02\x1b\"\x16/v1/layers:topKSimilar:\x01*0\x01\x12r\n\x0bTopKHighest\x12\".deepeverest.v1.TopKHighestRequest\x1a\x1a.deepeverest.v1.TopKUpdate\"!\x82\xd3\xe4\x93\x02\x1b\"\x16/v1/layers:topKHighest:\x01*0\x01\x12N\n\tTopKShard\x12!.deepeverest.v1.ShardQueryMessage\x1a\x1a.deepeverest.v1.TopKUpdate(\x01\x30\x01\x12\x9c\x01\n\x0eGetActivations\x12%.deepeverest.v1.GetActivationsRequest\x1a&.deepeverest.v1.GetActivationsResponse\";\x82\xd3\xe4\x93\x02\x35\x12\x16/v1/layers:activationsZ\x1b\"\x16/v1/layers:activations:\x01*\x12\x7f\n\x08GetInput\x12\x1f.deepeverest.v1.GetInputRequest\x1a .deepeverest.v1.GetInputResponse\"0\x82\xd3\xe4\x93\x02*\x12(/v1/datasets/{dataset}/inputs/{input_id}B\x1b\xaa\x02\x18\x44\x65\x65pEverest.Contracts.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"deepeverest/v1/query_service.proto\x12\x0e\x64\x65\x65peverest.v1\x1a\x1b\x64\x65\x65peverest/v1/common.proto\x1a\x1cgoogle/api/annotations.proto\"X\n\x06Neuron\x12\x0e\n\x04\x66lat\x18\x01 \x01(\x03H\x00\x12\x32\n\x0b\x63oordinates\x18\x02 \x01(\x0b\x32\x1b.deepeverest.v1.CoordinatesH\x00\x42\n\n\x08location\"\x1d\n\x0b\x43oordinates\x12\x0e\n\x06values\x18\x01 \x03(\x03\"5\n\x05Range\x12\r\n\x05start\x18\x01 \x01(\x03\x12\x0b\n\x03\x65nd\x18\x02 \x01(\x03\x12\x10\n\x08open_end\x18\x03 \x01(\x08\"7\n\x0eHyperRectangle\x12%\n\x06ranges\x18\x01 \x03(\x0b\x32\x15.deepeverest.v1.Range\"\x97\x01\n\x0bNeuronGroup\x12-\n\x07neurons\x18\x01 \x01(\x0b\x32\x1a.deepeverest.v1.NeuronListH\x00\x12\x33\n\trectangle\x18\x02 \x01(\x0b\x32\x1e.deepeverest.v1.HyperRectangleH\x00\x12\x17\n\rtop_of_target\x18\x03 \x01(\x05H\x00\x42\x0b\n\tselection\"5\n\nNeuronList\x12\'\n\x07neurons\x18\x01 \x03(\x0b\x32\x16.deepeverest.v1.Neuron\"\x80\x01\n\x06\x46ilter\x12\x0e\n\x06labels\x18\x01 \x03(\x05\x12\x0b\n\x03ids\x18\x02 \x03(\x03\x12\'\n\x08id_range\x18\x03 \x01(\x0b\x32\x15.deepeverest.v1.Range\x12\x30\n\tdocuments\x18\x04 \x03(\x0b\x32\x1d.deepeverest.v1.MetadataMatch\",\n\rMetadataMatch\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0e\n\x06values\x18\x02 \x03(\t\"\xce\x01\n\x0cQueryOptions\x12*\n\x08strategy\x18\x01 \x01(\x0e\x32\x18.deepeverest.v1.Strategy\x12\x12\n\nbatch_size\x18\x02 \x01(\x05\x12#\n\x16min_update_interval_ms\x18\x03 \x01(\x05H\x00\x88\x01\x01\x12\x10\n\x08no_cache\x18\x04 \x01(\x08\x12\x15\n\rfixed_batches\x18\x05 \x01(\x08\x12\x15\n\rallow_partial\x18\x06 \x01(\x08\x42\x19\n\x17_min_update_interval_ms\"\xad\x01\n\x06Target\x12\x12\n\x08input_id\x18\x01 \x01(\x03H\x00\x12(\n\x06tensor\x18\x02 \x01(\x0b\x32\x16.deepeverest.v1.TensorH\x00\x12/\n\rstored_tensor\x18\x03 \x01(\x0b\x32\x16.deepeverest.v1.TensorH\x00\x12*\n\x04text\x18\x04 \x01(\x0b\x32\x1a.deepeverest.v1.TextTargetH\x00\x42\x08\n\x06source\")\n\nTextTarget\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\r\n\x05token\x18\x02 \x01(\x05\"\xc8\x02\n\x12TopKSimilarRequest\x12\'\n\x05layer\x18\x01 \x01(\x0b\x32\x18.deepeverest.v1.LayerRef\x12&\n\x06target\x18\x02 \x01(\x0b\x32\x16.deepeverest.v1.Target\x12*\n\x05group\x18\x03 \x01(\x0b\x32\x1b.deepeverest.v1.NeuronGroup\x12\t\n\x01k\x18\x04 \x01(\x05\x12*\n\x08\x64istance\x18\x05 \x01(\x0e\x32\x18.deepeverest.v1.Distance\x12\x0f\n\x07weights\x18\x06 \x03(\x02\x12\x16\n\x0einclude_target\x18\x07 \x01(\x08\x12&\n\x06\x66ilter\x18\x08 \x01(\x0b\x32\x16.deepeverest.v1.Filter\x12-\n\x07options\x18\t \x01(\x0b\x32\x1c.deepeverest.v1.QueryOptions\"\xa1\x02\n\x12TopKHighestRequest\x12\'\n\x05layer\x18\x01 \x01(\x0b\x32\x18.deepeverest.v1.LayerRef\x12&\n\x06target\x18\x02 \x01(\x0b\x32\x16.deepeverest.v1.Target\x12*\n\x05group\x18\x03 \x01(\x0b\x32\x1b.deepeverest.v1.NeuronGroup\x12\t\n\x01k\x18\x04 \x01(\x05\x12,\n\taggregate\x18\x05 \x01(\x0e\x32\x19.deepeverest.v1.Aggregate\x12&\n\x06\x66ilter\x18\x06 \x01(\x0b\x32\x16.deepeverest.v1.Filter\x12-\n\x07options\x18\x07 \x01(\x0b\x32\x1c.deepeverest.v1.QueryOptions\"\x99\x01\n\x03Hit\x12\x10\n\x08input_id\x18\x01 \x01(\x03\x12\r\n\x05score\x18\x02 \x01(\x01\x12\x13\n\x0blower_bound\x18\x03 \x01(\x01\x12\x13\n\x0bupper_bound\x18\x04 \x01(\x01\x12\r\n\x05\x66inal\x18\x05 \x01(\x08\x12\r\n\x05label\x18\x06 \x01(\x05\x12)\n\x04text\x18\x07 \x01(\x0b\x32\x1b.deepeverest.v1.TextContext\"\xd8\x01\n\x0bTextContext\x12\x10\n\x08\x64ocument\x18\x01 \x01(\x05\x12\x15\n\rdocument_name\x18\x02 \x01(\t\x12\x0e\n\x06window\x18\x03 \x01(\x05\x12\x10\n\x08position\x18\x04 \x01(\x05\x12\r\n\x05token\x18\x05 \x01(\t\x12\x0c\n\x04text\x18\x06 \x01(\t\x12\x13\n\x0btoken_start\x18\x07 \x01(\x05\x12\x11\n\ttoken_end\x18\x08 \x01(\x05\x12\x12\n\ntext_start\x18\t \x01(\x05\x12\x12\n\ncut_before\x18\n \x01(\x08\x12\x11\n\tcut_after\x18\x0b \x01(\x08\"\xd1\x02\n\nQueryStats\x12\x14\n\x0cinputs_total\x18\x01 \x01(\x03\x12\x17\n\x0finputs_inferred\x18\x02 \x01(\x03\x12\x15\n\rinputs_pruned\x18\x03 \x01(\x03\x12\x12\n\ncache_hits\x18\x04 \x01(\x03\x12\x12\n\nelapsed_ms\x18\x05 \x01(\x03\x12\x1f\n\x17inputs_exact_from_index\x18\x06 \x01(\x03\x12*\n\x08strategy\x18\x07 \x01(\x0e\x32\x18.deepeverest.v1.Strategy\x12\x12\n\ngroup_size\x18\x08 \x01(\x05\x12\x14\n\x0cshards_total\x18\t \x01(\x05\x12\x13\n\x0bshards_done\x18\n \x01(\x05\x12\x18\n\x10windows_inferred\x18\x0b \x01(\x03\x12\x17\n\x0ftokens_inferred\x18\x0c \x01(\x03\x12\x16\n\x0eshards_missing\x18\r \x03(\t\"\xb6\x01\n\nTopKUpdate\x12!\n\x04hits\x18\x01 \x03(\x0b\x32\x13.deepeverest.v1.Hit\x12\x11\n\tthreshold\x18\x02 \x01(\x01\x12\x0c\n\x04\x64one\x18\x03 \x01(\x08\x12)\n\x05stats\x18\x04 \x01(\x0b\x32\x1a.deepeverest.v1.QueryStats\x12\x0f\n\x07message\x18\x05 \x01(\t\x12\r\n\x05group\x18\x06 \x03(\x03\x12\x19\n\x11stopped_by_limits\x18\x07 \x01(\x08\"\xbb\x01\n\x11ShardQueryMessage\x12\x35\n\x07similar\x18\x01 \x01(\x0b\x32\".deepeverest.v1.TopKSimilarRequestH\x00\x12\x35\n\x07highest\x18\x02 \x01(\x0b\x32\".deepeverest.v1.TopKHighestRequestH\x00\x12-\n\x06limits\x18\x03 \x01(\x0b\x32\x1b.deepeverest.v1.ShardLimitsH\x00\x42\t\n\x07message\"L\n\x0bShardLimits\x12\x11\n\tkth_score\x18\x01 \x01(\x01\x12\x14\n\x0ckth_input_id\x18\x02 \x01(\x03\x12\x14\n\x0c\x61nswer_bound\x18\x03 \x01(\x01\"w\n\x15GetActivationsRequest\x12\'\n\x05layer\x18\x01 \x01(\x0b\x32\x18.deepeverest.v1.LayerRef\x12&\n\x06target\x18\x02 \x01(\x0b\x32\x16.deepeverest.v1.Target\x12\r\n\x05top_m\x18\x03 \x01(\x05\"P\n\x16GetActivationsResponse\x12\r\n\x05shape\x18\x01 \x03(\x03\x12\x12\n\x06values\x18\x02 \x03(\x02\x42\x02\x10\x01\x12\x13\n\x0btop_neurons\x18\x03 \x03(\x03\"4\n\x0fGetInputRequest\x12\x0f\n\x07\x64\x61taset\x18\x01 \x01(\t\x12\x10\n\x08input_id\x18\x02 \x01(\x03\"t\n\x10GetInputResponse\x12&\n\x06tensor\x18\x01 \x01(\x0b\x32\x16.deepeverest.v1.Tensor\x12\r\n\x05label\x18\x02 \x01(\x05\x12)\n\x04text\x18\x03 \x01(\x0b\x32\x1b.deepeverest.v1.TextContext*Y\n\x08\x44istance\x12\x18\n\x14\x44ISTANCE_UNSPECIFIED\x10\x00\x12\x0f\n\x0b\x44ISTANCE_L2\x10\x01\x12\x0f\n\x0b\x44ISTANCE_L1\x10\x02\x12\x11\n\rDISTANCE_LINF\x10\x03*d\n\tAggregate\x12\x19\n\x15\x41GGREGATE_UNSPECIFIED\x10\x00\x12\x11\n\rAGGREGATE_SUM\x10\x01\x12\x12\n\x0e\x41GGREGATE_MEAN\x10\x02\x12\x15\n\x11\x41GGREGATE_L2_NORM\x10\x03*\x82\x01\n\x08Strategy\x12\x18\n\x14STRATEGY_UNSPECIFIED\x10\x00\x12\x13\n\x0fSTRATEGY_BOUNDS\x10\x01\x12\x10\n\x0cSTRATEGY_NTA\x10\x02\x12\x1a\n\x16STRATEGY_REPROCESS_ALL\x10\x03\x12\x19\n\x15STRATEGY_MATERIALIZED\x10\x04\x32\xe6\x04\n\x0cQueryService\x12r\n\x0bTopKSimilar\x12\".deepeverest.v1.TopKSimilarRequest\x1a\x1a.deepeverest.v1.TopKUpdate\"!\x82\xd3\xe4\x93\x02\x1b\"\x16/v1/layers:topKSimilar:\x01*0\x01\x12r\n\x0bTopKHighest\x12\".deepeverest.v1.TopKHighestRequest\x1a\x1a.deepeverest.v1.TopKUpdate\"!\x82\xd3\xe4\x93\x02\x1b\"\x16/v1/layers:topKHighest:\x01*0\x01\x12N\n\tTopKShard\x12!.deepeverest.v1.ShardQueryMessage\x1a\x1a.deepeverest.v1.TopKUpdate(\x01\x30\x01\x12\x9c\x01\n\x0eGetActivations\x12%.deepeverest.v1.GetActivationsRequest\x1a&.deepeverest.v1.GetActivationsResponse\";\x82\xd3\xe4\x93\x02\x35\x12\x16/v1/layers:activationsZ\x1b\"\x16/v1/layers:activations:\x01*\x12\x7f\n\x08GetInput\x12\x1f.deepeverest.v1.GetInputRequest\x1a .deepeverest.v1.GetInputResponse\"0\x82\xd3\xe4\x93\x02*\x12(/v1/datasets/{dataset}/inputs/{input_id}B\x1b\xaa\x02\x18\x44\x65\x65pEverest.Contracts.V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'deepeverest.v1.query_service_pb2', globals())
@@ -33,12 +33,12 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _QUERYSERVICE.methods_by_name['GetActivations']._serialized_options = b'\202\323\344\223\0025\022\026/v1/layers:activationsZ\033\"\026/v1/layers:activations:\001*'
   _QUERYSERVICE.methods_by_name['GetInput']._options = None
   _QUERYSERVICE.methods_by_name['GetInput']._serialized_options = b'\202\323\344\223\002*\022(/v1/datasets/{dataset}/inputs/{input_id}'
-  _DISTANCE._serialized_start=3142
-  _DISTANCE._serialized_end=3231
-  _AGGREGATE._serialized_start=3233
-  _AGGREGATE._serialized_end=3333
-  _STRATEGY._serialized_start=3336
-  _STRATEGY._serialized_end=3466
+  _DISTANCE._serialized_start=3326
+  _DISTANCE._serialized_end=3415
+  _AGGREGATE._serialized_start=3417
+  _AGGREGATE._serialized_end=3517
+  _STRATEGY._serialized_start=3520
+  _STRATEGY._serialized_end=3650
   _NEURON._serialized_start=113
   _NEURON._serialized_end=201
   _COORDINATES._serialized_start=203
@@ -51,36 +51,40 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _NEURONGROUP._serialized_end=498
   _NEURONLIST._serialized_start=500
   _NEURONLIST._serialized_end=553
-  _FILTER._serialized_start=555
-  _FILTER._serialized_end=633
-  _QUERYOPTIONS._serialized_start=636
-  _QUERYOPTIONS._serialized_end=842
-  _TARGET._serialized_start=845
-  _TARGET._serialized_end=974
-  _TOPKSIMILARREQUEST._serialized_start=977
-  _TOPKSIMILARREQUEST._serialized_end=1305
-  _TOPKHIGHESTREQUEST._serialized_start=1308
-  _TOPKHIGHESTREQUEST._serialized_end=1597
-  _HIT._serialized_start=1600
-  _HIT._serialized_end=1753
-  _TEXTCONTEXT._serialized_start=1756
-  _TEXTCONTEXT._serialized_end=1972
-  _QUERYSTATS._serialized_start=1975
-  _QUERYSTATS._serialized_end=2312
-  _TOPKUPDATE._serialized_start=2315
-  _TOPKUPDATE._serialized_end=2497
-  _SHARDQUERYMESSAGE._serialized_start=2500
-  _SHARDQUERYMESSAGE._serialized_end=2687
-  _SHARDLIMITS._serialized_start=2689
-  _SHARDLIMITS._serialized_end=2765
-  _GETACTIVATIONSREQUEST._serialized_start=2767
-  _GETACTIVATIONSREQUEST._serialized_end=2886
-  _GETACTIVATIONSRESPONSE._serialized_start=2888
-  _GETACTIVATIONSRESPONSE._serialized_end=2968
-  _GETINPUTREQUEST._serialized_start=2970
-  _GETINPUTREQUEST._serialized_end=3022
-  _GETINPUTRESPONSE._serialized_start=3024
-  _GETINPUTRESPONSE._serialized_end=3140
-  _QUERYSERVICE._serialized_start=3469
-  _QUERYSERVICE._serialized_end=4083
+  _FILTER._serialized_start=556
+  _FILTER._serialized_end=684
+  _METADATAMATCH._serialized_start=686
+  _METADATAMATCH._serialized_end=730
+  _QUERYOPTIONS._serialized_start=733
+  _QUERYOPTIONS._serialized_end=939
+  _TARGET._serialized_start=942
+  _TARGET._serialized_end=1115
+  _TEXTTARGET._serialized_start=1117
+  _TEXTTARGET._serialized_end=1158
+  _TOPKSIMILARREQUEST._serialized_start=1161
+  _TOPKSIMILARREQUEST._serialized_end=1489
+  _TOPKHIGHESTREQUEST._serialized_start=1492
+  _TOPKHIGHESTREQUEST._serialized_end=1781
+  _HIT._serialized_start=1784
+  _HIT._serialized_end=1937
+  _TEXTCONTEXT._serialized_start=1940
+  _TEXTCONTEXT._serialized_end=2156
+  _QUERYSTATS._serialized_start=2159
+  _QUERYSTATS._serialized_end=2496
+  _TOPKUPDATE._serialized_start=2499
+  _TOPKUPDATE._serialized_end=2681
+  _SHARDQUERYMESSAGE._serialized_start=2684
+  _SHARDQUERYMESSAGE._serialized_end=2871
+  _SHARDLIMITS._serialized_start=2873
+  _SHARDLIMITS._serialized_end=2949
+  _GETACTIVATIONSREQUEST._serialized_start=2951
+  _GETACTIVATIONSREQUEST._serialized_end=3070
+  _GETACTIVATIONSRESPONSE._serialized_start=3072
+  _GETACTIVATIONSRESPONSE._serialized_end=3152
+  _GETINPUTREQUEST._serialized_start=3154
+  _GETINPUTREQUEST._serialized_end=3206
+  _GETINPUTRESPONSE._serialized_start=3208
+  _GETINPUTRESPONSE._serialized_end=3324
+  _QUERYSERVICE._serialized_start=3653
+  _QUERYSERVICE._serialized_end=4267
 # @@protoc_insertion_point(module_scope)

@@ -28,14 +28,16 @@ class Coordinates(_message.Message):
     def __init__(self, values: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class Filter(_message.Message):
-    __slots__ = ["id_range", "ids", "labels"]
+    __slots__ = ["documents", "id_range", "ids", "labels"]
+    DOCUMENTS_FIELD_NUMBER: _ClassVar[int]
     IDS_FIELD_NUMBER: _ClassVar[int]
     ID_RANGE_FIELD_NUMBER: _ClassVar[int]
     LABELS_FIELD_NUMBER: _ClassVar[int]
+    documents: _containers.RepeatedCompositeFieldContainer[MetadataMatch]
     id_range: Range
     ids: _containers.RepeatedScalarFieldContainer[int]
     labels: _containers.RepeatedScalarFieldContainer[int]
-    def __init__(self, labels: _Optional[_Iterable[int]] = ..., ids: _Optional[_Iterable[int]] = ..., id_range: _Optional[_Union[Range, _Mapping]] = ...) -> None: ...
+    def __init__(self, labels: _Optional[_Iterable[int]] = ..., ids: _Optional[_Iterable[int]] = ..., id_range: _Optional[_Union[Range, _Mapping]] = ..., documents: _Optional[_Iterable[_Union[MetadataMatch, _Mapping]]] = ...) -> None: ...
 
 class GetActivationsRequest(_message.Message):
     __slots__ = ["layer", "target", "top_m"]
@@ -98,6 +100,14 @@ class HyperRectangle(_message.Message):
     RANGES_FIELD_NUMBER: _ClassVar[int]
     ranges: _containers.RepeatedCompositeFieldContainer[Range]
     def __init__(self, ranges: _Optional[_Iterable[_Union[Range, _Mapping]]] = ...) -> None: ...
+
+class MetadataMatch(_message.Message):
+    __slots__ = ["key", "values"]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    values: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, key: _Optional[str] = ..., values: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Neuron(_message.Message):
     __slots__ = ["coordinates", "flat"]
@@ -200,14 +210,16 @@ class ShardQueryMessage(_message.Message):
     def __init__(self, similar: _Optional[_Union[TopKSimilarRequest, _Mapping]] = ..., highest: _Optional[_Union[TopKHighestRequest, _Mapping]] = ..., limits: _Optional[_Union[ShardLimits, _Mapping]] = ...) -> None: ...
 
 class Target(_message.Message):
-    __slots__ = ["input_id", "stored_tensor", "tensor"]
+    __slots__ = ["input_id", "stored_tensor", "tensor", "text"]
     INPUT_ID_FIELD_NUMBER: _ClassVar[int]
     STORED_TENSOR_FIELD_NUMBER: _ClassVar[int]
     TENSOR_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
     input_id: int
     stored_tensor: _common_pb2.Tensor
     tensor: _common_pb2.Tensor
-    def __init__(self, input_id: _Optional[int] = ..., tensor: _Optional[_Union[_common_pb2.Tensor, _Mapping]] = ..., stored_tensor: _Optional[_Union[_common_pb2.Tensor, _Mapping]] = ...) -> None: ...
+    text: TextTarget
+    def __init__(self, input_id: _Optional[int] = ..., tensor: _Optional[_Union[_common_pb2.Tensor, _Mapping]] = ..., stored_tensor: _Optional[_Union[_common_pb2.Tensor, _Mapping]] = ..., text: _Optional[_Union[TextTarget, _Mapping]] = ...) -> None: ...
 
 class TextContext(_message.Message):
     __slots__ = ["cut_after", "cut_before", "document", "document_name", "position", "text", "text_start", "token", "token_end", "token_start", "window"]
@@ -234,6 +246,14 @@ class TextContext(_message.Message):
     token_start: int
     window: int
     def __init__(self, document: _Optional[int] = ..., document_name: _Optional[str] = ..., window: _Optional[int] = ..., position: _Optional[int] = ..., token: _Optional[str] = ..., text: _Optional[str] = ..., token_start: _Optional[int] = ..., token_end: _Optional[int] = ..., text_start: _Optional[int] = ..., cut_before: bool = ..., cut_after: bool = ...) -> None: ...
+
+class TextTarget(_message.Message):
+    __slots__ = ["text", "token"]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    text: str
+    token: int
+    def __init__(self, text: _Optional[str] = ..., token: _Optional[int] = ...) -> None: ...
 
 class TopKHighestRequest(_message.Message):
     __slots__ = ["aggregate", "filter", "group", "k", "layer", "options", "target"]
