@@ -28,8 +28,8 @@ internal static class QueryCommands
         var command = new Command(
             similar ? "similar" : "highest",
             similar
-                ? "The k inputs nearest to a target in the activation space of a neuron group."
-                : "The k inputs with the highest aggregate activation of a neuron group.");
+                ? "The k inputs nearest to a target in the activation space of a neuron group. Over a text dataset each hit is shown as its token in context, e.g. '… Call me [Ishmael]. Some …'."
+                : "The k inputs with the highest aggregate activation of a neuron group. Over a text dataset each hit is shown as its token in context, e.g. '… Call me [Ishmael]. Some …'.");
         var layer = new LayerRefOptions();
         layer.AddTo(command);
         var target = new Option<long?>("--target") { Description = "Target: a dataset input id." };
@@ -192,7 +192,7 @@ internal static class QueryCommands
 
     private static Command CreateInput(GlobalOptions globals)
     {
-        var command = new Command("input", "One dataset input as stored, with its label (images are drawn in the terminal).");
+        var command = new Command("input", "One dataset input as stored, with its label (images are drawn in the terminal; a token item of a text dataset is shown in its window).");
         var dataset = new Option<string>("--dataset") { Description = "Dataset name (default: the only one)." };
         var id = new Option<long>("--id") { Description = "Input id.", Required = true };
         command.Options.Add(dataset);
@@ -205,6 +205,24 @@ internal static class QueryCommands
             if (session.Json)
             {
                 session.WriteJson(response);
+                return;
+            }
+
+            if (response.Text is { } text)
+            {
+                // A token item: its window, the token marked.
+                session.Console.Out.WriteLine(Format.Invariant($"item {parse.GetValue(id)} of {name}: {TextContextView.Source(text)}"));
+                if (session.Console.Ansi.Profile.Capabilities.Ansi)
+                {
+                    session.Console.Ansi.Write(new Markup(TextContextView.Markup(text, int.MaxValue)));
+                    session.Console.Ansi.WriteLine();
+                }
+                else
+                {
+                    // Piped: one line, as the window reads, for grep and logs.
+                    session.Console.Out.WriteLine(TextContextView.Plain(text, int.MaxValue));
+                }
+
                 return;
             }
 

@@ -87,6 +87,11 @@ internal static class TopKView
 
     private static Table HitTable(TopKUpdate u, bool similar, IReadOnlyDictionary<int, string> labelNames)
     {
+        if (u.Hits.Any(h => h.Text is not null))
+        {
+            return TextHitTable(u, similar);
+        }
+
         Table table = Tables.Create("rank", "input", "label", similar ? "distance" : "score", "interval", "final");
         for (int i = 0; i < u.Hits.Count; i++)
         {
@@ -95,6 +100,28 @@ internal static class TopKView
             string interval = h.LowerBound == h.UpperBound ? "" : Format.Invariant($"[{h.LowerBound:G5}, {h.UpperBound:G5}]");
             table.AddPlainRow((i + 1).ToString(CultureInfo.InvariantCulture), h.InputId.ToString(CultureInfo.InvariantCulture),
                 CliSession.LabelText(h.Label, labelNames), score, interval, h.Final ? "yes" : "");
+        }
+
+        return table;
+    }
+
+    /// <summary>Hits over a text dataset: each token item as its context, the token marked.</summary>
+    private static Table TextHitTable(TopKUpdate u, bool similar)
+    {
+        Table table = Tables.Create("rank", "item", "context", similar ? "distance" : "score", "interval", "final");
+        for (int i = 0; i < u.Hits.Count; i++)
+        {
+            Hit h = u.Hits[i];
+            string score = double.IsNaN(h.Score) ? "?" : h.Score.ToString("G7", CultureInfo.InvariantCulture);
+            string interval = h.LowerBound == h.UpperBound ? "" : Format.Invariant($"[{h.LowerBound:G5}, {h.UpperBound:G5}]");
+            var context = new Markup(h.Text is null ? "" : TextContextView.Markup(h.Text, TextContextView.TableReach));
+            table.AddRow(
+                new Text((i + 1).ToString(CultureInfo.InvariantCulture)),
+                new Text(h.InputId.ToString(CultureInfo.InvariantCulture)),
+                context,
+                new Text(score),
+                new Text(interval),
+                new Text(h.Final ? "yes" : ""));
         }
 
         return table;

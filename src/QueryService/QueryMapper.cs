@@ -121,11 +121,31 @@ internal static class QueryMapper
 
     public static GetInputResponse ToProto(StoredInput input)
     {
+        if (input.Text is not null)
+        {
+            return new GetInputResponse { Label = input.Label, Text = ToProto(input.Text) };
+        }
+
         var tensor = new Tensor();
         tensor.Shape.AddRange(input.Shape);
         tensor.Values.AddRange(input.Values);
         return new GetInputResponse { Tensor = tensor, Label = input.Label };
     }
+
+    public static TextContext ToProto(TextItemInfo t) => new()
+    {
+        Document = t.Document,
+        DocumentName = t.DocumentName,
+        Window = t.Window,
+        Position = t.Position,
+        Token = t.Token,
+        Text = t.WindowText,
+        TokenStart = t.TokenStart,
+        TokenEnd = t.TokenEnd,
+        TextStart = t.WindowTextStart,
+        CutBefore = t.CutBefore,
+        CutAfter = t.CutAfter,
+    };
 
     public static TopKUpdate ToProto(TopKUpdateInfo u)
     {
@@ -151,7 +171,7 @@ internal static class QueryMapper
         };
         foreach (HitInfo h in u.Hits)
         {
-            update.Hits.Add(new Hit { InputId = h.InputId, Score = h.Score, LowerBound = h.Lower, UpperBound = h.Upper, Final = h.Final, Label = h.Label });
+            update.Hits.Add(new Hit { InputId = h.InputId, Score = h.Score, LowerBound = h.Lower, UpperBound = h.Upper, Final = h.Final, Label = h.Label, Text = h.Text is null ? null : ToProto(h.Text) });
         }
 
         if (u.Group is not null)

@@ -150,3 +150,19 @@ test('the example prints each update, and reflection lists the services', async 
   assert.match(listed, /^ {2}TopKSimilar$/m);
   assert.match(listed, /^grpc\.health\.v1\.Health$/m);
 });
+
+test('hits and inputs of a text dataset carry their context, offsets as JavaScript string indices', () => {
+  // Loaded from protos/ at run time: a field the service adds reaches Node without code. The
+  // offsets count UTF-16 code units, as JavaScript strings do (U+1F40B counts two).
+  const { loadApi } = require('../lib/deepeverest');
+  const method = loadApi().QueryService.service.TopKHighest;
+  const text = '\u{1F40B} Call me Ishmael.';
+  const context = { documentName: 'chapter_1.txt', window: 0, position: 7, token: 'me', text, tokenStart: 8, tokenEnd: 10, cutAfter: true };
+  const update = method.responseDeserialize(method.responseSerialize({ hits: [{ inputId: '7', score: 2.5, final: true, text: context }] }));
+  const hit = update.hits[0];
+  assert.equal(hit.text.text.slice(hit.text.tokenStart, hit.text.tokenEnd), 'me');
+  assert.equal(hit.text.documentName, 'chapter_1.txt');
+  assert.equal(hit.text.cutAfter, true);
+  const input = loadApi().QueryService.service.GetInput;
+  assert.equal(input.responseDeserialize(input.responseSerialize({ text: context })).text.token, 'me');
+});

@@ -27,13 +27,13 @@ from .errors import (AlreadyExists, Cancelled, DeadlineExceeded, DeepEverestErro
 from .groups import Group, at, format_group, neurons, parse, rect, top
 from .streams import Stream
 from .types import (Activations, BuildProgress, DatasetInfo, Hit, ImportProgress, IndexInfo, Input, LayerInfo,
-                    ModelInfo, QueryStats, Update)
+                    ModelInfo, QueryStats, TextContext, Update)
 
 __all__ = [
     "Client", "QueryStream", "BuildStream", "ImportStream", "Stream", "Target", "StoredInput", "stored",
     "TextToken", "text_token", "Documents",
     "Group", "top", "neurons", "at", "rect", "parse", "format_group",
-    "Update", "Hit", "QueryStats", "Activations", "Input", "ModelInfo", "DatasetInfo", "LayerInfo", "IndexInfo",
+    "Update", "Hit", "TextContext", "QueryStats", "Activations", "Input", "ModelInfo", "DatasetInfo", "LayerInfo", "IndexInfo",
     "BuildProgress", "ImportProgress",
     "DeepEverestError", "InvalidArgument", "NotFound", "FailedPrecondition", "ResourceExhausted", "AlreadyExists",
     "DeadlineExceeded", "Cancelled", "Unavailable",

@@ -18,7 +18,7 @@ from .errors import from_rpc_error
 from .groups import Group, parse, top
 from .streams import Stream
 from .types import (AGGREGATES, DISTANCES, STRATEGIES, Activations, BuildProgress, DatasetInfo, ImportProgress,
-                    IndexInfo, Input, LayerInfo, ModelInfo, Update)
+                    IndexInfo, Input, LayerInfo, ModelInfo, TextContext, Update)
 
 @dataclass(frozen=True)
 class StoredInput:
@@ -229,9 +229,13 @@ class Client:
         return Activations(values, np.array(response.top_neurons, dtype=np.int64))
 
     def input(self, input_id: int, *, dataset: Optional[str] = None, timeout: Optional[float] = None) -> Input:
-        """One dataset input as stored (e.g. pixel values 0..255), shaped, with its label."""
+        """One dataset input as stored (e.g. pixel values 0..255), shaped, with its label; over a text
+        dataset the token item with its window (`Input.text`)."""
         request = qpb.GetInputRequest(dataset=self.dataset if dataset is None else dataset, input_id=int(input_id))
         response = self._unary(self._query, "GetInput", request, timeout)
+        if response.HasField("text"):
+            # A token item: no array, its window instead.
+            return Input(int(input_id), np.zeros((0,), dtype=np.float32), response.label, TextContext.from_proto(response.text))
         values = np.array(response.tensor.values, dtype=np.float32).reshape(tuple(response.tensor.shape))
         return Input(int(input_id), values, response.label)
 

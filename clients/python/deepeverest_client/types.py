@@ -21,10 +21,70 @@ _PHASES = {ipb.BUILD_PHASE_QUEUED: "queued", ipb.BUILD_PHASE_INFERENCE: "inferen
 _ELEMENT_TYPES = {ipb.ELEMENT_TYPE_UINT8: "uint8", ipb.ELEMENT_TYPE_FLOAT32: "float32"}
 
 
+def _utf16_index(text: str, units: int) -> int:
+    """The index in `text` of the character at UTF-16 code unit `units` (the service's offsets)."""
+    count = 0
+    for index, char in enumerate(text):
+        if count >= units:
+            return index
+        count += 2 if ord(char) > 0xFFFF else 1
+    return len(text)
+
+
+@dataclass(frozen=True)
+class TextContext:
+    """A token item of a text dataset in its context (docs/text.md): its document, window and
+    token, and `text` around it, the document's own characters. On a hit `text` is an extract of
+    the window (at most 80 characters either side of the token; `cut_before`/`cut_after` say where
+    it goes on); from `Client.input` it is the whole window. `token_start` and `token_end` index
+    `text` as a Python string (the service counts UTF-16 code units; they are converted here);
+    `text_start` is where `text` starts in the document, in UTF-16 code units as the service gives it."""
+
+    document: int
+    document_name: str
+    window: int
+    position: int
+    token: str
+    text: str
+    token_start: int
+    token_end: int
+    text_start: int
+    cut_before: bool
+    cut_after: bool
+
+    @property
+    def before(self) -> str:
+        """The text before the token."""
+        return self.text[:self.token_start]
+
+    @property
+    def token_text(self) -> str:
+        """The token's characters in the text (e.g. "Whale" for the token "whale")."""
+        return self.text[self.token_start:self.token_end]
+
+    @property
+    def after(self) -> str:
+        """The text after the token."""
+        return self.text[self.token_end:]
+
+    def marked(self, left: str = "[", right: str = "]") -> str:
+        """The text on one line with the token marked, e.g. "… Call me [Ishmael]. Some years ago …"."""
+        line = self.before + left + self.token_text + right + self.after
+        line = " ".join(line.split())
+        return ("… " if self.cut_before else "") + line + (" …" if self.cut_after else "")
+
+    @classmethod
+    def from_proto(cls, t: qpb.TextContext) -> "TextContext":
+        return cls(t.document, t.document_name, t.window, t.position, t.token, t.text,
+                   _utf16_index(t.text, t.token_start), _utf16_index(t.text, t.token_end), t.text_start,
+                   t.cut_before, t.cut_after)
+
+
 @dataclass(frozen=True)
 class Hit:
     """One result row. `score` is the exact distance (similar) or aggregate (highest), NaN while
-    only the interval [lower_bound, upper_bound] is known; `final` hits never change again."""
+    only the interval [lower_bound, upper_bound] is known; `final` hits never change again. Over a
+    text dataset `text` is the token in its context (:class:`TextContext`), else None."""
 
     input_id: int
     score: float
@@ -32,6 +92,7 @@ class Hit:
     upper_bound: float
     final: bool
     label: int
+    text: Optional[TextContext] = None
 
     @property
     def exact(self) -> bool:
@@ -40,7 +101,8 @@ class Hit:
 
     @classmethod
     def from_proto(cls, h: qpb.Hit) -> "Hit":
-        return cls(h.input_id, h.score, h.lower_bound, h.upper_bound, h.final, h.label)
+        return cls(h.input_id, h.score, h.lower_bound, h.upper_bound, h.final, h.label,
+                   TextContext.from_proto(h.text) if h.HasField("text") else None)
 
 
 @dataclass(frozen=True)
@@ -117,11 +179,14 @@ class Activations:
 
 @dataclass(frozen=True)
 class Input:
-    """One dataset input as stored (preprocessing not applied) and its label (-1 when none)."""
+    """One dataset input as stored (preprocessing not applied) and its label (-1 when none). Over a
+    text dataset, whose inputs are token items, `values` is empty and `text` is the item with its
+    whole window (:class:`TextContext`); None otherwise."""
 
     input_id: int
     values: np.ndarray
     label: int
+    text: Optional[TextContext] = None
 
 
 @dataclass(frozen=True)

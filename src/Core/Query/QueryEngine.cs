@@ -69,6 +69,13 @@ public sealed class QueryEngine : IDisposable
                 QueryStrategy.Materialized => BruteForceExecutor.Materialized(ctx, cancellationToken),
                 _ => BruteForceExecutor.ReprocessAll(ctx, cancellationToken),
             };
+            if (ctx.Probe.Dataset.Text is not null)
+            {
+                // Token items are shown as their context: every hit carries it (a few rows read
+                // per new hit); a dataset of arrays or images reads nothing more.
+                updates = new TextContexts(snapshot, ctx.Probe.Dataset).Attach(updates);
+            }
+
             InputIdSpace ids = InputIdSpace.Of(ctx.Probe.Dataset);
             if (!ids.IsWhole)
             {
@@ -110,7 +117,8 @@ public sealed class QueryEngine : IDisposable
 
     /// <summary>
     /// One dataset input as stored, without preprocessing (what a person would look at), with its
-    /// label (-1 when the dataset has none).
+    /// label (-1 when the dataset has none). Over a text dataset: the token item with its whole
+    /// window (<see cref="StoredInput.Text"/>; no values, no shape).
     /// </summary>
     /// <param name="dataset">Dataset name; empty for the only registered one.</param>
     /// <param name="inputId">The input's global id (on an input-range shard, one the shard holds).</param>
@@ -120,7 +128,8 @@ public sealed class QueryEngine : IDisposable
         var record = snapshot.RequireDataset(CatalogDefaults.Dataset(snapshot, dataset, "dataset"));
         if (record.Text is not null)
         {
-            throw DeepEverestException.Precondition($"Dataset '{record.Name}' is text: its inputs are token items, which have no array to show; read an item's token and context with TextItem (docs/text.md).");
+            int item = (int)InputIdSpace.Of(record).LocalId(inputId, "input_id", ErrorKind.NotFound);
+            return new StoredInput([], [], -1) { Text = new TextContexts(snapshot, record).Read([item])[0] };
         }
 
         inputId = InputIdSpace.Of(record).LocalId(inputId, "input_id", ErrorKind.NotFound);
@@ -145,10 +154,7 @@ public sealed class QueryEngine : IDisposable
         }
 
         int id = (int)InputIdSpace.Of(record).LocalId(itemId, "input_id", ErrorKind.NotFound);
-        Storage.Records.TextItemRow item = snapshot.ReadTextItems(record, [id])[0];
-        Storage.Records.TextWindowRow window = snapshot.ReadTextWindows(record, [item.Window])[0];
-        string name = snapshot.ReadTextDocument(record, item.Document).Name;
-        return new TextItemInfo(itemId, item.Document, name, item.Window, item.Position, item.Token, item.CharStart, item.CharEnd, window.Text, window.TextStart);
+        return new TextContexts(snapshot, record).Read([id])[0];
     }
 
     /// <summary>

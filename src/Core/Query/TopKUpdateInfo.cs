@@ -7,7 +7,15 @@ namespace DeepEverest.Core.Query;
 /// <param name="Upper">Upper end of the interval holding the score.</param>
 /// <param name="Final">In the exact answer at this rank; never changes again.</param>
 /// <param name="Label">Label of the input, -1 when none.</param>
-public sealed record HitInfo(int InputId, double Score, double Lower, double Upper, bool Final, int Label);
+public sealed record HitInfo(int InputId, double Score, double Lower, double Upper, bool Final, int Label)
+{
+    /// <summary>
+    /// Over a text dataset: the token item in its context, an extract of its window
+    /// (<see cref="TextItemInfo.Around"/>, <see cref="TextItemInfo.HitContextChars"/>); null over a
+    /// dataset of arrays or images. Set as updates leave the engine (<see cref="QueryEngine.Start"/>).
+    /// </summary>
+    public TextItemInfo? Text { get; init; }
+}
 
 /// <summary>Counters of a query so far.</summary>
 /// <remarks>

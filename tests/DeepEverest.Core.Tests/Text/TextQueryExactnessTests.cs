@@ -101,7 +101,11 @@ public sealed class TextQueryExactnessTests(MobyDickStore moby, ITestOutputHelpe
         Assert.Equal(("chapter_1.txt", 0, 0, 3, "looming"), (item.DocumentName, item.Document, item.Window, item.Position, item.Token));
         Assert.Equal("Looming", item.WindowText[(item.CharStart - item.WindowTextStart)..(item.CharEnd - item.WindowTextStart)]);
         Assert.StartsWith("CHAPTER 1. Loomings.", item.WindowText, StringComparison.Ordinal);
-        Assert.Equal(ErrorKind.FailedPrecondition, Assert.Throws<DeepEverestException>(() => engine.Input(MobyDickStore.Dataset, 3)).Kind);
+        StoredInput input = engine.Input(MobyDickStore.Dataset, 3);
+        Assert.Equal(item, input.Text);
+        Assert.Empty(input.Values);
+        Assert.Empty(input.Shape);
+        Assert.Equal(-1, input.Label);
         Assert.Equal(ErrorKind.NotFound, Assert.Throws<DeepEverestException>(() => engine.TextItem(MobyDickStore.Dataset, moby.Items)).Kind);
     }
 

@@ -70,6 +70,10 @@ public sealed class RouterTextTests : IAsyncLifetime
             Assert.True(routed.Done, $"{request}: not done");
             Assert.NotEmpty(expected.Hits);
             Assert.Equal(expected.Hits.Select(h => (h.InputId, h.Score)), routed.Hits.Select(h => (h.InputId, h.Score)));
+
+            // Each hit keeps the token's context the shard sent with it (docs/text.md).
+            Assert.All(routed.Hits, h => Assert.False(string.IsNullOrEmpty(h.Text?.Text)));
+            Assert.Equal(expected.Hits.Select(h => h.Text), routed.Hits.Select(h => h.Text));
             Assert.Equal(expected.Stats.InputsTotal, routed.Stats.InputsTotal);
         }
     }

@@ -73,6 +73,30 @@ public sealed class ShardMergeTests
         Assert.True(double.IsNaN(stopped.Threshold));
     }
 
+    [Fact]
+    public void Current_TextHitsOfTwoShards_KeepTheirContext()
+    {
+        // A text dataset is not imported in input-range shards today (docs/text.md), but the merge
+        // must not drop what a shard sends with its hits: each merged hit is the shard's, final or not.
+        var merge = new ShardMerge(highest: true, k: 3, starts: [0, 10]);
+        Hit whale = WithContext(Exact(3, 2.0, final: true), "the whale was", 4, 9);
+        Hit ahab = WithContext(Exact(12, 1.5, final: false), "Captain Ahab said", 8, 12);
+        Hit sea = WithContext(Unverified(14, 0.5, 1.0), "the sea", 4, 7);
+        merge.Apply(0, Update(threshold: 1.0, done: false, whale));
+        merge.Apply(1, Update(threshold: 1.0, done: false, ahab, sea));
+
+        TopKUpdate update = merge.Current(0, first: true);
+
+        Assert.Equal([3L, 12, 14], update.Hits.Select(h => h.InputId));
+        Assert.Equal([whale.Text, ahab.Text, sea.Text], update.Hits.Select(h => h.Text));
+    }
+
+    private static Hit WithContext(Hit hit, string text, int start, int end)
+    {
+        hit.Text = new TextContext { DocumentName = "moby.txt", Window = (int)hit.InputId / 5, Position = (int)hit.InputId % 5, Token = text[start..end].ToLowerInvariant(), Text = text, TokenStart = start, TokenEnd = end, TextStart = 100 };
+        return hit;
+    }
+
     private static TopKUpdate Update(double threshold, bool done, params Hit[] hits)
     {
         var update = new TopKUpdate { Threshold = threshold, Done = done, Stats = new QueryStats { InputsInferred = 1 } };

@@ -68,28 +68,32 @@ class GetInputRequest(_message.Message):
     def __init__(self, dataset: _Optional[str] = ..., input_id: _Optional[int] = ...) -> None: ...
 
 class GetInputResponse(_message.Message):
-    __slots__ = ["label", "tensor"]
+    __slots__ = ["label", "tensor", "text"]
     LABEL_FIELD_NUMBER: _ClassVar[int]
     TENSOR_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
     label: int
     tensor: _common_pb2.Tensor
-    def __init__(self, tensor: _Optional[_Union[_common_pb2.Tensor, _Mapping]] = ..., label: _Optional[int] = ...) -> None: ...
+    text: TextContext
+    def __init__(self, tensor: _Optional[_Union[_common_pb2.Tensor, _Mapping]] = ..., label: _Optional[int] = ..., text: _Optional[_Union[TextContext, _Mapping]] = ...) -> None: ...
 
 class Hit(_message.Message):
-    __slots__ = ["final", "input_id", "label", "lower_bound", "score", "upper_bound"]
+    __slots__ = ["final", "input_id", "label", "lower_bound", "score", "text", "upper_bound"]
     FINAL_FIELD_NUMBER: _ClassVar[int]
     INPUT_ID_FIELD_NUMBER: _ClassVar[int]
     LABEL_FIELD_NUMBER: _ClassVar[int]
     LOWER_BOUND_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
     UPPER_BOUND_FIELD_NUMBER: _ClassVar[int]
     final: bool
     input_id: int
     label: int
     lower_bound: float
     score: float
+    text: TextContext
     upper_bound: float
-    def __init__(self, input_id: _Optional[int] = ..., score: _Optional[float] = ..., lower_bound: _Optional[float] = ..., upper_bound: _Optional[float] = ..., final: bool = ..., label: _Optional[int] = ...) -> None: ...
+    def __init__(self, input_id: _Optional[int] = ..., score: _Optional[float] = ..., lower_bound: _Optional[float] = ..., upper_bound: _Optional[float] = ..., final: bool = ..., label: _Optional[int] = ..., text: _Optional[_Union[TextContext, _Mapping]] = ...) -> None: ...
 
 class HyperRectangle(_message.Message):
     __slots__ = ["ranges"]
@@ -216,6 +220,32 @@ class Target(_message.Message):
     tensor: _common_pb2.Tensor
     text: TextTarget
     def __init__(self, input_id: _Optional[int] = ..., tensor: _Optional[_Union[_common_pb2.Tensor, _Mapping]] = ..., stored_tensor: _Optional[_Union[_common_pb2.Tensor, _Mapping]] = ..., text: _Optional[_Union[TextTarget, _Mapping]] = ...) -> None: ...
+
+class TextContext(_message.Message):
+    __slots__ = ["cut_after", "cut_before", "document", "document_name", "position", "text", "text_start", "token", "token_end", "token_start", "window"]
+    CUT_AFTER_FIELD_NUMBER: _ClassVar[int]
+    CUT_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_NAME_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    TEXT_START_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_END_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_START_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_FIELD_NUMBER: _ClassVar[int]
+    cut_after: bool
+    cut_before: bool
+    document: int
+    document_name: str
+    position: int
+    text: str
+    text_start: int
+    token: str
+    token_end: int
+    token_start: int
+    window: int
+    def __init__(self, document: _Optional[int] = ..., document_name: _Optional[str] = ..., window: _Optional[int] = ..., position: _Optional[int] = ..., token: _Optional[str] = ..., text: _Optional[str] = ..., token_start: _Optional[int] = ..., token_end: _Optional[int] = ..., text_start: _Optional[int] = ..., cut_before: bool = ..., cut_after: bool = ...) -> None: ...
 
 class TextTarget(_message.Message):
     __slots__ = ["text", "token"]

@@ -93,7 +93,8 @@ class QueryServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def GetInput(self, request, context):
-        """One dataset input as stored (preprocessing not applied) with its label.
+        """One dataset input as stored (preprocessing not applied) with its label; over a text dataset,
+        the token item with its window (GetInputResponse.text).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
