@@ -35,7 +35,7 @@ echo "== dataset: chapters 1-$CHAPTERS of Moby Dick, one document each"
 deepeverest datasets list --json | grep -q '"moby-dick"' || deepeverest datasets import --name moby-dick \
   --text "${chapters[@]}" --tokenizer bert-wordpiece --vocab arctic-xs/vocab.txt --window-tokens 64
 echo "== the MLP layers of ArcticXs (1536 neurons per token)"
-deepeverest layers --model arctic-xs | grep -E 'Name|intermediate_act_fn/Mul_1' || true
+deepeverest layers --model arctic-xs | grep -E 'intermediate_act_fn/Mul_1' || true
 echo "== index of $LAYER"
 deepeverest index list --json | grep -q "\"moby-dick\".*\"$LAYER\"" || deepeverest index build --model arctic-xs --dataset moby-dick --layer "$LAYER"
 echo "== the 10 tokens that activate neuron 1234 the most (streamed)"
