@@ -109,7 +109,7 @@ internal static class DatasetCommands
         };
         var documentPerLine = new Option<bool>("--document-per-line") { Description = "With --text: each non-blank line of each file is one document, named <file>:<line>." };
         var tokenizer = new Option<string>("--tokenizer") { Description = "With --text: the tokenizer, e.g. bert-wordpiece (BERT WordPiece, lower-cased)." };
-        var vocab = new Option<string>("--vocab") { HelpName = "PATH",  Description = "With --text: the model's WordPiece vocabulary (vocab.txt) under the service's data root." };
+        var vocab = new Option<string>("--vocab") { HelpName = "PATH", Description = "With --text: the model's WordPiece vocabulary (vocab.txt) under the service's data root." };
         var windowTokens = new Option<int>("--window-tokens")
         {
             HelpName = "W",
