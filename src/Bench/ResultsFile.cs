@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using DeepEverest.Bench.Results;
 using DeepEverest.Bench.Scale;
+using DeepEverest.Bench.Text;
 
 namespace DeepEverest.Bench;
 
@@ -78,6 +79,30 @@ public static class ResultsFile
     /// <summary>Reads a scale results file.</summary>
     public static ScaleBenchmarkResults ReadScale(string path) =>
         JsonSerializer.Deserialize<ScaleBenchmarkResults>(File.ReadAllText(path), _json)
+        ?? throw new InvalidDataException($"{path} holds no results.");
+
+    /// <summary>The file name of a text run: <c>&lt;date&gt;-&lt;machine&gt;-text.json</c>.</summary>
+    public static string FileName(TextBenchmarkResults results) =>
+        $"{results.Date[..10]}-{results.MachineName}-text{(results.Quick ? "-quick" : "")}.json";
+
+    /// <summary>Writes text results like <see cref="Write(PaperBenchmarkResults, string)"/>.</summary>
+    public static void Write(TextBenchmarkResults results, string path)
+    {
+        string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory is not null)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        File.WriteAllText(path, JsonSerializer.Serialize(results, _json) + "\n");
+    }
+
+    /// <summary>Whether a results file holds a text run (it describes its corpus).</summary>
+    public static bool IsText(string path) => File.ReadAllText(path).Contains("\"corpus\":{", StringComparison.Ordinal);
+
+    /// <summary>Reads a text results file.</summary>
+    public static TextBenchmarkResults ReadText(string path) =>
+        JsonSerializer.Deserialize<TextBenchmarkResults>(File.ReadAllText(path), _json)
         ?? throw new InvalidDataException($"{path} holds no results.");
 
     /// <summary>Reads a results file written by <see cref="Write(PaperBenchmarkResults, string)"/>.</summary>

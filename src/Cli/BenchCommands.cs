@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using DeepEverest.Bench;
+using DeepEverest.Bench.Text;
 using DeepEverest.Bench.Kernels;
 using DeepEverest.Bench.Results;
 using DeepEverest.Kernels;
@@ -10,14 +11,14 @@ using DeepEverest.Kernels;
 namespace DeepEverest.Cli;
 
 /// <summary>
-/// <c>deepeverest bench kernels|paper|report|latency|load|scale</c>: the kernel micro-benchmark and the
+/// <c>deepeverest bench kernels|paper|report|latency|load|scale|text</c>: the kernel micro-benchmark and the
 /// paper's experiments on the demo model with a generated report run in process (no services);
 /// <c>latency</c> (<see cref="LatencyBenchCommand"/>) times sequential queries over gRPC and
 /// <c>load</c> (<see cref="LoadBenchCommand"/>) drives concurrent streams against running services.
 /// </summary>
 internal static class BenchCommands
 {
-    /// <summary>Creates <c>bench kernels | paper | report | latency | load | scale</c>.</summary>
+    /// <summary>Creates <c>bench kernels | paper | report | latency | load | scale | text</c>.</summary>
     public static Command Create(GlobalOptions globals)
     {
         var bench = new Command("bench", "Benchmarks: kernels and the paper's experiments on the demo model (in process); query latency and load over gRPC (running services).");
@@ -27,6 +28,7 @@ internal static class BenchCommands
         bench.Subcommands.Add(LatencyBenchCommand.Create(globals));
         bench.Subcommands.Add(LoadBenchCommand.Create(globals));
         bench.Subcommands.Add(ScaleBenchCommand.Create(globals));
+        bench.Subcommands.Add(TextBenchCommand.Create(globals));
         return bench;
     }
 
@@ -148,8 +150,8 @@ internal static class BenchCommands
 
     private static Command CreateReport(GlobalOptions globals)
     {
-        var results = new Option<string>("--results") { Description = "A results JSON written by `bench paper`.", Required = true };
-        var report = new Option<string>("--report") { Description = "Markdown report to generate (default: docs/benchmarks.md, or docs/benchmarks-resnet18.md for ResNet18 results)." };
+        var results = new Option<string>("--results") { Description = "A results JSON written by `bench paper` or `bench text`.", Required = true };
+        var report = new Option<string>("--report") { Description = "Markdown report to generate (default: docs/benchmarks.md, docs/benchmarks-resnet18.md for ResNet18 results, docs/benchmarks-text.md for text results)." };
         var command = new Command("report", "Regenerate the markdown report and plots from a results file, without rerunning.");
         command.Options.Add(results);
         command.Options.Add(report);
@@ -157,7 +159,12 @@ internal static class BenchCommands
         {
             string path = parse.GetValue(results)!;
             string reportPath;
-            if (ResultsFile.IsResNet(path))
+            if (ResultsFile.IsText(path))
+            {
+                reportPath = parse.GetValue(report) ?? Path.Combine("docs", "benchmarks-text.md");
+                TextReport.Write(ResultsFile.ReadText(path), reportPath, path);
+            }
+            else if (ResultsFile.IsResNet(path))
             {
                 reportPath = parse.GetValue(report) ?? Path.Combine("docs", "benchmarks-resnet18.md");
                 ResNetReport.Write(ResultsFile.ReadResNet(path), reportPath, path);

@@ -101,18 +101,39 @@ internal static class DatasetCommands
             Description = "Import only shard I/N (I from 0) of N near-equal input ranges, e.g. 2/4; the alternative to --range.",
             CustomParser = ValueParsers.ShardOf,
         };
-        var command = new Command("import", "Import a dataset from files, or a folder of images, under the service's data root (progress bar).")
+        var text = new Option<string[]>("--text")
         {
-            name, inputs, imageFolder, labels, scale, shift, mean, std, inputShape, replace, labelNames, range, shard,
+            HelpName = "FILE",
+            Description = "Instead of --inputs: UTF-8 text files under the service's data root, in document order; each file is one document (or one per line with --document-per-line). Items are token positions (docs/text.md). Needs --tokenizer, --vocab and --window-tokens.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var documentPerLine = new Option<bool>("--document-per-line") { Description = "With --text: each non-blank line of each file is one document, named <file>:<line>." };
+        var tokenizer = new Option<string>("--tokenizer") { Description = "With --text: the tokenizer, e.g. bert-wordpiece (BERT WordPiece, lower-cased)." };
+        var vocab = new Option<string>("--vocab") { HelpName = "PATH", Description = "With --text: the model's WordPiece vocabulary (vocab.txt) under the service's data root." };
+        var windowTokens = new Option<int>("--window-tokens")
+        {
+            HelpName = "W",
+            Description = "With --text: most tokens per window ([CLS] and [SEP] not counted), 1-510; documents are cut into windows of whole sentences where they fit, and a query runs whole windows.",
+        };
+        var namePattern = new Option<string>("--name-pattern")
+        {
+            HelpName = "REGEX",
+            Description = "With --text: a .NET regular expression with named groups, matched against each document's name; each group becomes a metadata key that queries filter on (--where KEY=VALUE), e.g. '^(?<year>\\d{4})_(?<president>.+)_(?<party>[a-z]+)\\.txt$'.",
+        };
+        var command = new Command("import", "Import a dataset from files, a folder of images, or text files under the service's data root (progress bar).")
+        {
+            name, inputs, imageFolder, labels, scale, shift, mean, std, inputShape, replace, labelNames, range, shard, text, documentPerLine, tokenizer, vocab, windowTokens, namePattern,
         };
         globals.SetAction(command, async (session, parse, cancellationToken) =>
         {
             string[] inputFiles = parse.GetValue(inputs) ?? [];
             string[] labelFiles = parse.GetValue(labels) ?? [];
             string? folder = parse.GetValue(imageFolder);
-            if ((inputFiles.Length == 0) == string.IsNullOrEmpty(folder))
+            string[] textFiles = parse.GetValue(text) ?? [];
+            int sources = (inputFiles.Length > 0 ? 1 : 0) + (string.IsNullOrEmpty(folder) ? 0 : 1) + (textFiles.Length > 0 ? 1 : 0);
+            if (sources != 1)
             {
-                throw new CliException("give either --inputs (array files) or --image-folder (a folder of images), not both.");
+                throw new CliException("give one of --inputs (array files), --image-folder (a folder of images) or --text (text files).");
             }
 
             // Every part has labels or none has (the service requires it), so the i-th --labels
@@ -140,6 +161,22 @@ internal static class DatasetCommands
                 Replace = parse.GetValue(replace),
                 ImageFolder = folder ?? "",
             };
+            if (textFiles.Length > 0)
+            {
+                // Whether the tokenizer, vocabulary and window fit is the service's to say (it
+                // names the field), so nothing is checked here beyond what the flags mean.
+                request.Text = new TextSource
+                {
+                    Paths = { textFiles },
+                    DocumentPerLine = parse.GetValue(documentPerLine),
+                    Tokenizer = parse.GetValue(tokenizer) ?? "",
+                    VocabPath = parse.GetValue(vocab) ?? "",
+                    WindowTokens = parse.GetValue(windowTokens),
+                    NamePattern = parse.GetValue(namePattern) ?? "",
+                };
+                request.Preprocessing = null;
+            }
+
             for (int i = 0; i < inputFiles.Length; i++)
             {
                 request.Parts.Add(new DatasetPart { InputsPath = inputFiles[i], LabelsPath = labelFiles.Length > 0 ? labelFiles[i] : "" });
@@ -165,6 +202,13 @@ internal static class DatasetCommands
             if (session.Json)
             {
                 session.WriteJson(dataset);
+                return;
+            }
+
+            if (dataset.Text is { } cut)
+            {
+                session.Console.Out.WriteLine(Format.Invariant(
+                    $"dataset {dataset.Name}: {Format.Count(dataset.Count)} tokens in {Format.Count(cut.Windows)} windows of at most {cut.WindowTokens} tokens, {Format.Count(cut.Documents)} documents ({cut.Tokenizer}), {Format.Bytes(dataset.StoredBytes)} stored"));
                 return;
             }
 

@@ -159,7 +159,7 @@ public sealed partial class CliTests : IAsyncLifetime
 
         (code, _, error) = await RunAsync("datasets", "import", "--name", "both", "--image-folder", "pictures", "--inputs", "fashion-images.idx");
         Assert.Equal(1, code);
-        Assert.Contains("give either --inputs (array files) or --image-folder", error, StringComparison.Ordinal);
+        Assert.Contains("give one of --inputs (array files), --image-folder", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -24,6 +24,17 @@ public sealed class ActivationSource
     private float[] _inputs = [];
     private float[] _missed = [];
 
+    // Over a text dataset without the shared cache: the rows of every token of the windows this
+    // query ran, oldest dropped first past WindowRowsBytes. A window runs for all its tokens, and
+    // a later batch's candidate in the same window would otherwise run it again (rows do not
+    // depend on the batch, so a kept row is the row a rerun would give, bit for bit).
+    private readonly Dictionary<int, float[]> _windowRows = [];
+    private readonly Queue<int> _windowRowOrder = new();
+
+    // The target's window is not counted (TargetRow), so its rows are not kept either: an item
+    // served from them would count as inferred without a window run.
+    private bool _targetRun;
+
     /// <summary>Creates a source; <paramref name="cache"/> null disables caching (the ReprocessAll baseline).</summary>
     public ActivationSource(StoreReader store, LayerProbe probe, RunnerPool runners, ActivationCache? cache)
     {
@@ -122,7 +133,16 @@ public sealed class ActivationSource
     {
         var row = new float[_probe.Neurons];
         (long inferred, long hits, long windows, long tokens) = (Inferred, CacheHits, Windows, Tokens);
-        Rows([id], row, cancellationToken);
+        _targetRun = true;
+        try
+        {
+            Rows([id], row, cancellationToken);
+        }
+        finally
+        {
+            _targetRun = false;
+        }
+
         (Inferred, CacheHits, Windows, Tokens) = (inferred, hits, windows, tokens);
         return row;
     }
@@ -153,7 +173,13 @@ public sealed class ActivationSource
         for (int i = 0; i < ids.Length; i++)
         {
             float[]? cached = _cache?.TryGet(_cacheKey, ids[i]);
-            if (cached is not null)
+            if (cached is null && _windowRows.TryGetValue(ids[i], out float[]? kept))
+            {
+                // Computed by this query with its window: inferred, though its window runs once.
+                kept.CopyTo(destination.Slice(i * neurons, neurons));
+                Inferred++;
+            }
+            else if (cached is not null)
             {
                 cached.CopyTo(destination.Slice(i * neurons, neurons));
                 CacheHits++;
@@ -251,11 +277,20 @@ public sealed class ActivationSource
                     rows.Slice((int)((offsetOf[windowId] + item.Position) * neurons), neurons).CopyTo(destination.Slice(missingAt[m] * neurons, neurons));
                 }
 
-                // Every token of the window was computed: the cache keeps them all, so a later
-                // candidate of the same context is a hit rather than another run of its window.
-                for (int p = 0; _cache is not null && p < window.TokenIds.Count; p++)
+                // Every token of the window was computed: the cache (or, without it, this query's
+                // own rows) keeps them all, so a later candidate of the same context is a hit
+                // rather than another run of its window.
+                for (int p = 0; p < window.TokenIds.Count; p++)
                 {
-                    _cache.Add(_cacheKey, (int)window.FirstItem + p, rows.Slice((int)((offsetOf[windowId] + p) * neurons), neurons).ToArray());
+                    float[] row = rows.Slice((int)((offsetOf[windowId] + p) * neurons), neurons).ToArray();
+                    if (_cache is not null)
+                    {
+                        _cache.Add(_cacheKey, (int)window.FirstItem + p, row);
+                    }
+                    else if (!_targetRun)
+                    {
+                        KeepWindowRow((int)window.FirstItem + p, row);
+                    }
                 }
             }
 
@@ -267,6 +302,24 @@ public sealed class ActivationSource
 
     /// <summary>Longest raw-text target, in UTF-16 code units: far more than 510 tokens take, so only absurd input is refused before tokenizing.</summary>
     private const int MaxTargetChars = 1 << 16;
+
+    /// <summary>Most bytes of rows <see cref="KeepWindowRow"/> keeps per query: 64 MiB.</summary>
+    private const long WindowRowsBytes = 64L << 20;
+
+    /// <summary>Keeps a token's row for the rest of the query, dropping the oldest past <see cref="WindowRowsBytes"/>.</summary>
+    private void KeepWindowRow(int item, float[] row)
+    {
+        if (!_windowRows.TryAdd(item, row))
+        {
+            return;
+        }
+
+        _windowRowOrder.Enqueue(item);
+        while ((long)_windowRows.Count * row.Length * sizeof(float) > WindowRowsBytes)
+        {
+            _windowRows.Remove(_windowRowOrder.Dequeue());
+        }
+    }
 
     /// <summary>Most token rows one run of windows computes: 64 MiB of floats (a 510-token window of a 1536-wide layer is 3 MiB).</summary>
     private static int TokensPerRun(int neurons) => (64 << 20) / (neurons * sizeof(float));
