@@ -62,24 +62,8 @@ public sealed partial class PaperBenchmark : IDisposable
     /// <param name="progress">Receives one line per step; may be null.</param>
     /// <param name="cancellationToken">Cancels between queries.</param>
     /// <returns>Every measurement; <see cref="PaperBenchmarkResults.Mismatches"/> lists inexact answers.</returns>
-    public static PaperBenchmarkResults Run(PaperBenchmarkOptions options, IProgress<string>? progress, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        using var bench = new PaperBenchmark(options, progress);
-        try
-        {
-            return bench.Execute(cancellationToken);
-        }
-        finally
-        {
-            bench.ReleaseStores();
-            if (!options.KeepData)
-            {
-                BenchStores.DeleteDataRoot(options.DataRoot);
-            }
-        }
-    }
+    public static PaperBenchmarkResults Run(PaperBenchmarkOptions options, IProgress<string>? progress, CancellationToken cancellationToken) =>
+        BenchmarkRun.Run(options, () => new PaperBenchmark(options, progress), b => b.Execute(cancellationToken), b => b.ReleaseStores());
 
     /// <inheritdoc />
     public void Dispose()

@@ -4,7 +4,7 @@ namespace DeepEverest.Bench;
 /// What <see cref="PaperBenchmark"/> runs: data, layers, query counts, the index grid and the
 /// workload. <see cref="Full"/> is the committed experiment; <see cref="Quick"/> the CI smoke run.
 /// </summary>
-public sealed record PaperBenchmarkOptions
+public sealed record PaperBenchmarkOptions : IDataRootOptions
 {
     /// <summary>Fashion-MNIST images used, train then test (1..70,000). Default 70,000.</summary>
     public int Inputs { get; init; } = 70_000;

@@ -44,23 +44,8 @@ public sealed class ResNetBenchmark : IDisposable
     private string StoreRoot => Path.Combine(_options.DataRoot, "store");
 
     /// <summary>Runs the benchmark (hours with <see cref="ResNetBenchmarkOptions.Full"/> on 2 cores, minutes with Quick).</summary>
-    public static ResNetBenchmarkResults Run(ResNetBenchmarkOptions options, IProgress<string>? progress, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        using var bench = new ResNetBenchmark(options, progress);
-        try
-        {
-            return bench.Execute(cancellationToken);
-        }
-        finally
-        {
-            if (!options.KeepData)
-            {
-                BenchStores.DeleteDataRoot(options.DataRoot);
-            }
-        }
-    }
+    public static ResNetBenchmarkResults Run(ResNetBenchmarkOptions options, IProgress<string>? progress, CancellationToken cancellationToken) =>
+        BenchmarkRun.Run(options, () => new ResNetBenchmark(options, progress), b => b.Execute(cancellationToken));
 
     /// <inheritdoc />
     public void Dispose() => _kernels.Dispose();

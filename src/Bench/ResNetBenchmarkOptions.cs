@@ -9,7 +9,7 @@ namespace DeepEverest.Bench;
 /// 3x3 patches, adaptive against fixed verification batches, ReprocessAll on a few targets.
 /// <see cref="Full"/> is the committed run (hours on 2 cores); <see cref="Quick"/> a smoke run.
 /// </summary>
-public sealed record ResNetBenchmarkOptions
+public sealed record ResNetBenchmarkOptions : IDataRootOptions
 {
     /// <summary>Fashion-MNIST images used, train then test. Default 10,000.</summary>
     public int Inputs { get; init; } = 10_000;

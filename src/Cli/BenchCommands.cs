@@ -41,7 +41,7 @@ internal static class BenchCommands
         {
             using IKernels kernels = KernelSelector.Create(new KernelOptions { Backend = KernelBackend.Cpu });
             KernelBenchmarkOptions options = parse.GetValue(quick) ? KernelBenchmarkOptions.Quick : KernelBenchmarkOptions.Default;
-            KernelBenchmarkReport report = KernelBenchmark.Run(kernels, options, new SyncProgress(line => session.Console.Error.WriteLine(line)));
+            KernelBenchmarkReport report = KernelBenchmark.Run(kernels, options, BenchOutcome.Lines(line => session.Console.Error.WriteLine(line)));
             session.Console.Out.WriteLine(session.Json
                 ? JsonSerializer.Serialize(report, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase })
                 : report.ToMarkdown());
@@ -94,7 +94,7 @@ internal static class BenchCommands
             string outputDirectory = parse.GetValue(output) ?? (isQuick ? Path.Combine("bench", "tmp", "quick") : Path.Combine("bench", "results"));
             string reportPath = parse.GetValue(report) ?? (isQuick ? Path.Combine("bench", "tmp", "quick", "benchmarks.md") : Path.Combine("docs", "benchmarks.md"));
             var clock = Stopwatch.StartNew();
-            PaperBenchmarkResults results = PaperBenchmark.Run(options, new SyncProgress(line => session.Console.Out.WriteLine(line)), cancellationToken);
+            PaperBenchmarkResults results = PaperBenchmark.Run(options, BenchOutcome.Lines(line => session.Console.Out.WriteLine(line)), cancellationToken);
             string resultsPath = Path.Combine(outputDirectory, ResultsFile.FileName(results));
             ResultsFile.Write(results, resultsPath);
             PaperReport.Write(results, reportPath, resultsPath);
@@ -129,23 +129,12 @@ internal static class BenchCommands
         string outputDirectory = output ?? (isQuick ? Path.Combine("bench", "tmp", "quick") : Path.Combine("bench", "results"));
         string reportPath = report ?? (isQuick ? Path.Combine("bench", "tmp", "quick", "benchmarks-resnet18.md") : Path.Combine("docs", "benchmarks-resnet18.md"));
         var clock = Stopwatch.StartNew();
-        ResNetBenchmarkResults results = ResNetBenchmark.Run(options, new SyncProgress(line => session.Console.Out.WriteLine(line)), cancellationToken);
+        ResNetBenchmarkResults results = ResNetBenchmark.Run(options, BenchOutcome.Lines(line => session.Console.Out.WriteLine(line)), cancellationToken);
         string resultsPath = Path.Combine(outputDirectory, ResultsFile.FileName(results));
         ResultsFile.Write(results, resultsPath);
         ResNetReport.Write(results, reportPath, resultsPath);
-        session.Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"results: {resultsPath}; report: {reportPath}; {results.Queries.Count} queries in {clock.Elapsed.TotalMinutes:F1} min"));
-        if (results.Mismatches.Count == 0)
-        {
-            session.Console.Out.WriteLine($"exactness: every strategy returned the same answers ({results.Queries.Count} queries).");
-            return;
-        }
-
-        foreach (string mismatch in results.Mismatches.Take(20))
-        {
-            session.Console.Error.WriteLine($"inexact: {mismatch}");
-        }
-
-        throw new CliException($"{results.Mismatches.Count} answer(s) differ from the reference; see the results file.");
+        BenchOutcome.Written(session, resultsPath, reportPath, results.Queries.Count, clock.Elapsed.TotalMinutes);
+        BenchOutcome.Verdict(session, results.Mismatches, $"exactness: every strategy returned the same answers ({results.Queries.Count} queries).");
     }
 
     private static Command CreateReport(GlobalOptions globals)
@@ -181,25 +170,6 @@ internal static class BenchCommands
         return command;
     }
 
-    private static void Finish(CliSession session, PaperBenchmarkResults results)
-    {
-        if (results.Mismatches.Count == 0)
-        {
-            session.Console.Out.WriteLine($"exactness: every strategy returned the same answers ({results.Queries.Count} queries, {results.Workload.Count * results.WorkloadSystems.Count} workload answers).");
-            return;
-        }
-
-        foreach (string mismatch in results.Mismatches.Take(20))
-        {
-            session.Console.Error.WriteLine($"inexact: {mismatch}");
-        }
-
-        throw new CliException($"{results.Mismatches.Count} answer(s) differ from the reference; see the results file.");
-    }
-
-    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
-    private sealed class SyncProgress(Action<string> report) : IProgress<string>
-    {
-        public void Report(string value) => report(value);
-    }
+    private static void Finish(CliSession session, PaperBenchmarkResults results) =>
+        BenchOutcome.Verdict(session, results.Mismatches, $"exactness: every strategy returned the same answers ({results.Queries.Count} queries, {results.Workload.Count * results.WorkloadSystems.Count} workload answers).");
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using DeepEverest.Bench;
 using DeepEverest.Bench.Text;
 
@@ -62,7 +61,7 @@ internal static class TextBenchCommand
             TextBenchmarkResults results;
             try
             {
-                results = TextBenchmark.Run(options, new LineProgress(line => session.Console.Out.WriteLine(line)), cancellationToken);
+                results = TextBenchmark.Run(options, BenchOutcome.Lines(line => session.Console.Out.WriteLine(line)), cancellationToken);
             }
             catch (ArgumentException e)
             {
@@ -72,26 +71,10 @@ internal static class TextBenchCommand
             string resultsPath = Path.Combine(outputDirectory, ResultsFile.FileName(results));
             ResultsFile.Write(results, resultsPath);
             TextReport.Write(results, reportPath, resultsPath);
-            session.Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"results: {resultsPath}; report: {reportPath}; {results.Queries.Count} queries in {results.TotalSeconds / 60:F1} min"));
-            if (results.Mismatches.Count > 0)
-            {
-                foreach (string mismatch in results.Mismatches.Take(20))
-                {
-                    session.Console.Error.WriteLine($"inexact: {mismatch}");
-                }
-
-                throw new CliException($"{results.Mismatches.Count} answer(s) differ from the reference; see the results file.");
-            }
-
-            session.Console.Out.WriteLine($"exactness: every answer equals the brute-force reference ({results.Queries.Count} queries).");
+            BenchOutcome.Written(session, resultsPath, reportPath, results.Queries.Count, results.TotalSeconds / 60);
+            BenchOutcome.Verdict(session, results.Mismatches, $"exactness: every answer equals the brute-force reference ({results.Queries.Count} queries).");
             return Task.CompletedTask;
         });
         return command;
-    }
-
-    /// <summary>Reports on the calling thread, in order.</summary>
-    private sealed class LineProgress(Action<string> report) : IProgress<string>
-    {
-        public void Report(string value) => report(value);
     }
 }

@@ -47,23 +47,8 @@ public sealed class ScaleBenchmark : IDisposable
     }
 
     /// <summary>Runs the benchmark (hours with <see cref="ScaleBenchmarkOptions.Full"/> on 2 cores, a minute or two with Quick).</summary>
-    public static ScaleBenchmarkResults Run(ScaleBenchmarkOptions options, IProgress<string>? progress, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        using var bench = new ScaleBenchmark(options, progress);
-        try
-        {
-            return bench.Execute(cancellationToken);
-        }
-        finally
-        {
-            if (!options.KeepData)
-            {
-                BenchStores.DeleteDataRoot(options.DataRoot);
-            }
-        }
-    }
+    public static ScaleBenchmarkResults Run(ScaleBenchmarkOptions options, IProgress<string>? progress, CancellationToken cancellationToken) =>
+        BenchmarkRun.Run(options, () => new ScaleBenchmark(options, progress), b => b.Execute(cancellationToken));
 
     /// <inheritdoc />
     public void Dispose() => _kernels.Dispose();

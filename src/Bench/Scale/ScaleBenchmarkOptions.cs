@@ -6,7 +6,7 @@ namespace DeepEverest.Bench.Scale;
 /// stores. <see cref="Full"/> is the committed experiment (70,000, 280,000 and 1,050,000 inputs;
 /// hours on 2 cores); <see cref="Quick"/> a smoke run that checks exactness the same way.
 /// </summary>
-public sealed record ScaleBenchmarkOptions
+public sealed record ScaleBenchmarkOptions : IDataRootOptions
 {
     /// <summary>Dataset sizes, ascending; the largest is also split into shards. Default 70,000, 280,000 and 1,050,000.</summary>
     public IReadOnlyList<int> Sizes { get; init; } = [70_000, 280_000, 1_050_000];

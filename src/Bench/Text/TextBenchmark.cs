@@ -50,23 +50,8 @@ public sealed class TextBenchmark : IDisposable
     }
 
     /// <summary>Runs the benchmark (most of an hour per layer on SOTU on 2 cores; under a minute with Quick).</summary>
-    public static TextBenchmarkResults Run(TextBenchmarkOptions options, IProgress<string>? progress, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        using var bench = new TextBenchmark(options, progress);
-        try
-        {
-            return bench.Execute(cancellationToken);
-        }
-        finally
-        {
-            if (!options.KeepData)
-            {
-                BenchStores.DeleteDataRoot(options.DataRoot);
-            }
-        }
-    }
+    public static TextBenchmarkResults Run(TextBenchmarkOptions options, IProgress<string>? progress, CancellationToken cancellationToken) =>
+        BenchmarkRun.Run(options, () => new TextBenchmark(options, progress), b => b.Execute(cancellationToken));
 
     /// <inheritdoc />
     public void Dispose() => _kernels.Dispose();

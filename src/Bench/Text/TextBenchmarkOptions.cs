@@ -8,7 +8,7 @@ namespace DeepEverest.Bench.Text;
 /// Union addresses, <c>make sotu</c>); <see cref="Quick"/> a smoke run on the Moby Dick test
 /// fixture that checks exactness the same way.
 /// </summary>
-public sealed record TextBenchmarkOptions
+public sealed record TextBenchmarkOptions : IDataRootOptions
 {
     /// <summary>The folder build/TextModels.targets extracted ArcticXs into when this project was built.</summary>
     public static string ArcticXsDirectory { get; } = Path.Combine(
