@@ -31,9 +31,10 @@ done
 
 echo "== model"
 deepeverest models list --json | grep -q '"arctic-xs"' || deepeverest models add --name arctic-xs --path arctic-xs/model.onnx
-echo "== dataset: chapters 1-$CHAPTERS of Moby Dick, one document each"
+echo "== dataset: chapters 1-$CHAPTERS of Moby Dick, one document each, with its chapter number as metadata"
 deepeverest datasets list --json | grep -q '"moby-dick"' || deepeverest datasets import --name moby-dick \
-  --text "${chapters[@]}" --tokenizer bert-wordpiece --vocab arctic-xs/vocab.txt --window-tokens 64
+  --text "${chapters[@]}" --tokenizer bert-wordpiece --vocab arctic-xs/vocab.txt --window-tokens 64 \
+  --name-pattern '^chapter_(?<chapter>[0-9]+)\.txt$'
 echo "== the MLP layers of ArcticXs (1536 neurons per token)"
 deepeverest layers --model arctic-xs | grep -E 'intermediate_act_fn/Mul_1' || true
 echo "== index of $LAYER"
@@ -42,4 +43,7 @@ echo "== the 10 tokens that activate neuron 1234 the most (streamed)"
 deepeverest query highest --model arctic-xs --dataset moby-dick --layer "$LAYER" --group neurons:1234 --k 10
 echo "== the 10 tokens nearest to token 100 on its top-10 neurons"
 deepeverest query similar --model arctic-xs --dataset moby-dick --layer "$LAYER" --target 100 --group top:10 --k 10
+echo "== the same question for a sentence of your own: 'whale' in it, among chapters 1 and 3 only"
+deepeverest query similar --model arctic-xs --dataset moby-dick --layer "$LAYER" \
+  --target-text "The whale surfaced beside the ship." --target-token 1 --where chapter=1,3 --group top:10 --k 10
 print_urls
