@@ -23,14 +23,14 @@ internal static class ShardFailure
             _ => StatusCode.Unavailable,
         };
         string detail = error.Status.Detail.Length > 0 ? error.Status.Detail : error.StatusCode.ToString();
-        if (IsTlsHandshake(error.Status.DebugException))
-        {
-            detail += $" The TLS handshake failed: if the shard's certificate is signed by a private CA, set {RouterOptions.SectionName}:{nameof(RouterOptions.ShardCaFile)} to that CA's PEM file.";
-        }
-
         string message = code == error.StatusCode
             ? $"{shard.Name}: {detail}"
             : $"{shard.Name} failed while {doing} ({error.StatusCode}: {detail}); the answer would lack its inputs.";
+        if (IsTlsHandshake(error.Status.DebugException))
+        {
+            message += $" The TLS handshake failed: if the shard's certificate is signed by a private CA, set {RouterOptions.SectionName}:{nameof(RouterOptions.ShardCaFile)} to that CA's PEM file.";
+        }
+
         return new RpcException(new Status(code, message));
     }
 
