@@ -237,6 +237,23 @@ internal static class DatasetCommands
             Table table = Tables.Create("name", "inputs", "ids", "input shape", "type", "scale", "shift", "mean / std", "labels", "stored");
             foreach (DatasetInfo d in response.Datasets)
             {
+                if (d.Text is { } text)
+                {
+                    // Token items: the windows stand for the shape, the document metadata for labels.
+                    table.AddPlainRow(
+                        d.Name,
+                        Format.Count(d.Count) + " tokens",
+                        IsShard(d) ? Ids(d) : "all",
+                        Format.Invariant($"{Format.Count(text.Windows)} windows of <= {text.WindowTokens} tokens, {Format.Count(text.Documents)} documents"),
+                        $"text ({text.Tokenizer})",
+                        "-",
+                        "-",
+                        "-",
+                        text.Metadata.Count == 0 ? "-" : string.Join("; ", text.Metadata.Select(m => Format.Invariant($"{m.Key}: {m.Values.Count} values"))),
+                        Format.Bytes(d.StoredBytes));
+                    continue;
+                }
+
                 table.AddPlainRow(
                     d.Name,
                     Format.Count(d.Count),

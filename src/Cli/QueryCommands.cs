@@ -152,10 +152,14 @@ internal static class QueryCommands
             Description = "Units of --target-npy: model (float32, fed to the model as is) or stored (the dataset's stored units; the service applies the dataset's preprocessing).",
             DefaultValueFactory = _ => "model",
         };
+        var targetText = new Option<string>("--target-text") { Description = "Over a text dataset: raw text (at most the dataset's window of tokens), tokenized by the service; --target-token picks the token." };
+        var targetToken = new Option<int?>("--target-token") { Description = "With --target-text: the token's index among the text's WordPiece tokens, 0 = the first ([CLS] not counted)." };
         var top = new Option<int>("--top") { Description = "How many of the most activated neurons to list.", DefaultValueFactory = _ => 10 };
         command.Options.Add(target);
         command.Options.Add(targetNpy);
         command.Options.Add(targetUnits);
+        command.Options.Add(targetText);
+        command.Options.Add(targetToken);
         command.Options.Add(top);
         globals.SetAction(command, async (session, parse, cancellationToken) =>
         {
@@ -164,8 +168,11 @@ internal static class QueryCommands
             var request = new GetActivationsRequest
             {
                 Layer = layerRef,
-                Target = await QueryArguments.TargetAsync(session, layerRef.Dataset, parse.GetValue(target), parse.GetValue(targetNpy), QueryArguments.StoredUnits(parse.GetValue(targetUnits)!), cancellationToken).ConfigureAwait(false)
-                    ?? throw new CliException("give --target ID or --target-npy FILE."),
+                Target = QueryArguments.TextTarget(
+                    await QueryArguments.TargetAsync(session, layerRef.Dataset, parse.GetValue(target), parse.GetValue(targetNpy), QueryArguments.StoredUnits(parse.GetValue(targetUnits)!), cancellationToken).ConfigureAwait(false),
+                    parse.GetValue(targetText),
+                    parse.GetValue(targetToken))
+                    ?? throw new CliException("give --target ID, --target-npy FILE or --target-text TEXT."),
                 TopM = parse.GetValue(top),
             };
             GetActivationsResponse response = await client.GetActivationsAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);

@@ -31,6 +31,10 @@ public sealed partial class CliTests
         (code, output, _) = await RunAsync("datasets", "list");
         Assert.Equal(0, code);
         Assert.DoesNotContain("unnamed", output, StringComparison.Ordinal);
+        string named = output.Split('\n').Single(l => l.Contains(" named ", StringComparison.Ordinal));
+        Assert.Contains("4 windows of <= 8 tokens, 2 documents", named, StringComparison.Ordinal);
+        Assert.Contains("text (bert-wordpiece)", named, StringComparison.Ordinal);
+        Assert.Contains("part: 2 values", named, StringComparison.Ordinal);
         Assert.DoesNotContain("wide", output, StringComparison.Ordinal);
         Assert.DoesNotContain("both", output, StringComparison.Ordinal);
     }

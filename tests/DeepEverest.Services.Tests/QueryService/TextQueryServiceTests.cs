@@ -106,6 +106,15 @@ public sealed class TextQueryServiceTests(TextQueryServiceTests.Corpus corpus, I
         (int code, string output, string error) = await CliAsync(highest);
         (int jsonCode, string json, _) = await CliAsync([.. services, "--json", .. highest[services.Length..]]);
         (int inputCode, string input, _) = await CliAsync([.. services, "query", "input", "--dataset", Dataset, "--id", "7"]);
+        (int textCode, string activations, string textError) = await CliAsync(
+            [.. services, "--json", "query", "activations", "--model", Model, "--dataset", Dataset, "--layer", Layer, "--target-text", "Call me Ishmael.", "--target-token", "1", "--top", "3"]);
+        using GrpcChannel channel = GrpcChannel.ForAddress(query.Endpoints.GrpcAddress!);
+        GetActivationsResponse direct = await new QueryClient(channel).GetActivationsAsync(new GetActivationsRequest
+        {
+            Layer = LayerRef(),
+            Target = new Target { Text = new TextTarget { Text = "Call me Ishmael.", Token = 1 } },
+            TopM = 3,
+        }).ResponseAsync.DefaultTimeout();
 
         log.WriteLine(output);
         log.WriteLine(input);
@@ -123,6 +132,9 @@ public sealed class TextQueryServiceTests(TextQueryServiceTests.Corpus corpus, I
             Assert.Contains(hit.Score.ToString("G7", System.Globalization.CultureInfo.InvariantCulture), output, StringComparison.Ordinal);
         }
 
+        // query activations --target-text sends the raw-text target the service tokenizes and runs.
+        Assert.True(textCode == 0, textError);
+        Assert.Equal(direct, JsonParser.Default.Parse<GetActivationsResponse>(activations.Trim()));
         Assert.Equal(0, inputCode);
         Assert.StartsWith("item 7 of moby: chapter_1.txt, window 0, token 7 'me'", input, StringComparison.Ordinal);
         Assert.Contains("Loomings. Call [me] Ishmael.", input, StringComparison.Ordinal);
