@@ -51,15 +51,27 @@ internal sealed class DirectReads : StoreReads
         }
 
         using Iterator it = _db.NewIterator(family, options);
-        for (it.Seek(start); it.Valid(); it.Next())
+        try
         {
-            if (!visit(it.GetKeySpan(), it.GetValueSpan()))
+            for (it.Seek(start); it.Valid(); it.Next())
             {
-                return;
+                // The key check keeps the scan inside its range even if the native upper bound is
+                // gone: ReadOptions frees it when collected, and nothing referenced options after
+                // NewIterator (a ListModels under load once failed parsing a record as a model,
+                // as a scan past "model/" into "pending/" or "seq/" would).
+                ReadOnlySpan<byte> key = it.GetKeySpan();
+                if (key.SequenceCompareTo(end) >= 0 || !visit(key, it.GetValueSpan()))
+                {
+                    return;
+                }
             }
-        }
 
-        Native.Instance.rocksdb_iter_get_error(it.Handle);
+            Native.Instance.rocksdb_iter_get_error(it.Handle);
+        }
+        finally
+        {
+            GC.KeepAlive(options);
+        }
     }
 
     /// <inheritdoc />
